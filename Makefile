@@ -1,0 +1,29 @@
+# bbnn-book: `make book` regenerates the book on the embedded data, `make test` runs all tests.
+# Both create .venv and install the package with its dependencies when needed.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.stamp-install
+
+.PHONY: install test book bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[book,test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
+	@echo "book: _build/html/index.html"
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_features.py
+
+clean:
+	rm -rf _build .pytest_cache

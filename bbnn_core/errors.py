@@ -1,0 +1,58 @@
+"""The project's exceptions.
+
+Every error raised on bad input is a :class:`BBNNError`. Its message states the rule that was
+broken, the value received and, where there is one, the file concerned, so that the command line
+can print it as one line::
+
+    cannot decode genres/blues/blues.00007.wav: not a RIFF file
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = [
+    "BBNNError",
+    "ParameterError",
+    "AudioError",
+    "DatasetError",
+    "ResourceError",
+    "ModelError",
+]
+
+
+class BBNNError(Exception):
+    """Base class of every error the project raises on purpose."""
+
+
+class ParameterError(BBNNError, ValueError):
+    """A function received an argument outside its allowed range or type."""
+
+
+class AudioError(BBNNError):
+    """An audio file is missing, empty, truncated or cannot be decoded.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file concerned.
+    reason : str
+        What is wrong with it.
+    """
+
+    def __init__(self, path: str | PathLike, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"cannot decode {self.path}: {reason}")
+
+
+class DatasetError(BBNNError):
+    """A data set folder is missing, empty or not laid out as expected."""
+
+
+class ResourceError(BBNNError):
+    """A reference file (authors' model, log, metadata) cannot be found, fetched or verified."""
+
+
+class ModelError(BBNNError):
+    """A model file does not have the BBNN architecture or cannot be read."""

@@ -1,0 +1,210 @@
+"""The Bottom-up Broadcast Neural Network, exactly as the authors built it.
+
+The graph follows the authors' released Keras models (checked layer by layer against
+``GTZAN_2048_1/model/*_fold_GTZAN_model.hdf5``), which agree with the paper's Table 1:
+
+* stem: Conv2D(32, 3x3, same) -> BN -> ReLU -> MaxPool(4x1), time axis only (647 -> 161 frames);
+* Broadcast Module: ``n_blocks`` Inception blocks with dense connectivity,
+  ``x = concat([x, inception(x)])``, channels 32 -> 160 -> 288 -> 416;
+* Inception block: every convolution is pre-activated (BN -> ReLU -> Conv2D, 32 filters, same),
+  each branch with its own BN on the block input: 1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 |
+  MaxPool(3x3, stride 1) -> 1x1, concatenated to 128 channels;
+* transition: BN -> ReLU -> Conv2D(32, 1x1) -> AveragePool(2x2);
+* head: BN -> ReLU -> GlobalAveragePooling2D -> Dense(n_classes, softmax).
+
+No dropout, no weight decay. For (647, 128, 1) and 10 classes: 190,826 parameters, 185,642
+trainable, 180,458 outside BatchNormalization (the paper's "Total Params").
+
+Only backend-neutral Keras is used, so the model builds under ``KERAS_BACKEND`` tensorflow, jax
+or torch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from .errors import ModelError, ParameterError
+
+__all__ = [
+    "INPUT_SHAPE",
+    "build_bbnn",
+    "load_authors_model",
+    "count_params",
+]
+
+INPUT_SHAPE = (647, 128, 1)
+
+
+def _bn_relu_conv(x, filters: int, kernel: int, prefix: str, created: list, padding: str = "same"):
+    bn = layers.BatchNormalization(name=f"{prefix}_bn")
+    relu = layers.Activation("relu", name=f"{prefix}_relu")
+    conv = layers.Conv2D(filters, (kernel, kernel), padding=padding, name=f"{prefix}_conv")
+    created.extend([bn, conv])
+    return conv(relu(bn(x)))
+
+
+def _inception(x, filters: int, prefix: str, created: list):
+    a = _bn_relu_conv(x, filters, 1, f"{prefix}_branch1x1", created)
+    b = _bn_relu_conv(x, filters, 1, f"{prefix}_branch3x3_reduce", created)
+    b = _bn_relu_conv(b, filters, 3, f"{prefix}_branch3x3", created)
+    c = _bn_relu_conv(x, filters, 1, f"{prefix}_branch5x5_reduce", created)
+    c = _bn_relu_conv(c, filters, 5, f"{prefix}_branch5x5", created)
+    d = layers.MaxPooling2D((3, 3), strides=(1, 1), padding="same", name=f"{prefix}_pool")(x)
+    d = _bn_relu_conv(d, filters, 1, f"{prefix}_pool_proj", created)
+    return layers.Concatenate(axis=-1, name=f"{prefix}_inception_concat")([a, b, c, d])
+
+
+def _build(input_shape, n_classes: int, n_blocks: int, filters: int):
+    created: list = []
+    inputs = keras.Input(shape=input_shape, name="log_mel")
+    stem_conv = layers.Conv2D(filters, (3, 3), padding="same", name="stem_conv")
+    stem_bn = layers.BatchNormalization(name="stem_bn")
+    created.extend([stem_conv, stem_bn])
+    x = stem_bn(stem_conv(inputs))
+    x = layers.Activation("relu", name="stem_relu")(x)
+    x = layers.MaxPooling2D((4, 1), name="stem_pool")(x)
+    for i in range(1, n_blocks + 1):
+        block = _inception(x, filters, f"bm{i}", created)
+        x = layers.Concatenate(axis=-1, name=f"bm{i}_broadcast_concat")([x, block])
+    x = _bn_relu_conv(x, filters, 1, "transition", created, padding="valid")
+    x = layers.AveragePooling2D((2, 2), name="transition_pool")(x)
+    head_bn = layers.BatchNormalization(name="head_bn")
+    created.append(head_bn)
+    x = layers.Activation("relu", name="head_relu")(head_bn(x))
+    x = layers.GlobalAveragePooling2D(name="head_gap")(x)
+    classifier = layers.Dense(n_classes, activation="softmax", name="classifier")
+    created.append(classifier)
+    outputs = classifier(x)
+    return keras.Model(inputs, outputs, name="bbnn"), created
+
+
+def build_bbnn(
+    input_shape: tuple[int, int, int] = INPUT_SHAPE,
+    *,
+    n_classes: int = 10,
+    n_blocks: int = 3,
+    filters: int = 32,
+) -> keras.Model:
+    """Build BBNN as a Keras 3 functional model.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        ``(n_frames, n_mels, 1)``, time-major; the paper uses (647, 128, 1). The time axis must
+        be at least 8 frames and the mel axis at least 2 (two poolings).
+    n_classes : int
+        Number of genres (GTZAN 10, Ballroom 8, Extended Ballroom 13).
+    n_blocks : int
+        Inception blocks in the Broadcast Module (the paper: 3).
+    filters : int
+        Filters of every convolution (the paper: 32).
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled model mapping ``[batch, n_frames, n_mels, 1]`` log-mel dB to class
+        probabilities ``[batch, n_classes]``.
+    """
+    if len(input_shape) != 3 or input_shape[2] != 1:
+        raise ParameterError(f"input_shape must be (n_frames, n_mels, 1); got {input_shape!r}")
+    if input_shape[0] < 8 or input_shape[1] < 2:
+        raise ParameterError(
+            f"input_shape needs at least 8 frames and 2 mel bands for the poolings; got {input_shape!r}"
+        )
+    for name, value, low in (("n_classes", n_classes, 2), ("n_blocks", n_blocks, 1), ("filters", filters, 1)):
+        if not isinstance(value, int) or value < low:
+            raise ParameterError(f"{name} must be an integer >= {low}; got {value!r}")
+    model, _ = _build(tuple(input_shape), n_classes, n_blocks, filters)
+    return model
+
+
+def count_params(model: keras.Model) -> dict[str, int]:
+    """Parameter counts: ``total``, ``trainable`` and ``without_bn`` (the paper's Table 1 total)."""
+    import numpy as np
+
+    def size(ws):
+        return int(sum(np.prod(w.shape) for w in ws))
+
+    bn = [w for layer in model.layers if isinstance(layer, layers.BatchNormalization) for w in layer.weights]
+    return {
+        "total": size(model.weights),
+        "trainable": size(model.trainable_weights),
+        "without_bn": size(model.weights) - size(bn),
+    }
+
+
+_KIND = {
+    "Conv2D": layers.Conv2D,
+    "BatchNormalization": layers.BatchNormalization,
+    "Dense": layers.Dense,
+}
+
+
+def _creation_index(name: str) -> int:
+    # Keras 2 auto-names layers "<kind>_<counter>", the counter counting creations of that kind.
+    m = re.search(r"_(\d+)$", name)
+    return int(m.group(1)) if m else 0
+
+
+def load_authors_model(path: str | os.PathLike) -> keras.Model:
+    """Our :func:`build_bbnn` model carrying the weights of one of the authors' HDF5 files.
+
+    Works for the ten GTZAN fold models and the 13-class Extended Ballroom model. The authors'
+    layers are matched to ours by kind and creation order (Keras 2 numbers auto-named layers as it
+    creates them, and :func:`build_bbnn` creates them in the authors' order); every weight's shape
+    is checked.
+
+    Parameters
+    ----------
+    path : path-like
+        An authors' ``.hdf5`` model file (Keras 2.0.6).
+
+    Returns
+    -------
+    keras.Model
+        Our model with the authors' weights; its outputs equal those of
+        ``keras.models.load_model(path, compile=False)``.
+
+    Raises
+    ------
+    ModelError
+        If the file cannot be read or does not have the BBNN architecture.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"cannot load authors' model {path}: no such file")
+    try:
+        theirs = keras.models.load_model(path, compile=False)
+    except Exception as exc:
+        raise ModelError(f"cannot load authors' model {path}: {exc}") from exc
+    input_shape = tuple(theirs.input_shape[1:])
+    n_classes = int(theirs.output_shape[-1])
+    n_incept = sum(1 for layer in theirs.layers if type(layer).__name__ == "Concatenate") // 2
+    ours, created = _build(input_shape, n_classes, max(n_incept, 1), 32)
+    for kind, cls in _KIND.items():
+        their_layers = sorted(
+            (layer for layer in theirs.layers if type(layer).__name__ == kind),
+            key=lambda layer: _creation_index(layer.name),
+        )
+        our_layers = [layer for layer in created if isinstance(layer, cls)]
+        if len(their_layers) != len(our_layers):
+            raise ModelError(
+                f"{path} is not a BBNN model: it has {len(their_layers)} {kind} layers, "
+                f"BBNN with {n_incept} blocks has {len(our_layers)}"
+            )
+        for mine, src in zip(our_layers, their_layers):
+            weights = src.get_weights()
+            expected = [tuple(w.shape) for w in mine.weights]
+            got = [tuple(w.shape) for w in weights]
+            if expected != got:
+                raise ModelError(
+                    f"{path} is not a BBNN model: layer {src.name} has weight shapes {got}, "
+                    f"our {mine.name} expects {expected}"
+                )
+            mine.set_weights(weights)
+    return ours

@@ -1,0 +1,73 @@
+"""Shared fixtures: a seeded rng, the mirror, synthetic audio and data sets made on the fly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20191104)
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    """The BBNN_MIRROR folder; tests that need the real clips or the authors' files use it."""
+    value = os.environ.get("BBNN_MIRROR")
+    if not value:
+        pytest.skip("BBNN_MIRROR is unset (CI sets it to the shared mirror)")
+    return Path(value)
+
+
+@pytest.fixture(scope="session")
+def gtzan_mini(mirror):
+    from bbnn_core.datasets import load_dataset
+
+    return load_dataset("gtzan_mini")
+
+
+@pytest.fixture(scope="session")
+def gtzan_mini_features(gtzan_mini, tmp_path_factory):
+    from bbnn_core.features import extract
+
+    return extract(gtzan_mini, cache_dir=tmp_path_factory.mktemp("features"), progress=False)
+
+
+def tone(seconds: float, sr: int = 22050, freq: float = 440.0, channels: int = 1, seed: int = 0) -> np.ndarray:
+    """A decaying tone with a little noise: ``(n,)`` or ``(n, channels)`` float32."""
+    r = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    y = 0.3 * np.sin(2 * np.pi * freq * t) * np.exp(-t % 1.0) + 0.01 * r.standard_normal(t.size)
+    y = y.astype(np.float32)
+    return np.stack([y, 0.5 * y], axis=1) if channels == 2 else y
+
+
+def write_audio(path: Path, y: np.ndarray, sr: int = 22050, **kw) -> Path:
+    import soundfile as sf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), y, sr, **kw)
+    return path
+
+
+@pytest.fixture
+def make_gtzan(tmp_path):
+    """Build a small synthetic GTZAN tree: ``make_gtzan(per_genre=2, genres=[...], seconds=2)``."""
+
+    def make(per_genre: int = 2, genres=None, seconds: float = 1.0) -> Path:
+        from bbnn_core.datasets import GTZAN_GENRES
+
+        root = tmp_path / "synthetic_gtzan"
+        for gi, g in enumerate(genres or GTZAN_GENRES):
+            for i in range(per_genre):
+                write_audio(root / "genres" / g / f"{g}.{i:05d}.wav",
+                            tone(seconds, freq=110 * (gi + 1), seed=i))
+        return root
+
+    return make

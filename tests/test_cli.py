@@ -1,0 +1,77 @@
+"""The bbnn command: Unix behaviour (help, stdout/stderr, exit codes, one-line errors)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import tone, write_audio
+
+
+def bbnn(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "bbnn_core.cli", *map(str, args)],
+                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
+
+
+@pytest.mark.parametrize("command", [[], ["features"], ["validate"]])
+def test_help(command):
+    res = bbnn(*command, "--help")
+    assert res.returncode == 0 and "usage: bbnn" in res.stdout and res.stderr == ""
+
+
+def test_no_command_is_a_usage_error():
+    res = bbnn()
+    assert res.returncode == 2 and "usage" in res.stderr
+
+
+def test_validate_bad_file_one_line_no_traceback(make_gtzan):
+    root = make_gtzan(per_genre=2, genres=["blues", "rock"])
+    (root / "genres" / "rock" / "rock.00001.wav").write_text("not audio")
+    res = bbnn("validate", root, "--quiet")
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr + res.stdout
+    bad = [line for line in res.stdout.splitlines() if line.startswith("unreadable")]
+    assert len(bad) == 1 and "rock.00001.wav" in bad[0] and "not a recognised audio format" in bad[0]
+    assert "blues\t2" in res.stdout and "total\t4" in res.stdout  # the other files still counted
+
+
+def test_validate_json(make_gtzan):
+    res = bbnn("validate", make_gtzan(per_genre=1, genres=["jazz", "pop"]), "--json")
+    out = json.loads(res.stdout)
+    assert res.returncode == 0 and out["ok"] and out["counts"]["jazz"] == 1 and out["n_tracks"] == 2
+
+
+def test_validate_extended_ballroom_metadata(mirror):
+    res = bbnn("validate", "extended_ballroom", "--no-decode", "--json")
+    out = json.loads(res.stdout)
+    assert out["n_tracks"] == 4180 and sum(out["counts"].values()) == 4180
+    assert res.returncode == 1 and len(out["missing"]) == 4180  # no audio here, said plainly
+
+
+def test_features_json_and_error(make_gtzan, tmp_path):
+    root = make_gtzan(per_genre=1, genres=["blues", "disco"])
+    res = bbnn("features", root, "--cache-dir", tmp_path / "cache", "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["shape"] == [2, 647, 128] and os.path.exists(out["file"])
+    assert "%|" not in res.stderr  # no progress bar when stderr is not a terminal
+    # the 1 s synthetic clips are padded: one warning line each, naming the file
+    assert [line.startswith("bbnn: warning: ") and ".wav" in line for line in res.stderr.splitlines()] == [True, True]
+
+    res = bbnn("features", tmp_path / "missing")
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.startswith("bbnn: error:") and "missing" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_installed_entry_point():
+    import shutil
+
+    exe = shutil.which("bbnn", path=os.path.dirname(sys.executable))
+    assert exe, "the bbnn console script is not installed"
+    res = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.startswith("bbnn ")

@@ -1,0 +1,138 @@
+"""Data sets: layouts, class order, groups, Table 2 counts, validation and errors."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from bbnn_core.datasets import (
+    BALLROOM_GENRES,
+    GTZAN_GENRES,
+    load_ballroom,
+    load_dataset,
+    load_extended_ballroom,
+    load_folder,
+    load_gtzan,
+    validate,
+)
+from bbnn_core.errors import DatasetError
+from conftest import tone, write_audio
+
+PAPER_EXTENDED_BALLROOM = {  # the paper's Table 2
+    "Chacha": 455, "Jive": 350, "Quickstep": 497, "Rumba": 470, "Samba": 468, "Tango": 464,
+    "Viennesewaltz": 252, "Waltz": 529, "Foxtrot": 507, "Pasodoble": 53, "Salsa": 47,
+    "Slowwaltz": 65, "Wcswing": 23,
+}
+
+
+def test_gtzan_mini_is_100_clips_in_the_authors_order(gtzan_mini):
+    assert len(gtzan_mini) == 100
+    assert gtzan_mini.classes == GTZAN_GENRES == tuple(sorted(GTZAN_GENRES))
+    assert set(gtzan_mini.counts().values()) == {10}
+    t = gtzan_mini.tracks[0]
+    assert str(t.path) == "genres/blues/blues.00000.wav" and t.label == "blues"
+    assert (gtzan_mini.root / t.path).is_file()
+
+
+def test_gtzan_accepts_the_genres_folder_itself(make_gtzan):
+    root = make_gtzan(per_genre=1, genres=["blues", "rock"])
+    a, b = load_gtzan(root), load_gtzan(root / "genres")
+    assert [a.root / t.path for t in a.tracks] == [b.root / t.path for t in b.tracks]
+
+
+def test_unknown_genre_folder(make_gtzan):
+    root = make_gtzan(per_genre=1, genres=["blues"])
+    (root / "genres" / "polka").mkdir()
+    with pytest.raises(DatasetError, match=r"unknown GTZAN genre folder .*polka"):
+        load_gtzan(root)
+
+
+def test_empty_data_set(tmp_path):
+    (tmp_path / "genres" / "blues").mkdir(parents=True)
+    with pytest.raises(DatasetError, match="no audio files"):
+        load_gtzan(tmp_path)
+
+
+def test_missing_data_directory(tmp_path):
+    with pytest.raises(DatasetError, match=r"does not exist"):
+        load_gtzan(tmp_path / "nowhere")
+    with pytest.raises(DatasetError, match=r"does not exist"):
+        load_dataset(tmp_path / "nowhere")
+
+
+def test_ballroom_merges_rumba_and_groups_the_duplicate(tmp_path):
+    data = tmp_path / "BallroomData"
+    for folder, stem in [("ChaChaCha", "Albums-Cafe_Paradiso-05"), ("Rumba-American", "a"),
+                         ("Rumba-International", "b"), ("Rumba-Misc", "c"),
+                         ("Samba", "Albums-Latin_Jam-06"), ("Samba", "Albums-Latin_Jam-15"),
+                         ("Waltz", "w")]:
+        write_audio(data / folder / f"{stem}.wav", tone(0.5))
+    ds = load_dataset(tmp_path)
+    assert ds.kind == "ballroom" and ds.classes == BALLROOM_GENRES
+    assert ds.counts()["Rumba"] == 3 and ds.counts()["Samba"] == 2
+    groups = {t.path.stem: t.group for t in ds.tracks}
+    assert groups["Albums-Latin_Jam-06"] == groups["Albums-Latin_Jam-15"]
+    assert len(set(groups.values())) == len(groups) - 1
+
+
+def test_folder_per_class(tmp_path):
+    for cls in ("speech", "music"):
+        for i in range(2):
+            write_audio(tmp_path / cls / f"{i}.flac", tone(0.5), format="FLAC")
+    (tmp_path / "music" / "README.txt").write_text("ignored")
+    ds = load_folder(tmp_path)
+    assert ds.classes == ("music", "speech") and len(ds) == 4
+    assert list(ds.labels) == [0, 0, 1, 1]
+
+
+def test_extended_ballroom_counts_equal_the_papers_table_2(mirror):
+    ds = load_extended_ballroom()
+    assert len(ds) == 4180 and not ds.has_audio
+    assert ds.counts() == {k: PAPER_EXTENDED_BALLROOM[k] for k in sorted(PAPER_EXTENDED_BALLROOM)}
+    assert ds.classes == tuple(sorted(PAPER_EXTENDED_BALLROOM))  # the authors' 13-class order
+
+
+def test_extended_ballroom_duplicate_groups(mirror):
+    ds = load_extended_ballroom()
+    groups = {}
+    for t in ds.tracks:
+        groups.setdefault(t.group, set()).add(t.label)
+    assert len(groups) == 3727
+    assert all(len(labels) == 1 for labels in groups.values())  # no song spans two genres
+    assert sum(1 for t in ds.tracks if t.md5) == 4180
+
+
+def _mini_extended_ballroom(tmp_path):
+    audio = {}
+    for genre, sid in [("Jive", "1"), ("Jive", "2"), ("Salsa", "3"), ("Salsa", "4")]:
+        f = write_audio(tmp_path / genre / f"{sid}.wav", tone(0.5, seed=int(sid)))
+        target = tmp_path / genre / f"{sid}.mp3"
+        f.rename(target)  # libsndfile reads by content, not by extension
+        audio[sid] = hashlib.md5(target.read_bytes()).hexdigest()
+    xml = f"""<ballroom>
+  <Jive><song id="1" hash="{audio['1']}"><exact id="2"/></song><song id="2" hash="{audio['2']}"/></Jive>
+  <Salsa><song id="3" hash="{audio['3']}"/><song id="4" hash="0000"/><song id="5" hash="1111"/></Salsa>
+</ballroom>"""
+    (tmp_path / "extendedballroom_v1.1.xml").write_text(xml)
+    return tmp_path
+
+
+def test_validate_reports_missing_unreadable_and_checksum(tmp_path):
+    root = _mini_extended_ballroom(tmp_path)
+    (root / "Salsa" / "3.mp3").write_text("garbage")
+    ds = load_dataset(root)
+    assert ds.kind == "extended_ballroom"
+    assert ds.tracks[0].group == ds.tracks[1].group  # the <exact> link
+    report = validate(ds, progress=False)
+    assert not report.ok
+    assert report.missing == [str(root / "Salsa" / "5.mp3")]
+    assert [f for f, _ in report.unreadable] == [str(root / "Salsa" / "3.mp3")]
+    assert report.checksum_failed == [str(root / "Salsa" / "4.mp3")]
+    assert report.counts == {"Jive": 2, "Salsa": 3}
+    assert len(report.lines()) == 3 and all("Salsa" in line for line in report.lines())
+
+
+def test_validate_clean_gtzan(make_gtzan):
+    report = validate(load_gtzan(make_gtzan(per_genre=1)), progress=False)
+    assert report.ok and report.n_tracks == 10 and report.lines() == []

@@ -1,0 +1,219 @@
+"""Features: the authors' log-mel, computed fast, cached, and clear about bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from bbnn_core.errors import AudioError, DatasetError, ParameterError
+from bbnn_core.features import (
+    PAPER_PARAMS,
+    FeatureParams,
+    FeatureSet,
+    PaddingWarning,
+    extract,
+    feature_file,
+    load_audio,
+    log_mel,
+    log_mel_librosa,
+)
+from conftest import tone, write_audio
+
+
+def test_paper_params_give_647_by_128():
+    assert PAPER_PARAMS.n_frames == 647
+    assert PAPER_PARAMS.shape == (647, 128)
+
+
+def test_shape_dtype_time_major(tmp_path):
+    f = write_audio(tmp_path / "a.wav", tone(31.0))
+    S = log_mel(f)
+    assert S.shape == (647, 128) and S.dtype == np.float32
+    assert np.isfinite(S).all()
+    # time-major: the tone is steady over time, so rows (frames) vary little against columns (mels)
+    assert S[100:500].std(axis=0).mean() < S[100:500].std(axis=1).mean()
+
+
+def test_fast_path_equals_librosa_on_real_clips(gtzan_mini):
+    paths = gtzan_mini.paths()[::9]
+    worst = max(float(np.abs(log_mel(p) - log_mel_librosa(p)).max()) for p in paths)
+    assert worst <= 1e-3  # float32 rounding; measured 2.7e-4 dB
+
+
+def test_fast_path_equals_librosa_on_resampled_stereo(tmp_path):
+    f = write_audio(tmp_path / "stereo44k.wav", tone(3.0, sr=44100, channels=2), sr=44100)
+    a, b = log_mel(f), log_mel_librosa(f)
+    assert np.abs(a - b).max() <= 1e-3
+
+
+def test_authors_fold0_model_classifies_gtzan_mini(gtzan_mini_features):
+    """The fidelity check: wrong features (ref=np.max, log1p, raw power) give 0.10-0.36."""
+    from bbnn_core.model import load_authors_model
+    from bbnn_core.resources import authors_model_path
+
+    model = load_authors_model(authors_model_path("gtzan", 0))
+    probs = model.predict(gtzan_mini_features.X[..., None], batch_size=20, verbose=0)
+    accuracy = float((probs.argmax(axis=1) == gtzan_mini_features.y).mean())
+    assert accuracy >= 0.90
+
+
+@pytest.mark.parametrize("fmt,subtype", [("FLAC", None), ("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")])
+def test_compressed_formats_are_read(tmp_path, fmt, subtype):
+    y = tone(2.0, sr=22050)
+    f = write_audio(tmp_path / f"clip.{fmt.lower()}", y, format=fmt, subtype=subtype)
+    out = load_audio(f)
+    assert out.dtype == np.float32 and abs(out.shape[0] - y.shape[0]) < 22050 * 0.1
+    assert log_mel(f).shape == (647, 128)
+
+
+def test_stereo_is_mixed_down_and_rate_converted(tmp_path):
+    y = tone(2.0, sr=48000, channels=2)
+    f = write_audio(tmp_path / "s.wav", y, sr=48000)
+    out = load_audio(f)
+    assert out.ndim == 1 and abs(out.shape[0] - 2 * 22050) <= 1
+
+
+def test_array_input_matches_file_input(tmp_path):
+    y = tone(5.0)
+    f = write_audio(tmp_path / "a.wav", y, subtype="FLOAT")
+    np.testing.assert_array_equal(log_mel(y, sr=22050), log_mel(f))
+
+
+def test_array_input_channels_first_is_mixed(tmp_path):
+    y = tone(2.0, channels=2).T  # (2, n), librosa's layout
+    assert log_mel(y, sr=22050).shape == (647, 128)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 2, 2), "float32"), np.array([], "float32"),
+                                 np.arange(100, dtype=np.int16), np.full(100, np.nan, "float32")])
+def test_bad_arrays_raise_parameter_error(bad):
+    with pytest.raises(ParameterError):
+        log_mel(bad)
+
+
+def test_truncated_wav_names_the_file(tmp_path):
+    f = write_audio(tmp_path / "blues.00007.wav", tone(3.0))
+    data = f.read_bytes()
+    f.write_bytes(data[: len(data) // 3])
+    with pytest.raises(AudioError, match=r"blues\.00007\.wav: truncated"):
+        log_mel(f)
+
+
+def test_empty_file(tmp_path):
+    f = tmp_path / "empty.wav"
+    f.write_bytes(b"")
+    with pytest.raises(AudioError, match=r"empty\.wav: empty file"):
+        log_mel(f)
+
+
+def test_text_file_named_wav(tmp_path):
+    f = tmp_path / "notes.wav"
+    f.write_text("these are my notes, not audio\n")
+    with pytest.raises(AudioError, match=r"notes\.wav: not a recognised audio format"):
+        log_mel(f)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioError, match="no such file"):
+        log_mel(tmp_path / "gone.wav")
+
+
+def test_short_clip_is_padded_with_a_warning(tmp_path):
+    f = write_audio(tmp_path / "short.wav", tone(0.2))
+    with pytest.warns(PaddingWarning, match="short.wav"):
+        S = log_mel(f)
+    assert S.shape == (647, 128) and np.isfinite(S).all()
+    # padding is silence: the floor of the clip's 80 dB range
+    assert np.allclose(S[20:], S.max() - 80.0, atol=1e-3)
+
+
+def test_gtzan_length_clips_pad_silently():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_mel(tone(29.98))  # the shortest GTZAN clip
+
+
+def test_silent_clip_is_finite(tmp_path):
+    f = write_audio(tmp_path / "silence.wav", np.zeros(22050 * 30, np.float32))
+    S = log_mel(f)
+    assert np.isfinite(S).all() and not np.isnan(S).any()
+    assert np.allclose(S, -100.0, atol=1e-3)
+
+
+def test_feature_params_validate():
+    with pytest.raises(ParameterError):
+        FeatureParams(n_fft=0)
+    with pytest.raises(ParameterError):
+        FeatureParams(n_fft=512, hop_length=1024)
+    assert FeatureParams().key() == FeatureParams().key() != FeatureParams(n_mels=96).key()
+
+
+# ----------------------------------------------------------------------------------------------
+# Batch extraction
+
+
+def test_extract_parallel_equals_sequential(make_gtzan, tmp_path):
+    from bbnn_core.datasets import load_gtzan
+
+    ds = load_gtzan(make_gtzan(per_genre=2, genres=["blues", "jazz", "rock"]))
+    a = extract(ds, cache_dir=tmp_path / "c1", n_jobs=1, progress=False)
+    b = extract(ds, cache_dir=tmp_path / "c2", n_jobs=2, progress=False)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert a.X.shape == (6, 647, 128)
+    np.testing.assert_array_equal(a.X[3], log_mel(ds.root / ds.tracks[3].path))
+    assert list(a.y) == [0, 0, 5, 5, 9, 9]  # GTZAN's fixed class order
+
+
+def test_extract_reuses_unchanged_tracks(make_gtzan, tmp_path, monkeypatch):
+    import os
+
+    from bbnn_core import features
+    from bbnn_core.datasets import load_gtzan
+
+    root = make_gtzan(per_genre=2, genres=["blues", "jazz"])
+    ds = load_gtzan(root)
+    first = extract(ds, cache_dir=tmp_path, progress=False)
+    assert first.path == feature_file(ds, cache_dir=tmp_path) and first.path.exists()
+    assert not list(tmp_path.glob("*.tmp"))  # atomic write leaves no temporary
+
+    calls = []
+    real = features._spectrogram
+    monkeypatch.setattr(features, "_spectrogram", lambda y, p: calls.append(1) or real(y, p))
+    again = extract(ds, cache_dir=tmp_path, progress=False)
+    assert calls == [] and np.array_equal(again.X, first.X)
+
+    changed = root / "genres" / "jazz" / "jazz.00001.wav"
+    write_audio(changed, tone(1.0, freq=1234.0))
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))
+    third = extract(ds, cache_dir=tmp_path, progress=False)
+    assert len(calls) == 1  # only the changed file is recomputed
+    assert not np.array_equal(third.X[3], first.X[3]) and np.array_equal(third.X[:3], first.X[:3])
+
+    loaded = FeatureSet.load(third.path)
+    np.testing.assert_array_equal(loaded.X, third.X)
+    assert loaded.classes == list(ds.classes) and loaded.tracks[0] == "genres/blues/blues.00000.wav"
+
+
+def test_extract_new_params_give_a_new_file(make_gtzan, tmp_path):
+    from bbnn_core.datasets import load_gtzan
+
+    ds = load_gtzan(make_gtzan(per_genre=1, genres=["blues", "pop"]))
+    a = extract(ds, cache_dir=tmp_path, progress=False)
+    b = extract(ds, params=FeatureParams(n_mels=64), cache_dir=tmp_path, progress=False)
+    assert a.path != b.path and b.X.shape == (2, 647, 64)
+
+
+def test_extract_reports_every_bad_file(make_gtzan, tmp_path):
+    from bbnn_core.datasets import load_gtzan
+
+    root = make_gtzan(per_genre=2, genres=["blues", "metal"])
+    (root / "genres" / "blues" / "blues.00001.wav").write_text("oops")
+    (root / "genres" / "metal" / "metal.00000.wav").write_bytes(b"")
+    ds = load_gtzan(root)
+    with pytest.raises(DatasetError) as err:
+        extract(ds, cache_dir=tmp_path, progress=False)
+    msg = str(err.value)
+    assert "2 of 4 files" in msg and "blues.00001.wav" in msg and "metal.00000.wav" in msg
+    assert not list(tmp_path.glob("*.npz"))  # nothing half-written
