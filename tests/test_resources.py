@@ -12,9 +12,9 @@ from bbnn_core.errors import ResourceError
 
 def test_mirror_files_are_found_and_checked(mirror):
     p = resources.authors_model_path("gtzan", 3)
-    assert p == mirror / "reference/bbnn_authors/gtzan/fold3_model.hdf5"
+    assert p == mirror.resolve() / "reference/bbnn_authors/gtzan/fold3_model.hdf5"
     assert resources.authors_history_path("extended_ballroom", 9).is_file()
-    assert resources.dataset_dir("gtzan_mini") == mirror / "datasets/gtzan_mini"
+    assert resources.dataset_dir("gtzan_mini") == mirror.resolve() / "datasets/gtzan_mini"
 
 
 def test_a_damaged_file_fails_its_checksum(mirror, tmp_path, monkeypatch):

@@ -1,0 +1,105 @@
+"""Feature extraction: bbnn_core's log-mel against the naive librosa path, measured in one run.
+
+    python benchmarks/bench_features.py [DATASET] [--clips N] [--repeat R]
+
+Prints, for the same clips on this machine:
+
+1. steady state, one core: clips/s of ``log_mel`` (soundfile integer decode + batched float32 FFT
+   + cached sparse mel) and of the naive ``librosa.load`` + ``melspectrogram`` + ``power_to_db``,
+   after one warm-up clip each, with BLAS/OpenMP limited to one thread; and their ratio;
+2. cold start: a fresh Python process computing its first clip each way (imports included), the
+   cost a one-file script or a fresh worker pays;
+3. scaling: ``extract`` on the whole data set with 1..all cores (threads), clips/s and speed-up;
+4. equality: the largest difference between the two paths, in dB.
+
+DATASET defaults to ``gtzan_mini`` (found through BBNN_MIRROR or downloaded).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+def per_clip(fn, paths, repeat):
+    fn(paths[0])  # warm-up: imports, caches, numba
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for p in paths:
+            fn(p)
+        best = min(best, (time.perf_counter() - t) / len(paths))
+    return best
+
+
+COLD = """
+import time; t = time.perf_counter()
+from bbnn_core.features import {fn}
+{fn}({path!r})
+print(time.perf_counter() - t)
+"""
+
+
+def cold(fn, path):
+    out = subprocess.run([sys.executable, "-c", COLD.format(fn=fn, path=str(path))],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("dataset", nargs="?", default="gtzan_mini")
+    ap.add_argument("--clips", type=int, default=40, help="clips for the per-core timing")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    from bbnn_core.datasets import load_dataset
+    from bbnn_core.features import extract, log_mel, log_mel_librosa
+
+    ds = load_dataset(args.dataset)
+    paths = ds.paths()
+    sample = paths[:: max(1, len(paths) // args.clips)][: args.clips]
+    print(f"data set: {ds.name}, {len(paths)} clips; per-core timing on {len(sample)} clips, best of {args.repeat}")
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, numpy {np.__version__}")
+
+    t_naive = per_clip(log_mel_librosa, sample, args.repeat)
+    t_ours = per_clip(log_mel, sample, args.repeat)
+    print("\n1. steady state, one core")
+    print(f"   naive librosa  {t_naive * 1e3:7.2f} ms/clip  {1 / t_naive:7.1f} clips/s")
+    print(f"   bbnn_core      {t_ours * 1e3:7.2f} ms/clip  {1 / t_ours:7.1f} clips/s")
+    print(f"   ratio          {t_naive / t_ours:7.2f}x")
+
+    c_naive = cold("log_mel_librosa", sample[0])
+    c_ours = cold("log_mel", sample[0])
+    print("\n2. cold start: fresh process, imports + first clip")
+    print(f"   naive librosa  {c_naive:7.2f} s")
+    print(f"   bbnn_core      {c_ours:7.2f} s")
+    print(f"   ratio          {c_naive / c_ours:7.2f}x")
+
+    print("\n3. whole data set with extract(), threads")
+    base = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(1, (os.cpu_count() or 1) + 1):
+            t = time.perf_counter()
+            extract(ds, cache_dir=tmp, n_jobs=n, force=True, progress=False)
+            rate = len(paths) / (time.perf_counter() - t)
+            base = base or rate
+            print(f"   {n} core(s)      {rate:7.1f} clips/s  {rate / base:5.2f}x")
+
+    diff = max(float(np.abs(log_mel(p) - log_mel_librosa(p)).max()) for p in sample)
+    print(f"\n4. max |bbnn_core - librosa| over {len(sample)} clips: {diff:.2e} dB (float32 rounding)")
+
+
+if __name__ == "__main__":
+    main()
