@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -88,6 +90,66 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .train import config_for, train
+
+    folds = tuple(int(f) for f in args.folds.split(",")) if args.folds else None
+    cfg = config_for(args.profile, dataset=args.dataset, data_dir=args.data_dir, protocol=args.protocol,
+                     seed=args.seed, run_dir=args.run_dir, folds=folds, epochs=args.epochs,
+                     mixed_precision=args.mixed_precision or None, kind=args.kind)
+    print(f"bbnn: training {cfg.dataset} / {cfg.protocol} / profile {cfg.profile} into {cfg.run_dir}",
+          file=sys.stderr)
+    summary = train(cfg, progress=_progress(args))
+    _print_summary(summary, args.json)
+    return 0
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, default=float))
+        return
+    print(f"run\t{summary['run_dir']}\tfolds {summary['folds_done']}/{summary['n_folds']}")
+    for row in summary.get("per_fold", []):
+        print(f"fold {row['fold']}\ttrain {row['train_acc']:.3f}\tval {row['val_acc']:.3f}\t"
+              f"test {row['test_acc']:.3f}\tbaseline {row['baseline_test_acc']:.3f}")
+    for key, name in (("test_acc", "BBNN"), ("baseline_test_acc", "baseline")):
+        if key in summary:
+            s = summary[key]
+            print(f"{name}\tmean {s['mean']:.4f}\tstd {s['std']:.4f}\t"
+                  f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}]\tn={s['n']}")
+
+
+def cmd_evaluate(args) -> int:
+    from .errors import DatasetError
+    from .metrics import summarize_run
+
+    run = Path(args.run_dir)
+    if not (run / "splits.json").is_file():
+        raise DatasetError(f"{run} is not a run folder (no splits.json)")
+    _print_summary(summarize_run(run), args.json)
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .predict import load_ensemble, predict_files
+
+    ensemble = load_ensemble(args.model)
+    results = predict_files(args.files, ensemble, progress=_progress(args))
+    failed = 0
+    for r in results:
+        if r.error is not None:
+            failed += 1
+            print(f"bbnn: error: {r.error}", file=sys.stderr)
+            continue
+        top = r.top(ensemble.classes, args.top)
+        if args.json:
+            print(json.dumps({"file": r.path, "windows": r.n_windows,
+                              "top": [{"genre": g, "probability": round(p, 6)} for g, p in top]}))
+        else:
+            print(r.path + "\t" + "\t".join(f"{g} {p:.3f}" for g, p in top))
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bbnn",
@@ -119,6 +181,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("train", help="train BBNN on a data set under a protocol (resumes a killed run)",
+                       description="Train every fold into RUN_DIR; a run started again skips finished "
+                       "folds and resumes the current one from its last epoch.")
+    p.add_argument("--dataset", default="gtzan_mini", help="data set name (default: gtzan_mini)")
+    p.add_argument("--data-dir", help="data set folder (default: the embedded data set)")
+    p.add_argument("--kind", choices=["gtzan", "ballroom", "extended_ballroom", "folder"])
+    p.add_argument("--protocol", default="kfold", choices=["authors", "kfold", "grouped", "fault-filtered"])
+    p.add_argument("--profile", default="paper", choices=["paper", "quick", "smoke"],
+                   help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN)")
+    p.add_argument("--folds", help="comma-separated folds to run (default: all)")
+    p.add_argument("--epochs", type=int, help="override the profile's epochs")
+    p.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision (GPUs)")
+    p.add_argument("--json", action="store_true", help="machine-readable summary")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="summarise a run: accuracy per fold, mean, std, 95% CI, baseline",
+                       description="Read a run folder's artifacts and print its metrics.")
+    p.add_argument("run_dir", help="a run folder written by bbnn train")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="top genres of audio files",
+                       description="Files longer than 30 s are cut into 30 s windows whose "
+                       "predictions are averaged.")
+    p.add_argument("files", nargs="+", type=Path, help="audio files (wav, flac, ogg, mp3, ...)")
+    p.add_argument("--model", default="authors-gtzan",
+                   help="authors-gtzan (the authors' 10 GTZAN fold models, averaged), "
+                   "authors-extended-ballroom, or a run folder (default: authors-gtzan)")
+    p.add_argument("--top", type=int, default=3, help="genres to print per file")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_predict)
     return parser
 
 
@@ -126,7 +224,15 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"bbnn: warning: {message}", file=sys.stderr)
 
 
+def _quiet_backends() -> None:
+    # TensorFlow's C++ start-up notes and tf.function retracing notes are not the user's concern
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _quiet_backends()
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _one_line_warning

@@ -77,7 +77,8 @@ def _build(input_shape, n_classes: int, n_blocks: int, filters: int):
     created.append(head_bn)
     x = layers.Activation("relu", name="head_relu")(head_bn(x))
     x = layers.GlobalAveragePooling2D(name="head_gap")(x)
-    classifier = layers.Dense(n_classes, activation="softmax", name="classifier")
+    # float32 output even under a mixed-precision policy (a stable softmax and loss)
+    classifier = layers.Dense(n_classes, activation="softmax", name="classifier", dtype="float32")
     created.append(classifier)
     outputs = classifier(x)
     return keras.Model(inputs, outputs, name="bbnn"), created
@@ -96,7 +97,8 @@ def build_bbnn(
     ----------
     input_shape : tuple of int
         ``(n_frames, n_mels, 1)``, time-major; the paper uses (647, 128, 1). The time axis must
-        be at least 8 frames and the mel axis at least 2 (two poolings).
+        be at least 8 frames and the mel axis at least 2 (two poolings). ``n_frames`` may be
+        None: BBNN is fully convolutional with global pooling, so one model takes any length.
     n_classes : int
         Number of genres (GTZAN 10, Ballroom 8, Extended Ballroom 13).
     n_blocks : int
@@ -112,7 +114,7 @@ def build_bbnn(
     """
     if len(input_shape) != 3 or input_shape[2] != 1:
         raise ParameterError(f"input_shape must be (n_frames, n_mels, 1); got {input_shape!r}")
-    if input_shape[0] < 8 or input_shape[1] < 2:
+    if (input_shape[0] is not None and input_shape[0] < 8) or input_shape[1] is None or input_shape[1] < 2:
         raise ParameterError(
             f"input_shape needs at least 8 frames and 2 mel bands for the poolings; got {input_shape!r}"
         )

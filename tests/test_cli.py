@@ -75,3 +75,43 @@ def test_installed_entry_point():
     assert exe, "the bbnn console script is not installed"
     res = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert res.returncode == 0 and res.stdout.startswith("bbnn ")
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory, mirror):
+    run = tmp_path_factory.mktemp("runs") / "smoke"
+    res = bbnn("train", "--dataset", "gtzan_mini", "--protocol", "kfold", "--profile", "smoke",
+               "--run-dir", run, "--json", "--quiet")
+    assert res.returncode == 0, res.stderr[-3000:]
+    return run, json.loads(res.stdout)
+
+
+def test_train_smoke_on_the_embedded_data(smoke_run):
+    run, summary = smoke_run
+    assert summary["folds_done"] == summary["n_folds"] == 10
+    assert summary["test_acc"]["n"] == 10 and summary["baseline_test_acc"]["n"] == 10
+    for k in range(10):
+        assert (run / f"fold{k}" / "metrics.json").is_file() and (run / f"fold{k}" / "best.keras").is_file()
+    # true k-fold: every clip tested once
+    tested = [line.split(",")[0] for k in range(10)
+              for line in (run / f"fold{k}" / "predictions.csv").read_text().splitlines()[1:]]
+    assert len(tested) == len(set(tested)) == 100
+
+
+def test_evaluate_reads_the_run(smoke_run):
+    run, summary = smoke_run
+    res = bbnn("evaluate", run)
+    assert res.returncode == 0
+    assert "95% CI" in res.stdout and res.stdout.count("fold ") == 10
+    assert json.loads(bbnn("evaluate", run, "--json").stdout)["test_acc"] == summary["test_acc"]
+
+
+def test_predict_with_a_run_and_with_the_authors_models(smoke_run, gtzan_mini):
+    run, _ = smoke_run
+    blues = gtzan_mini.root / "genres/blues/blues.00000.wav"
+    res = bbnn("predict", blues, "--model", run, "--top", "2")
+    assert res.returncode == 0 and res.stdout.startswith(str(blues)) and res.stdout.count("\t") == 2
+    res = bbnn("predict", blues, "--model", "authors-gtzan", "--json")
+    out = json.loads(res.stdout)
+    assert res.returncode == 0 and out["top"][0]["genre"] == "blues"
+    assert "Traceback" not in res.stderr

@@ -1,0 +1,150 @@
+"""Train / validation / test splits, one protocol per way of evaluating.
+
+* ``authors``: what the authors' code does: 10 independent stratified random 80/10/10 draws
+  (``train_test_split`` twice). Test sets of different "folds" overlap; kept to compare with the
+  authors' numbers, not for estimating generalisation.
+* ``kfold``: true stratified 10-fold cross-validation, 8/1/1: fold ``k`` tests on part ``k``,
+  validates on part ``k+1`` and trains on the other eight, so every track is tested exactly once.
+* ``grouped``: like ``kfold``, but no group (copies of one song, e.g. Extended Ballroom's
+  duplicate links) is split across train / validation / test.
+* ``fault-filtered``: the fixed GTZAN split of Kereliuk et al. (2015), 443/197/290 tracks, one
+  fold; needs the full GTZAN.
+
+All are deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import DatasetError, ParameterError
+
+__all__ = ["PROTOCOLS", "Fold", "make_splits", "check_folds"]
+
+PROTOCOLS = ("authors", "kfold", "grouped", "fault-filtered")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Index arrays into the data set's track list."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+
+    def as_dict(self) -> dict[str, list[int]]:
+        return {k: [int(i) for i in getattr(self, k)] for k in ("train", "val", "test")}
+
+
+def _authors(y: np.ndarray, n_folds: int, seed: int) -> list[Fold]:
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(y))
+    folds = []
+    for k in range(n_folds):
+        train, rest = train_test_split(idx, test_size=0.2, stratify=y, random_state=seed * 1000 + k)
+        val, test = train_test_split(rest, test_size=0.5, stratify=y[rest], random_state=seed * 1000 + k)
+        folds.append(Fold(np.sort(train), np.sort(val), np.sort(test)))
+    return folds
+
+
+def _rotate(parts: list[np.ndarray], n_folds: int) -> list[Fold]:
+    folds = []
+    for k in range(n_folds):
+        test, val = parts[k], parts[(k + 1) % n_folds]
+        train = np.concatenate([parts[j] for j in range(n_folds) if j not in (k, (k + 1) % n_folds)])
+        folds.append(Fold(np.sort(train), np.sort(val), np.sort(test)))
+    return folds
+
+
+def _kfold(y: np.ndarray, n_folds: int, seed: int, groups=None) -> list[Fold]:
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    counts = np.bincount(y)
+    if counts[counts > 0].min() < n_folds and groups is None:
+        raise DatasetError(
+            f"stratified {n_folds}-fold needs at least {n_folds} tracks per class; the smallest class has "
+            f"{counts[counts > 0].min()}"
+        )
+    x = np.zeros(len(y))
+    if groups is None:
+        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+        parts = [test for _, test in splitter.split(x, y)]
+    else:
+        splitter = StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
+        parts = [test for _, test in splitter.split(x, y, groups)]
+    return _rotate(parts, n_folds)
+
+
+def _fault_filtered(tracks: list[str]) -> list[Fold]:
+    from .resources import resolve
+
+    index = {}
+    for i, t in enumerate(tracks):
+        parts = t.replace("\\", "/").split("/")
+        index["/".join(parts[-2:]).replace(".au", ".wav")] = i
+    out = {}
+    for part in ("train", "valid", "test"):
+        names = resolve(f"reference/gtzan_fault_filtered/{part}_filtered.txt").read_text().split()
+        missing = [n for n in names if n not in index]
+        if missing:
+            raise DatasetError(
+                f"the fault-filtered split needs the full GTZAN: {len(missing)} of its {len(names)} "
+                f"{part} tracks are not in this data set (first: {missing[0]})"
+            )
+        out[part] = np.sort(np.array([index[n] for n in names]))
+    return [Fold(out["train"], out["valid"], out["test"])]
+
+
+def make_splits(
+    y: np.ndarray,
+    *,
+    protocol: str = "kfold",
+    n_folds: int = 10,
+    seed: int = 0,
+    groups: np.ndarray | None = None,
+    tracks: list[str] | None = None,
+) -> list[Fold]:
+    """Per-fold train / validation / test indices.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n_tracks,)], int
+        Class index of each track.
+    protocol : {"authors", "kfold", "grouped", "fault-filtered"}
+    n_folds : int
+        Folds (10 in the paper); ignored by ``fault-filtered``.
+    seed : int
+    groups : np.ndarray, optional
+        Group of each track; required by ``grouped``.
+    tracks : list of str, optional
+        Track paths; required by ``fault-filtered``.
+    """
+    y = np.asarray(y)
+    if protocol not in PROTOCOLS:
+        raise ParameterError(f"protocol must be one of {', '.join(PROTOCOLS)}; got {protocol!r}")
+    if protocol != "fault-filtered" and (not isinstance(n_folds, int) or n_folds < 3):
+        raise ParameterError(f"n_folds must be an integer >= 3; got {n_folds!r}")
+    if protocol == "authors":
+        return _authors(y, n_folds, seed)
+    if protocol == "kfold":
+        return _kfold(y, n_folds, seed)
+    if protocol == "grouped":
+        if groups is None:
+            raise ParameterError("the grouped protocol needs the tracks' groups")
+        return _kfold(y, n_folds, seed, groups=np.asarray(groups))
+    if tracks is None:
+        raise ParameterError("the fault-filtered protocol needs the track paths")
+    return _fault_filtered(tracks)
+
+
+def check_folds(folds: list[Fold], n: int) -> None:
+    """Raise if any fold's parts overlap or index outside ``range(n)``."""
+    for k, f in enumerate(folds):
+        parts = [set(f.train.tolist()), set(f.val.tolist()), set(f.test.tolist())]
+        if parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2]:
+            raise DatasetError(f"fold {k}: train, validation and test overlap")
+        if any(i < 0 or i >= n for p in parts for i in p):
+            raise DatasetError(f"fold {k}: an index is outside the data set")

@@ -1,0 +1,101 @@
+"""Splits: disjoint, covering, stratified, grouped, deterministic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bbnn_core.errors import DatasetError, ParameterError
+from bbnn_core.splits import check_folds, make_splits
+
+
+@pytest.fixture
+def labels():
+    return np.repeat(np.arange(10), 10)  # gtzan_mini's shape: 10 classes x 10
+
+
+def _sets(f):
+    return set(f.train.tolist()), set(f.val.tolist()), set(f.test.tolist())
+
+
+@pytest.mark.parametrize("protocol", ["authors", "kfold"])
+def test_disjoint_8_1_1_and_stratified(labels, protocol):
+    folds = make_splits(labels, protocol=protocol, seed=3)
+    assert len(folds) == 10
+    check_folds(folds, len(labels))
+    for f in folds:
+        tr, va, te = _sets(f)
+        assert not (tr & va or tr & te or va & te)
+        assert (len(tr), len(va), len(te)) == (80, 10, 10)
+        assert np.bincount(labels[f.test], minlength=10).tolist() == [1] * 10  # one clip per genre
+        assert np.bincount(labels[f.train], minlength=10).tolist() == [8] * 10
+
+
+def test_kfold_tests_every_track_exactly_once(labels):
+    folds = make_splits(labels, protocol="kfold", seed=0)
+    tested = np.concatenate([f.test for f in folds])
+    assert sorted(tested.tolist()) == list(range(100))
+    # and validation is a different part from test in every fold
+    assert sorted(np.concatenate([f.val for f in folds]).tolist()) == list(range(100))
+
+
+def test_authors_protocol_test_sets_overlap(labels):
+    """What the authors' code does: independent draws, so "folds" share test clips."""
+    folds = make_splits(labels, protocol="authors", seed=0)
+    tested = np.concatenate([f.test for f in folds])
+    assert len(set(tested.tolist())) < 100
+
+
+def test_grouped_keeps_groups_on_one_side(rng):
+    y = np.repeat(np.arange(4), 30)
+    groups = np.array([f"g{i // 3}" for i in range(120)])  # 40 songs, three copies each
+    folds = make_splits(y, protocol="grouped", groups=groups, seed=1)
+    for f in folds:
+        sides = [set(groups[f.train]), set(groups[f.val]), set(groups[f.test])]
+        assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+    assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(120))
+
+
+def test_plain_kfold_would_split_groups():
+    y = np.repeat(np.arange(4), 30)
+    groups = np.array([f"g{i // 3}" for i in range(120)])
+    folds = make_splits(y, protocol="kfold", seed=1)
+    split = any(set(groups[f.train]) & set(groups[f.test]) for f in folds)
+    assert split  # which is why the grouped protocol exists
+
+
+@pytest.mark.parametrize("protocol", ["authors", "kfold"])
+def test_deterministic_for_a_seed(labels, protocol):
+    a = make_splits(labels, protocol=protocol, seed=7)
+    b = make_splits(labels, protocol=protocol, seed=7)
+    c = make_splits(labels, protocol=protocol, seed=8)
+    assert all(np.array_equal(x.test, y.test) for x, y in zip(a, b))
+    assert not all(np.array_equal(x.test, y.test) for x, y in zip(a, c))
+
+
+def test_fault_filtered_needs_full_gtzan(gtzan_mini):
+    with pytest.raises(DatasetError, match="needs the full GTZAN"):
+        make_splits(gtzan_mini.labels, protocol="fault-filtered",
+                    tracks=[str(t.path) for t in gtzan_mini.tracks])
+
+
+def test_fault_filtered_on_a_full_track_list(mirror):
+    from bbnn_core.resources import resolve
+
+    names = []
+    for part in ("train", "valid", "test"):
+        names += resolve(f"reference/gtzan_fault_filtered/{part}_filtered.txt").read_text().split()
+    tracks = [f"genres/{n}" for n in sorted(names)] + ["genres/jazz/jazz.00054.wav"]
+    y = np.array([0] * len(tracks))
+    (fold,) = make_splits(y, protocol="fault-filtered", tracks=tracks)
+    assert (len(fold.train), len(fold.val), len(fold.test)) == (443, 197, 290)
+    check_folds([fold], len(tracks))
+
+
+def test_bad_arguments(labels):
+    with pytest.raises(ParameterError):
+        make_splits(labels, protocol="loo")
+    with pytest.raises(ParameterError):
+        make_splits(labels, protocol="grouped")
+    with pytest.raises(DatasetError, match="at least 10 tracks per class"):
+        make_splits(np.repeat(np.arange(3), 5), protocol="kfold")

@@ -1,0 +1,154 @@
+"""Training: complete artifacts, determinism, resume after SIGKILL, the JAX path."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bbnn_core.errors import ParameterError
+from bbnn_core.features import FeatureSet
+from bbnn_core.train import HISTORY_COLUMNS, config_for, train
+
+
+@pytest.fixture(scope="module")
+def small_features(tmp_path_factory):
+    """18 synthetic 'clips' of 3 classes whose spectra differ: enough for 3-fold smoke runs."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(-40, 6, (18, 647, 128)).astype(np.float32)
+    y = np.repeat(np.arange(3), 6)
+    for c in range(3):
+        X[y == c, :, 20 * c : 20 * c + 20] += 25.0
+    fs = FeatureSet(X=X, y=y, tracks=[f"synthetic/{i}.wav" for i in range(18)],
+                    groups=[str(i) for i in range(18)], classes=["a", "b", "c"], dataset="synthetic")
+    path = tmp_path_factory.mktemp("feat") / "synthetic.npz"
+    np.savez(path, X=X, y=y, tracks=np.array(fs.tracks), groups=np.array(fs.groups),
+             fingerprints=np.array([""] * 18),
+             meta=np.array(json.dumps({"dataset": "synthetic", "classes": fs.classes,
+                                       "params": {"sr": 22050, "n_fft": 2048, "hop_length": 1024,
+                                                  "n_mels": 128, "n_samples": 661794, "top_db": 80.0}})))
+    return FeatureSet.load(path)
+
+
+def _cfg(run_dir, **kw):
+    return config_for("smoke", dataset="synthetic", n_folds=3, run_dir=str(run_dir), **kw)
+
+
+def test_smoke_run_leaves_complete_artifacts(small_features, tmp_path):
+    summary = train(_cfg(tmp_path / "run"), features=small_features, progress=False)
+    run = tmp_path / "run"
+    for f in ("config.json", "splits.json", "summary.json"):
+        assert (run / f).is_file()
+    for k in range(3):
+        fold = run / f"fold{k}"
+        for f in ("config.json", "history.csv", "best.keras", "predictions.csv", "metrics.json",
+                  "provenance.json", "baseline.json"):
+            assert (fold / f).is_file(), f
+        assert not (fold / "checkpoint").exists()
+        hist = pd.read_csv(fold / "history.csv")
+        assert list(hist.columns) == HISTORY_COLUMNS and len(hist) == 2
+        preds = pd.read_csv(fold / "predictions.csv")
+        assert len(preds) == 6 and list(preds.columns[:3]) == ["track", "true", "predicted"]
+        np.testing.assert_allclose(preds[["p_a", "p_b", "p_c"]].sum(axis=1), 1.0, atol=1e-4)
+        prov = json.loads((fold / "provenance.json").read_text())
+        assert {"git_commit", "versions", "keras_backend", "device", "dataset_checksum", "seed",
+                "wall_time_s"} <= set(prov)
+        m = json.loads((fold / "metrics.json").read_text())
+        assert set(m["report"]["per_class"]) == {"a", "b", "c"}
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["profile"] == "smoke" and cfg["lr_factor"] == 0.5 and cfg["batch_size"] == 8
+    assert summary["folds_done"] == 3 and summary["test_acc"]["n"] == 3
+    assert "ci_low" in summary["test_acc"] and "baseline_test_acc" in summary
+
+
+def test_same_seed_same_metrics(small_features, tmp_path):
+    a = train(_cfg(tmp_path / "a", folds=(0,)), features=small_features, progress=False)
+    b = train(_cfg(tmp_path / "b", folds=(0,)), features=small_features, progress=False)
+    ma = json.loads((tmp_path / "a/fold0/metrics.json").read_text())
+    mb = json.loads((tmp_path / "b/fold0/metrics.json").read_text())
+    for key in ("train_loss", "val_loss", "test_loss", "test_acc"):
+        assert ma[key] == pytest.approx(mb[key], rel=1e-6, abs=1e-7), key
+    assert a["test_acc"]["mean"] == b["test_acc"]["mean"]
+
+
+def test_a_different_config_is_refused(small_features, tmp_path):
+    train(_cfg(tmp_path / "r", folds=(0,)), features=small_features, progress=False)
+    with pytest.raises(ParameterError, match="different configuration"):
+        train(_cfg(tmp_path / "r", folds=(0,), seed=5), features=small_features, progress=False)
+
+
+RUNNER = textwrap.dedent("""
+    import sys
+    from bbnn_core.features import FeatureSet
+    from bbnn_core.train import config_for, train
+    fs = FeatureSet.load(sys.argv[1])
+    cfg = config_for("smoke", dataset="synthetic", n_folds=3, epochs=6, run_dir=sys.argv[2])
+    train(cfg, features=fs, progress=False)
+""")
+
+
+def _run(args, **kw):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen([sys.executable, "-c", RUNNER, *map(str, args)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+
+
+def test_resume_after_sigkill_gives_the_same_metrics(small_features, tmp_path):
+    straight = _run([small_features.path, tmp_path / "straight"])
+    assert straight.wait(timeout=600) == 0, straight.stderr.read().decode()[-2000:]
+
+    killed = tmp_path / "killed"
+    proc = _run([small_features.path, killed])
+    state = killed / "fold1" / "checkpoint" / "state.json"
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None:
+        if state.exists() and json.loads(state.read_text())["epoch"] >= 1:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (killed / "fold0" / "metrics.json").exists()       # finished fold kept
+    assert not (killed / "fold1" / "metrics.json").exists()   # current fold unfinished
+    fold0_before = (killed / "fold0" / "metrics.json").read_text()
+
+    again = _run([small_features.path, killed])
+    assert again.wait(timeout=600) == 0, again.stderr.read().decode()[-2000:]
+    assert (killed / "fold0" / "metrics.json").read_text() == fold0_before  # skipped, not redone
+    for k in range(3):
+        a = json.loads((tmp_path / f"straight/fold{k}/metrics.json").read_text())
+        b = json.loads((killed / f"fold{k}/metrics.json").read_text())
+        for key in ("train_loss", "val_loss", "test_loss", "test_acc", "best_epoch", "epochs_run"):
+            assert a[key] == pytest.approx(b[key], rel=1e-5, abs=1e-6), (k, key)
+        ha = pd.read_csv(tmp_path / f"straight/fold{k}/history.csv")
+        hb = pd.read_csv(killed / f"fold{k}/history.csv")
+        np.testing.assert_allclose(ha.values, hb.values, rtol=1e-5, atol=1e-6)
+
+
+def test_trains_on_jax_without_tensorflow(small_features, tmp_path):
+    pytest.importorskip("jax")
+    code = textwrap.dedent("""
+        import sys, json
+        from bbnn_core.features import FeatureSet
+        from bbnn_core.train import config_for, train
+        fs = FeatureSet.load(sys.argv[1])
+        s = train(config_for("smoke", dataset="synthetic", n_folds=3, folds=(0,), run_dir=sys.argv[2]),
+                  features=fs, progress=False)
+        prov = json.load(open(sys.argv[2] + "/fold0/provenance.json"))
+        assert prov["keras_backend"] == "jax", prov
+        assert "tensorflow" not in sys.modules, "the JAX path imported TensorFlow"
+        print("ok", s["test_acc"]["mean"])
+    """)
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    res = subprocess.run([sys.executable, "-c", code, str(small_features.path), str(tmp_path / "jax")],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.startswith("ok")
