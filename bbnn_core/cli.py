@@ -11,7 +11,9 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -44,8 +46,13 @@ def _load(args):
     return load_dataset(args.dataset, kind=args.kind)
 
 
+_STDERR_IS_TTY: bool | None = None
+
+
 def _progress(args) -> bool | None:
-    return False if args.quiet else None
+    if args.quiet:
+        return False
+    return _STDERR_IS_TTY  # decided before stderr is routed through the filter below
 
 
 def cmd_features(args) -> int:
@@ -200,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="summarise a run: accuracy per fold, mean, std, 95% CI, baseline",
+    p = sub.add_parser("evaluate", help="summarise a run: accuracy per fold, mean, std, 95%% CI, baseline",
                        description="Read a run folder's artifacts and print its metrics.")
     p.add_argument("run_dir", help="a run folder written by bbnn train")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -224,19 +231,57 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"bbnn: warning: {message}", file=sys.stderr)
 
 
+# Lines TensorFlow's C++ runtime writes to file descriptor 2 whatever TF_CPP_MIN_LOG_LEVEL says.
+_BACKEND_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} [\d:. ]+\d+ \S+\.cc:\d+\]|"
+    r"To enable the following instructions:|This TensorFlow binary is optimized)"
+)
+
+
+class _StderrFilter:
+    """Route fd 2 through a thread that drops the backend's start-up notes and forwards the rest."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        self.thread = threading.Thread(target=self._pump, args=(read,), daemon=True)
+        self.thread.start()
+        return self
+
+    def _pump(self, fd):
+        with os.fdopen(fd, "rb") as pipe, os.fdopen(os.dup(self.saved), "wb", buffering=0) as out:
+            for line in iter(pipe.readline, b""):
+                if not _BACKEND_NOISE.match(line.decode(errors="replace")):
+                    out.write(line)
+
+    def __exit__(self, *exc):
+        sys.stderr.flush()
+        os.dup2(self.saved, 2)  # closes the pipe's last write end: the pump sees EOF
+        self.thread.join(timeout=2)
+        os.close(self.saved)
+        return False
+
+
 def _quiet_backends() -> None:
-    # TensorFlow's C++ start-up notes and tf.function retracing notes are not the user's concern
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # tf.function retracing notes
     logging.getLogger("absl").setLevel(logging.ERROR)
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _STDERR_IS_TTY
     _quiet_backends()
     parser = build_parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _one_line_warning
+    _STDERR_IS_TTY = sys.stderr.isatty()
     try:
+        if args.command in ("train", "predict"):  # the commands that load a Keras backend
+            with _StderrFilter():
+                return args.func(args)
         return args.func(args)
     except BBNNError as exc:
         print(f"bbnn: error: {exc}", file=sys.stderr)

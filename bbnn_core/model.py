@@ -40,40 +40,41 @@ __all__ = [
 INPUT_SHAPE = (647, 128, 1)
 
 
-def _bn_relu_conv(x, filters: int, kernel: int, prefix: str, created: list, padding: str = "same"):
-    bn = layers.BatchNormalization(name=f"{prefix}_bn")
+def _bn_relu_conv(x, filters: int, kernel: int, prefix: str, created: list, padding: str = "same",
+                  momentum: float = 0.99):
+    bn = layers.BatchNormalization(momentum=momentum, name=f"{prefix}_bn")
     relu = layers.Activation("relu", name=f"{prefix}_relu")
     conv = layers.Conv2D(filters, (kernel, kernel), padding=padding, name=f"{prefix}_conv")
     created.extend([bn, conv])
     return conv(relu(bn(x)))
 
 
-def _inception(x, filters: int, prefix: str, created: list):
-    a = _bn_relu_conv(x, filters, 1, f"{prefix}_branch1x1", created)
-    b = _bn_relu_conv(x, filters, 1, f"{prefix}_branch3x3_reduce", created)
-    b = _bn_relu_conv(b, filters, 3, f"{prefix}_branch3x3", created)
-    c = _bn_relu_conv(x, filters, 1, f"{prefix}_branch5x5_reduce", created)
-    c = _bn_relu_conv(c, filters, 5, f"{prefix}_branch5x5", created)
+def _inception(x, filters: int, prefix: str, created: list, momentum: float):
+    a = _bn_relu_conv(x, filters, 1, f"{prefix}_branch1x1", created, momentum=momentum)
+    b = _bn_relu_conv(x, filters, 1, f"{prefix}_branch3x3_reduce", created, momentum=momentum)
+    b = _bn_relu_conv(b, filters, 3, f"{prefix}_branch3x3", created, momentum=momentum)
+    c = _bn_relu_conv(x, filters, 1, f"{prefix}_branch5x5_reduce", created, momentum=momentum)
+    c = _bn_relu_conv(c, filters, 5, f"{prefix}_branch5x5", created, momentum=momentum)
     d = layers.MaxPooling2D((3, 3), strides=(1, 1), padding="same", name=f"{prefix}_pool")(x)
-    d = _bn_relu_conv(d, filters, 1, f"{prefix}_pool_proj", created)
+    d = _bn_relu_conv(d, filters, 1, f"{prefix}_pool_proj", created, momentum=momentum)
     return layers.Concatenate(axis=-1, name=f"{prefix}_inception_concat")([a, b, c, d])
 
 
-def _build(input_shape, n_classes: int, n_blocks: int, filters: int):
+def _build(input_shape, n_classes: int, n_blocks: int, filters: int, momentum: float = 0.99):
     created: list = []
     inputs = keras.Input(shape=input_shape, name="log_mel")
     stem_conv = layers.Conv2D(filters, (3, 3), padding="same", name="stem_conv")
-    stem_bn = layers.BatchNormalization(name="stem_bn")
+    stem_bn = layers.BatchNormalization(momentum=momentum, name="stem_bn")
     created.extend([stem_conv, stem_bn])
     x = stem_bn(stem_conv(inputs))
     x = layers.Activation("relu", name="stem_relu")(x)
     x = layers.MaxPooling2D((4, 1), name="stem_pool")(x)
     for i in range(1, n_blocks + 1):
-        block = _inception(x, filters, f"bm{i}", created)
+        block = _inception(x, filters, f"bm{i}", created, momentum)
         x = layers.Concatenate(axis=-1, name=f"bm{i}_broadcast_concat")([x, block])
-    x = _bn_relu_conv(x, filters, 1, "transition", created, padding="valid")
+    x = _bn_relu_conv(x, filters, 1, "transition", created, padding="valid", momentum=momentum)
     x = layers.AveragePooling2D((2, 2), name="transition_pool")(x)
-    head_bn = layers.BatchNormalization(name="head_bn")
+    head_bn = layers.BatchNormalization(momentum=momentum, name="head_bn")
     created.append(head_bn)
     x = layers.Activation("relu", name="head_relu")(head_bn(x))
     x = layers.GlobalAveragePooling2D(name="head_gap")(x)
@@ -90,6 +91,7 @@ def build_bbnn(
     n_classes: int = 10,
     n_blocks: int = 3,
     filters: int = 32,
+    bn_momentum: float = 0.99,
 ) -> keras.Model:
     """Build BBNN as a Keras 3 functional model.
 
@@ -105,6 +107,8 @@ def build_bbnn(
         Inception blocks in the Broadcast Module (the paper: 3).
     filters : int
         Filters of every convolution (the paper: 32).
+    bn_momentum : float
+        Momentum of the BatchNormalization moving statistics (Keras' and the authors' 0.99).
 
     Returns
     -------
@@ -121,7 +125,9 @@ def build_bbnn(
     for name, value, low in (("n_classes", n_classes, 2), ("n_blocks", n_blocks, 1), ("filters", filters, 1)):
         if not isinstance(value, int) or value < low:
             raise ParameterError(f"{name} must be an integer >= {low}; got {value!r}")
-    model, _ = _build(tuple(input_shape), n_classes, n_blocks, filters)
+    if not 0.0 <= bn_momentum < 1.0:
+        raise ParameterError(f"bn_momentum must be in [0, 1); got {bn_momentum!r}")
+    model, _ = _build(tuple(input_shape), n_classes, n_blocks, filters, bn_momentum)
     return model
 
 

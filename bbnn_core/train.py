@@ -20,7 +20,10 @@ Profiles:
 
 * ``paper``: the recipe above on full 647-frame clips (GPU work: ~3.5 s per step on 2 CPU cores);
 * ``quick``: **reduced**, for a CPU run of minutes: 5 epochs on random 160-frame (7.4 s) crops,
-  evaluated on full clips (BBNN is fully convolutional with global pooling);
+  evaluated on full clips (BBNN is fully convolutional with global pooling), and BatchNorm
+  momentum 0.9 instead of 0.99: with only ~50 steps, 0.99 leaves the moving statistics 60 % at
+  their initial values and the evaluated model near chance (measured: 0.16 mean test accuracy on
+  5 gtzan_mini folds);
 * ``smoke``: seconds, for tests: 2 epochs, 1 Inception block of 4 filters, 32-frame crops.
 """
 
@@ -76,6 +79,7 @@ class TrainConfig:
     n_blocks: int = 3
     filters: int = 32
     crop_frames: int | None = None
+    bn_momentum: float = 0.99
     mixed_precision: bool = False
     kind: str | None = None
 
@@ -96,8 +100,8 @@ class TrainConfig:
 
 PROFILES: dict[str, dict] = {
     "paper": {},
-    "quick": {"epochs": 5, "crop_frames": 160},
-    "smoke": {"epochs": 2, "n_blocks": 1, "filters": 4, "crop_frames": 32},
+    "quick": {"epochs": 5, "crop_frames": 160, "bn_momentum": 0.9},
+    "smoke": {"epochs": 2, "n_blocks": 1, "filters": 4, "crop_frames": 32, "bn_momentum": 0.9},
 }
 
 
@@ -257,7 +261,8 @@ def _build(cfg: TrainConfig, n_classes: int, n_mels: int):
     if cfg.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        model = build_bbnn((None, n_mels, 1), n_classes=n_classes, n_blocks=cfg.n_blocks, filters=cfg.filters)
+        model = build_bbnn((None, n_mels, 1), n_classes=n_classes, n_blocks=cfg.n_blocks, filters=cfg.filters,
+                           bn_momentum=cfg.bn_momentum)
     finally:
         keras.mixed_precision.set_global_policy("float32")
     model.compile(

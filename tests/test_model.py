@@ -62,6 +62,7 @@ def test_other_sizes_build():
 
 @pytest.mark.parametrize("kwargs", [
     {"input_shape": (647, 128)}, {"input_shape": (4, 128, 1)}, {"n_classes": 1}, {"n_blocks": 0}, {"filters": 2.5},
+    {"bn_momentum": 1.0},
 ])
 def test_bad_arguments_raise_parameter_error(kwargs):
     from bbnn_core.model import build_bbnn
