@@ -38,7 +38,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -402,7 +402,7 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None) -> d
     fs = features
     if (run / "config.json").exists():
         old = load_run_config(run)
-        if replace(old, run_dir=cfg.run_dir, folds=cfg.folds) != replace(cfg, folds=cfg.folds):
+        if replace(old, run_dir=cfg.run_dir, folds=cfg.folds) != cfg:  # same run, any fold subset
             raise ParameterError(
                 f"{run} holds a run with a different configuration; use another run_dir or remove it"
             )

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from conftest import tone, write_audio
 
 
 def bbnn(*args, env=None):

@@ -9,7 +9,6 @@ import pytest
 from bbnn_core.datasets import (
     BALLROOM_GENRES,
     GTZAN_GENRES,
-    load_ballroom,
     load_dataset,
     load_extended_ballroom,
     load_folder,

@@ -157,6 +157,13 @@ def test_trains_on_jax_without_tensorflow(small_features, tmp_path):
         prov = json.load(open(sys.argv[2] + "/fold0/provenance.json"))
         assert prov["keras_backend"] == "jax", prov
         assert "tensorflow" not in sys.modules
+        # the opt-in bf16 mixed precision runs too, and keeps a float32 softmax
+        s = train(config_for("smoke", dataset="synthetic", n_folds=3, folds=(1,), mixed_precision=True,
+                             run_dir=sys.argv[2] + "-bf16"), features=fs, progress=False)
+        import keras
+        m = keras.models.load_model(sys.argv[2] + "-bf16/fold1/best.keras", compile=False)
+        assert m.get_layer("stem_conv").dtype_policy.name == "mixed_bfloat16"
+        assert m.get_layer("classifier").dtype_policy.name == "float32"
         print("ok", s["test_acc"]["mean"])
     """)
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
