@@ -1,0 +1,194 @@
+"""Tables and figures of the paper, drawn from a built model, data sets and run folders only.
+
+Nothing here trains or extracts features: a figure can be redrawn without re-running anything.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "PAPER_TABLE1_PARAMS",
+    "table1",
+    "table2",
+    "read_histories",
+    "plot_histories",
+    "plot_confusion",
+    "plot_fold_accuracies",
+]
+
+# The paper's Table 1 "Params" column (convolution and dense parameters, BatchNormalization
+# excluded), row by row, for the checks and the side-by-side column.
+PAPER_TABLE1_PARAMS = {
+    ("SL", "Convolution"): 320,
+    ("BM", "Inception (a), top"): 3_168,
+    ("BM", "Inception (a), bottom"): 35_936,
+    ("BM", "Inception (b), top"): 15_456,
+    ("BM", "Inception (b), bottom"): 40_032,
+    ("BM", "Inception (c), top"): 27_744,
+    ("BM", "Inception (c), bottom"): 44_128,
+    ("TL", "Convolution"): 13_344,
+    ("DL", "Softmax"): 330,
+}
+
+
+def _params(model, names) -> tuple[int, int]:
+    """(parameters of the named layers, the same plus the BatchNormalization that precedes each)."""
+    own = bn = 0
+    for name in names:
+        layer = model.get_layer(name)
+        own += int(sum(np.prod(w.shape) for w in layer.weights))
+        if name.endswith("_conv") and name != "stem_conv":
+            pre = model.get_layer(name[: -len("_conv")] + "_bn")
+            bn += int(sum(np.prod(w.shape) for w in pre.weights))
+    return own, own + bn
+
+
+def _shape(model, name) -> str:
+    return " x ".join(str(d) for d in model.get_layer(name).output.shape[1:])
+
+
+def table1(model=None):
+    """The paper's Table 1, generated from a built BBNN (default: ``build_bbnn()``).
+
+    Columns: part, layer, output size, filters, parameters (convolution / dense only, as the
+    paper counts), parameters including BatchNormalization, and the paper's figure. The last two
+    rows are the totals.
+    """
+    import pandas as pd
+
+    from .model import build_bbnn, count_params
+
+    model = model or build_bbnn()
+    n_blocks = sum(1 for layer in model.layers if layer.name.endswith("_broadcast_concat"))
+    rows = []
+
+    def add(part, layer, shape_of, filters, names):
+        own, with_bn = _params(model, names) if names else (None, None)
+        rows.append({"part": part, "layer": layer, "output size": _shape(model, shape_of) if shape_of else "-",
+                     "filters": filters, "params": own, "params with BN": with_bn,
+                     "paper": PAPER_TABLE1_PARAMS.get((part, layer))})
+
+    stem_bn = int(sum(np.prod(w.shape) for w in model.get_layer("stem_bn").weights))
+    add("SL", "Convolution", "stem_conv", "3x3/1 (32)", ["stem_conv"])
+    rows[-1]["params with BN"] += stem_bn  # Conv -> BN -> ReLU in the stem
+    add("SL", "Max Pool", "stem_pool", "4x1", [])
+    for i in range(1, n_blocks + 1):
+        tag = "abcdefgh"[i - 1] if i <= 8 else str(i)
+        add("BM", f"Inception ({tag}), top", None, "[1x1/1 (32) conv] x 3, 3x3/1 maxpool",
+            [f"bm{i}_branch1x1_conv", f"bm{i}_branch3x3_reduce_conv", f"bm{i}_branch5x5_reduce_conv"])
+        add("BM", f"Inception ({tag}), bottom", f"bm{i}_broadcast_concat",
+            "3x3/1 (32), 5x5/1 (32), 1x1/1 (32) conv",
+            [f"bm{i}_branch3x3_conv", f"bm{i}_branch5x5_conv", f"bm{i}_pool_proj_conv"])
+    add("TL", "Convolution", "transition_conv", "1x1/1 (32)", ["transition_conv"])
+    add("TL", "Average Pool", "transition_pool", "2x2/2", [])
+    head_bn = int(sum(np.prod(w.shape) for w in model.get_layer("head_bn").weights))
+    add("DL", "Global Average Pool", "head_gap", "-", [])
+    rows[-1]["params with BN"] = head_bn
+    add("DL", "Softmax", "classifier", "-", ["classifier"])
+    counts = count_params(model)
+    rows.append({"part": "", "layer": "Total (without BN)", "output size": "", "filters": "",
+                 "params": counts["without_bn"], "params with BN": None, "paper": 180_458})
+    rows.append({"part": "", "layer": "Total (all / trainable)", "output size": "", "filters": "",
+                 "params": counts["total"], "params with BN": counts["trainable"], "paper": None})
+    df = pd.DataFrame(rows)
+    for col in ("params", "params with BN", "paper"):
+        df[col] = df[col].astype("Int64")
+    return df
+
+
+def table2(datasets: dict):
+    """Tracks per genre, one column pair per data set (the paper's Table 2).
+
+    ``datasets`` maps a title to a :class:`~bbnn_core.datasets.Dataset`; each column lists that
+    data set's classes in its own order, with a total.
+    """
+    import pandas as pd
+
+    columns = {}
+    for title, ds in datasets.items():
+        counts = ds.counts()
+        columns[(title, "genre")] = list(counts) + ["Total"]
+        columns[(title, "tracks")] = list(counts.values()) + [sum(counts.values())]
+    n = max(len(v) for v in columns.values())
+    for k, v in columns.items():
+        v += [""] * (n - len(v))
+    return pd.DataFrame(columns)
+
+
+def read_histories(folder: str | os.PathLike, pattern: str = "fold*/history.csv"):
+    """Per-fold training histories (the authors' columns) as one DataFrame with a ``fold`` column.
+
+    Works on a run folder and, with ``pattern="fold*_history.csv"``, on the authors' logs.
+    """
+    import re
+
+    import pandas as pd
+
+    frames = []
+    for p in sorted(Path(folder).glob(pattern)):
+        fold = int(re.search(r"fold(\d+)", str(p.relative_to(folder))).group(1))
+        df = pd.read_csv(p)
+        df.insert(0, "fold", fold)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def plot_histories(histories, *, ax=None, title: str | None = None):
+    """Figure 3: training and validation loss per epoch, every fold thin, the mean thick."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6, 4))[1]
+    for name, colour in (("loss", "tab:blue"), ("val_loss", "tab:orange")):
+        for _, h in histories.groupby("fold"):
+            ax.plot(h["epoch"], h[name], color=colour, alpha=0.25, linewidth=0.8)
+        mean = histories.groupby("epoch")[name].mean()
+        ax.plot(mean.index, mean.values, color=colour, linewidth=2,
+                label=("training" if name == "loss" else "validation") + " loss (mean over folds)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("categorical cross-entropy")
+    ax.set_yscale("log")
+    ax.legend(frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize: bool = True):
+    """Figure 4 (left): confusion matrix pooled over folds, rows = true genre."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    cm = np.asarray(cm, dtype=float)
+    shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
+    ax = ax or plt.subplots(figsize=(6, 5))[1]
+    sns.heatmap(shown, annot=cm.astype(int), fmt="d", cmap="Blues", vmin=0, vmax=1 if normalize else None,
+                xticklabels=classes, yticklabels=classes, cbar=normalize, ax=ax, square=True)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_fold_accuracies(folds, *, ax=None, title: str | None = None):
+    """Figure 4 (right): train / validation / test accuracy per fold (a ``read_run`` frame or the
+    authors' ``fold_results.csv``)."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    x = np.arange(len(folds))
+    width = 0.27
+    for j, (col, label) in enumerate((("train_acc", "train"), ("val_acc", "validation"), ("test_acc", "test"))):
+        ax.bar(x + (j - 1) * width, folds[col], width, label=label)
+    ax.set_xticks(x, [str(int(f)) for f in folds["fold"]])
+    ax.set_xlabel("fold")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1)
+    ax.legend(frameon=False, ncol=3, loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,77 @@
+"""Tables and figures: Table 1 from the model equals the paper's, figures draw from artifacts."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from bbnn_core.reports import (  # noqa: E402
+    PAPER_TABLE1_PARAMS,
+    plot_confusion,
+    plot_fold_accuracies,
+    plot_histories,
+    read_histories,
+    table1,
+    table2,
+)
+
+
+@pytest.fixture(scope="module")
+def t1():
+    return table1()
+
+
+def test_table1_rows_equal_the_papers(t1):
+    for (part, layer), params in PAPER_TABLE1_PARAMS.items():
+        row = t1[(t1.part == part) & (t1.layer == layer)]
+        assert len(row) == 1, (part, layer)
+        assert int(row["params"].iloc[0]) == params, (part, layer)
+
+
+def test_table1_totals_and_shapes(t1):
+    totals = t1.set_index("layer")
+    assert totals.loc["Total (without BN)", "params"] == 180_458
+    assert totals.loc["Total (all / trainable)", "params"] == 190_826
+    assert totals.loc["Total (all / trainable)", "params with BN"] == 185_642
+    # the per-row "with BN" column adds up to the model's total
+    assert int(t1["params with BN"].iloc[:-2].sum()) == 190_826
+    shapes = dict(zip(t1.layer, t1["output size"]))
+    assert shapes["Inception (c), bottom"] == "161 x 128 x 416"
+    assert shapes["Average Pool"] == "80 x 64 x 32"
+
+
+def test_table2_from_data_sets(gtzan_mini, mirror):
+    from bbnn_core.datasets import load_extended_ballroom
+
+    t = table2({"gtzan_mini": gtzan_mini, "Extended Ballroom": load_extended_ballroom()})
+    assert t[("gtzan_mini", "tracks")].iloc[10] == 100
+    assert t[("Extended Ballroom", "tracks")].iloc[13] == 4180
+
+
+def test_figures_from_the_authors_logs(mirror, tmp_path):
+    from bbnn_core.metrics import authors_results
+
+    hist = read_histories(mirror / "reference/bbnn_authors/gtzan", "fold*_history.csv")
+    assert sorted(hist.fold.unique()) == list(range(10))
+    ax = plot_histories(hist, title="GTZAN, authors' runs")
+    assert len(ax.lines) == 22  # 10 folds x 2 curves + 2 means
+    df, _ = authors_results("gtzan")
+    ax = plot_fold_accuracies(df)
+    assert len(ax.patches) == 30
+    ax = plot_confusion(np.eye(3, dtype=int) * 4 + 1, ["a", "b", "c"])
+    ax.figure.savefig(tmp_path / "cm.png")
+    assert (tmp_path / "cm.png").stat().st_size > 1000
+
+
+def test_read_histories_of_a_run(tmp_path):
+    for k in range(2):
+        (tmp_path / f"fold{k}").mkdir()
+        pd.DataFrame({"epoch": [0, 1], "acc": [.5, .6], "loss": [1, .8], "lr": [.01, .01],
+                      "val_acc": [.4, .5], "val_loss": [1.2, 1.1]}).to_csv(tmp_path / f"fold{k}/history.csv", index=False)
+    h = read_histories(tmp_path)
+    assert list(h.fold) == [0, 0, 1, 1]
