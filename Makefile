@@ -18,7 +18,14 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+
+# papermill executes every notebook into the book's sources, then Jupyter Book renders them
 book: $(STAMP)
+	mkdir -p book/generated
+	for nb in $(NOTEBOOKS); do \
+	  $(VENV)/bin/papermill --cwd notebooks "$$nb" "book/generated/$$(basename $$nb)" || exit 1; \
+	done
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo "book: _build/html/index.html"
 

@@ -18,6 +18,7 @@ __all__ = [
     "plot_histories",
     "plot_confusion",
     "plot_fold_accuracies",
+    "plot_architecture",
 ]
 
 # The paper's Table 1 "Params" column (convolution and dense parameters, BatchNormalization
@@ -191,4 +192,57 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None):
     ax.legend(frameon=False, ncol=3, loc="lower right")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def plot_architecture(model=None, *, ax=None):
+    """Figure 2: the whole network, drawn from the built model (shapes read off its layers).
+
+    Left to right: shallow layers, the Broadcast Module (each Inception block's output is
+    concatenated with everything before it: the arcs), transition layers, decision layers.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    from .model import build_bbnn
+
+    model = model or build_bbnn()
+    n_blocks = sum(1 for layer in model.layers if layer.name.endswith("_broadcast_concat"))
+    stages = [("input\nlog-mel", "log_mel", "#eeeeee"),
+              ("Conv 3x3\nBN, ReLU", "stem_relu", "#cfe2f3"),
+              ("MaxPool 4x1", "stem_pool", "#cfe2f3")]
+    for i in range(1, n_blocks + 1):
+        stages.append((f"Inception\nblock {i}", f"bm{i}_inception_concat", "#d9ead3"))
+        stages.append(("concat", f"bm{i}_broadcast_concat", "#b6d7a8"))
+    stages += [("BN, ReLU\nConv 1x1", "transition_conv", "#fce5cd"),
+               ("AvgPool 2x2", "transition_pool", "#fce5cd"),
+               ("BN, ReLU\nGAP", "head_gap", "#f4cccc"),
+               ("softmax", "classifier", "#f4cccc")]
+    ax = ax or plt.subplots(figsize=(max(9, 1.15 * len(stages)), 3.2))[1]
+    w, h, gap = 0.9, 1.0, 0.25
+    xs = [i * (w + gap) for i in range(len(stages))]
+    for x, (label, layer, colour) in zip(xs, stages):
+        ax.add_patch(FancyBboxPatch((x, 0), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
+        ax.text(x + w / 2, h / 2 + 0.12, label, ha="center", va="center", fontsize=8)
+        shape = "x".join(str(d) for d in model.get_layer(layer).output.shape[1:])
+        ax.text(x + w / 2, 0.14, shape, ha="center", va="center", fontsize=6.5, color="0.25")
+    for a, b in zip(xs, xs[1:]):
+        ax.add_patch(FancyArrowPatch((a + w, h / 2), (b, h / 2), arrowstyle="-|>", mutation_scale=8, color="0.3"))
+    # broadcast (dense) connections: the input of the module reaches every concat
+    first = 2  # the max-pool output feeds the Broadcast Module
+    concat_idx = [i for i, (_, layer, _) in enumerate(stages) if layer.endswith("_broadcast_concat")]
+    sources = [first] + concat_idx[:-1]
+    for k, target in enumerate(concat_idx):
+        for s in sources[: k + 1]:
+            ax.add_patch(FancyArrowPatch((xs[s] + w / 2, h + 0.02), (xs[target] + w / 2, h + 0.02),
+                                         connectionstyle=f"arc3,rad=-{0.25 + 0.05 * (target - s) / 2}",
+                                         arrowstyle="-|>", mutation_scale=7, color="tab:green", lw=0.9))
+    parts = [("shallow layers", 0, 2), ("Broadcast Module", 3, 2 + 2 * n_blocks),
+             ("transition", 3 + 2 * n_blocks, 4 + 2 * n_blocks), ("decision", 5 + 2 * n_blocks, len(stages) - 1)]
+    for label, a, b in parts:
+        ax.annotate("", (xs[a], -0.25), (xs[b] + w, -0.25), arrowprops=dict(arrowstyle="-", color="0.5"))
+        ax.text((xs[a] + xs[b] + w) / 2, -0.42, label, ha="center", va="center", fontsize=8, color="0.3")
+    ax.set_xlim(-0.2, xs[-1] + w + 0.2)
+    ax.set_ylim(-0.6, 2.3)
+    ax.set_axis_off()
     return ax

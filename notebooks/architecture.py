@@ -1,0 +1,67 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The network
+#
+# BBNN as the authors built it: a shallow convolution, a Broadcast Module of densely connected
+# Inception blocks, a transition layer and a global-average-pooling decision layer. Everything on
+# this page is generated from `bbnn_core.model.build_bbnn`, the same code whose weights are checked
+# against the authors' released models.
+
+# %% tags=["parameters"]
+n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
+
+# %%
+import matplotlib.pyplot as plt
+
+from bbnn_core.model import build_bbnn, count_params
+from bbnn_core.reports import plot_architecture, table1
+
+model = build_bbnn(n_classes=n_classes)
+counts = count_params(model)
+
+# %% [markdown]
+# ## Table 1: configuration
+#
+# Each convolution in the Broadcast Module is the sequence BN-ReLU-Conv. *params* counts
+# convolution and dense parameters the way the paper's Table 1 does; *params with BN* adds the
+# BatchNormalization in front of each convolution; *paper* is the paper's figure.
+
+# %%
+t1 = table1(model)
+t1.astype(object).fillna("").style.hide(axis="index")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainable, "
+      f"{counts['without_bn']:,} without BatchNormalization (the paper's total: 180,458)")
+
+# %% [markdown]
+# Where the paper's text and the released model differ, the model is what is reproduced here:
+#
+# - the paper describes the Inception convolutions "with stride 2" and max pooling "with stride 2
+#   to halve the resolution"; every convolution and pooling inside the released blocks has
+#   stride 1 (the resolution stays 161 x 128 through the module, as Table 1's output sizes say);
+# - Table 1 lists the transition pooling as "Max Pool"; the text and the released model use
+#   2 x 2 **average** pooling.
+
+# %% [markdown]
+# ## Figure 2: the whole network
+#
+# Output shapes are read off the built model. Green arcs are the broadcast (dense) connections:
+# each concatenation receives the module's input and every earlier block's output.
+
+# %%
+plot_architecture(model)
+plt.show()
