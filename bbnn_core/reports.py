@@ -19,6 +19,10 @@ __all__ = [
     "plot_confusion",
     "plot_fold_accuracies",
     "plot_architecture",
+    "PAPER_LITERATURE",
+    "PAPER_PER_CLASS",
+    "comparison_table",
+    "per_class_table",
 ]
 
 # The paper's Table 1 "Params" column (convolution and dense parameters, BatchNormalization
@@ -188,8 +192,9 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None):
     ax.set_xticks(x, [str(int(f)) for f in folds["fold"]])
     ax.set_xlabel("fold")
     ax.set_ylabel("accuracy")
-    ax.set_ylim(0, 1)
-    ax.legend(frameon=False, ncol=3, loc="lower right")
+    ax.set_ylim(0, 1.12)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.legend(frameon=False, ncol=3, loc="upper center", fontsize=8)
     if title:
         ax.set_title(title)
     return ax
@@ -246,3 +251,74 @@ def plot_architecture(model=None, *, ax=None):
     ax.set_ylim(-0.6, 2.3)
     ax.set_axis_off()
     return ax
+
+
+# The paper's Table 3 (GTZAN): accuracies it quotes from the literature, and its own result.
+# These are quotations, not results of this project; the comparison table labels them so.
+PAPER_LITERATURE = {
+    "gtzan": [
+        ("AuDeep (Freitag et al., 2017)", "mel-spectrogram", 85.4),
+        ("NNet2 (Zhang et al., 2016)", "STFT", 87.4),
+        ("Hybrid model (Karunakaran and Arya, 2018)", "MFCC, SSD, etc.", 88.3),
+        ("Transform learning (Choi et al., 2017)", "MFCC", 89.8),
+        ("CVAF (Nanni et al., 2017)", "mel-spectrogram, SSD, etc.", 90.9),
+        ("MFMCNN (Senac et al., 2017)", "STFT, ZCR, etc.", 91.0),
+        ("Multi-DNN (Dai et al., 2015)", "MFCC", 93.4),
+        ("BBNN, as published (Liu et al.)", "mel-spectrogram", 93.9),
+    ],
+}
+
+# The paper's Table 4 (GTZAN): precision, recall, F-score (%) per genre.
+PAPER_PER_CLASS = {
+    "gtzan": {
+        "blues": (90.8, 97.0, 93.8), "classical": (98.9, 97.9, 98.4), "country": (89.8, 97.7, 93.6),
+        "disco": (98.2, 91.8, 94.9), "hiphop": (93.0, 94.9, 93.9), "jazz": (99.0, 99.0, 99.0),
+        "metal": (86.1, 98.7, 92.0), "pop": (94.3, 94.3, 94.3), "reggae": (94.2, 88.1, 91.1),
+        "rock": (93.3, 80.7, 86.6),
+    },
+}
+
+
+def _pct_ci(s: dict) -> str:
+    return f"{100 * s['mean']:.1f} [{100 * s['ci_low']:.1f}, {100 * s['ci_high']:.1f}]"
+
+
+def comparison_table(dataset: str, *, ours: dict | None = None, ours_label: str = "BBNN, this reproduction",
+                     authors: dict | None = None, data_label: str = ""):
+    """Tables 3 / 5 / 7: the paper's literature rows (quoted), then the numbers computed here.
+
+    ``ours`` is a run ``summary.json`` (its BBNN and baseline accuracies with 95 % CIs);
+    ``authors`` the summary of the authors' released ``fold_results.csv``.
+    """
+    import pandas as pd
+
+    rows = [{"method": m, "preprocessing": p, "accuracy (%)": f"{a:.1f}", "source": "quoted from the paper"}
+            for m, p, a in PAPER_LITERATURE.get(dataset, [])]
+    if authors is not None:
+        rows.append({"method": "BBNN, the authors' released logs (10 random 80/10/10 draws)",
+                     "preprocessing": "mel-spectrogram", "accuracy (%)": _pct_ci(authors),
+                     "source": "computed from their fold_results.csv"})
+    if ours is not None and "test_acc" in ours:
+        rows.append({"method": ours_label, "preprocessing": "log-mel (authors' recipe)",
+                     "accuracy (%)": _pct_ci(ours["test_acc"]), "source": f"this run{data_label}"})
+        if "baseline_test_acc" in ours:
+            rows.append({"method": "SVM on log-mel + MFCC statistics, same folds", "preprocessing": "log-mel",
+                         "accuracy (%)": _pct_ci(ours["baseline_test_acc"]), "source": f"this run{data_label}"})
+    return pd.DataFrame(rows)
+
+
+def per_class_table(report: dict, *, paper: dict | None = None):
+    """Tables 4 / 6 / 8: precision, recall, F-score (%) per genre, with the paper's beside."""
+    import pandas as pd
+
+    rows = []
+    for genre, m in report["per_class"].items():
+        row = {"genre": genre, "precision": 100 * m["precision"], "recall": 100 * m["recall"],
+               "F-score": 100 * m["f1"], "support": m["support"]}
+        if paper is not None and genre in paper:
+            row |= dict(zip(("paper precision", "paper recall", "paper F-score"), paper[genre]))
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    mean = df.drop(columns=["genre", "support"]).mean()
+    df.loc[len(df)] = {"genre": "average", **mean.to_dict(), "support": int(df["support"].sum())}
+    return df.round(1)

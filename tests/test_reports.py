@@ -75,3 +75,26 @@ def test_read_histories_of_a_run(tmp_path):
                       "val_acc": [.4, .5], "val_loss": [1.2, 1.1]}).to_csv(tmp_path / f"fold{k}/history.csv", index=False)
     h = read_histories(tmp_path)
     assert list(h.fold) == [0, 0, 1, 1]
+
+
+def test_comparison_table_quotes_and_computes():
+    from bbnn_core.reports import comparison_table
+
+    summary = {"test_acc": {"mean": 0.53, "ci_low": 0.434, "ci_high": 0.626},
+               "baseline_test_acc": {"mean": 0.74, "ci_low": 0.643, "ci_high": 0.837}}
+    t = comparison_table("gtzan", ours=summary, authors={"mean": 0.911, "ci_low": 0.89, "ci_high": 0.93})
+    assert (t.source == "quoted from the paper").sum() == 8
+    assert t.iloc[-2]["accuracy (%)"] == "53.0 [43.4, 62.6]"
+    assert t.iloc[-1]["method"].startswith("SVM")
+    assert "91.1" in t.iloc[-3]["accuracy (%)"]
+
+
+def test_per_class_table_has_the_papers_columns():
+    from bbnn_core.metrics import classification_report
+    from bbnn_core.reports import PAPER_PER_CLASS, per_class_table
+
+    classes = ["blues", "jazz"]
+    t = per_class_table(classification_report([0, 0, 1, 1], [0, 1, 1, 1], classes), paper=PAPER_PER_CLASS["gtzan"])
+    assert list(t.genre) == ["blues", "jazz", "average"]
+    assert t.loc[0, "recall"] == 50.0 and t.loc[1, "precision"] == pytest.approx(66.7)
+    assert t.loc[1, "paper precision"] == 99.0 and t.loc[2, "support"] == 4
