@@ -23,6 +23,7 @@ __all__ = [
     "PAPER_PER_CLASS",
     "comparison_table",
     "per_class_table",
+    "plot_spectrograms",
 ]
 
 # The paper's Table 1 "Params" column (convolution and dense parameters, BatchNormalization
@@ -322,3 +323,29 @@ def per_class_table(report: dict, *, paper: dict | None = None):
     mean = df.drop(columns=["genre", "support"]).mean()
     df.loc[len(df)] = {"genre": "average", **mean.to_dict(), "support": int(df["support"].sum())}
     return df.round(1)
+
+
+def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
+    """Log-mel spectrograms, one panel per title: ``examples`` maps a title to ``(n_frames, n_mels)`` dB."""
+    import matplotlib.pyplot as plt
+
+    from .features import PAPER_PARAMS
+
+    params = params or PAPER_PARAMS
+    n = len(examples)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows), sharex=True, sharey=True,
+                             squeeze=False)
+    seconds = params.n_frames * params.hop_length / params.sr
+    for ax, (title, S) in zip(axes.flat, examples.items()):
+        im = ax.imshow(S.T, origin="lower", aspect="auto", cmap="magma", extent=(0, seconds, 0, S.shape[1]),
+                       vmin=S.max() - params.top_db, vmax=S.max())
+        ax.set_title(title, fontsize=9)
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("mel band")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="dB")
+    return fig
