@@ -103,8 +103,11 @@ def authors_results(dataset: str = "gtzan"):
     """The authors' released per-run results (``fold_results.csv``) and their summary."""
     import pandas as pd
 
+    from .errors import ResourceError
     from .resources import resolve
 
+    if dataset not in ("gtzan", "extended_ballroom"):
+        raise ResourceError(f"the authors released results for gtzan and extended_ballroom only, not {dataset}")
     df = pd.read_csv(resolve(f"reference/bbnn_authors/{dataset}/fold_results.csv"))
     return df, mean_ci(df["test_acc"])
 
