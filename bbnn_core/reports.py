@@ -19,6 +19,7 @@ __all__ = [
     "plot_confusion",
     "plot_fold_accuracies",
     "plot_architecture",
+    "plot_blocks",
     "PAPER_LITERATURE",
     "PAPER_PER_CLASS",
     "comparison_table",
@@ -453,3 +454,81 @@ def discrepancies(cfg, *, dataset: str, authors: dict | None = None) -> str:
         lines.append("- Extended Ballroom holds copies of the same songs (linked in its metadata); random splits, "
                      "like the authors', put copies on both sides. The `grouped` protocol does not.")
     return "\n".join(lines)
+
+
+def plot_blocks(model=None):
+    """Figure 1: (a) an Inception block of BBNN, (b) the Broadcast Module that chains them densely.
+
+    Branches, kernel sizes and channel counts are read off the built model.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    from .model import build_bbnn
+
+    model = model or build_bbnn()
+
+    def box(ax, x, y, text, colour, w=1.45, h=0.6):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
+        ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
+
+    def arrow(ax, a, b, colour="0.3", rad=0.0):
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=8, color=colour,
+                                     connectionstyle=f"arc3,rad={rad}", lw=0.9))
+
+    def conv_label(name):
+        layer = model.get_layer(name)
+        k = "x".join(map(str, layer.kernel_size))
+        return f"BN-ReLU-Conv\n{k}, {layer.filters}"
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1.25, 1]})
+    # (a) Inception block
+    cin = model.get_layer("bm1_branch1x1_bn").input.shape[-1]
+    box(a, 3.3, 4.3, f"block input ({cin} ch)", "#eeeeee", w=2.4)
+    xs = [0.8, 2.45, 4.1, 5.75]
+    tops = [conv_label("bm1_branch1x1_conv"), conv_label("bm1_branch3x3_reduce_conv"),
+            conv_label("bm1_branch5x5_reduce_conv"), "MaxPool 3x3\nstride 1"]
+    bottoms = [None, conv_label("bm1_branch3x3_conv"), conv_label("bm1_branch5x5_conv"),
+               conv_label("bm1_pool_proj_conv")]
+    for x, top, bottom in zip(xs, tops, bottoms):
+        arrow(a, (3.3, 4.0), (x, 3.3))
+        box(a, x, 3.0, top, "#d9ead3" if "Conv" in top else "#cfe2f3")
+        if bottom:
+            arrow(a, (x, 2.7), (x, 2.05))
+            box(a, x, 1.75, bottom, "#d9ead3")
+        arrow(a, (x, 1.45 if bottom else 2.7), (3.3, 0.75))
+    cout = model.get_layer("bm1_inception_concat").output.shape[-1]
+    box(a, 3.3, 0.5, f"concat ({cout} ch)", "#b6d7a8", w=2.4)
+    a.text(6.6, 3.0, "top", fontsize=8, color="0.4", va="center")
+    a.text(6.6, 1.75, "bottom", fontsize=8, color="0.4", va="center")
+    a.set_xlim(-0.1, 7.3)
+    a.set_ylim(0, 4.8)
+    a.set_axis_off()
+    a.set_title("(a) Inception block (each branch pre-activated, stride 1)", fontsize=10)
+    # (b) Broadcast Module
+    n_blocks = sum(1 for layer in model.layers if layer.name.endswith("_broadcast_concat"))
+    y = 4.2
+    c0 = model.get_layer("stem_pool").output.shape[-1]
+    box(b, 1.0, y, f"input\n{c0} ch", "#cfe2f3", w=1.2)
+    prev = [(1.0, y)]
+    for i in range(1, n_blocks + 1):
+        yi = y - 1.3 * i
+        box(b, 1.0, yi + 0.65, f"Inception {i}", "#d9ead3", w=1.4, h=0.4)
+        ch = model.get_layer(f"bm{i}_broadcast_concat").output.shape[-1]
+        box(b, 3.4, yi, f"concat: {ch} ch", "#b6d7a8", w=1.6, h=0.45)
+        arrow(b, (1.0, (prev[-1][1] - 0.3) if i == 1 else prev[-1][1] - 0.25), (1.0, yi + 0.85))
+        arrow(b, (1.7, yi + 0.65), (2.6, yi + 0.05))
+        for px, py in prev:
+            arrow(b, (px + 0.6, py), (2.6, yi), colour="tab:green", rad=-0.15)
+        prev.append((3.4 - 0.6, yi))
+        # the next block reads the concatenation
+        if i < n_blocks:
+            arrow(b, (3.4, yi - 0.25), (1.6, yi - 0.55))
+    b.text(4.35, y - 0.2, "green: every earlier output\nreaches every concat\n(dense connectivity)",
+           fontsize=8, color="tab:green", va="top")
+    b.set_xlim(0, 5.8)
+    b.set_ylim(y - 1.3 * n_blocks - 0.6, y + 0.6)
+    b.set_axis_off()
+    b.set_title("(b) Broadcast Module: x = concat([x, inception(x)])", fontsize=10)
+    fig.tight_layout()
+    return fig

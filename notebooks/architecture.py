@@ -26,7 +26,7 @@ n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 import matplotlib.pyplot as plt
 
 from bbnn_core.model import build_bbnn, count_params
-from bbnn_core.reports import plot_architecture, table1
+from bbnn_core.reports import plot_architecture, plot_blocks, table1
 
 model = build_bbnn(n_classes=n_classes)
 counts = count_params(model)
@@ -55,6 +55,16 @@ print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainabl
 #   stride 1 (the resolution stays 161 x 128 through the module, as Table 1's output sizes say);
 # - Table 1 lists the transition pooling as "Max Pool"; the text and the released model use
 #   2 x 2 **average** pooling.
+
+# %% [markdown]
+# ## Figure 1: the Inception block and the Broadcast Module
+#
+# Branches, kernel sizes and channel counts are read off the built model. The "top" and "bottom"
+# rows are the two halves into which Table 1 splits each block.
+
+# %%
+plot_blocks(model)
+plt.show()
 
 # %% [markdown]
 # ## Figure 2: the whole network

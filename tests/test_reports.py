@@ -98,3 +98,17 @@ def test_per_class_table_has_the_papers_columns():
     assert list(t.genre) == ["blues", "jazz", "average"]
     assert t.loc[0, "recall"] == 50.0 and t.loc[1, "precision"] == pytest.approx(66.7)
     assert t.loc[1, "paper precision"] == 99.0 and t.loc[2, "support"] == 4
+
+
+def test_figure1_and_figure2_draw_from_the_model(tmp_path):
+    from bbnn_core.model import build_bbnn
+    from bbnn_core.reports import plot_architecture, plot_blocks
+
+    model = build_bbnn()
+    fig = plot_blocks(model)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "concat (128 ch)" in texts and "concat: 416 ch" in texts
+    assert sum("5x5, 32" in t for t in texts) == 1
+    ax = plot_architecture(model)
+    assert "161x128x416" in [t.get_text() for t in ax.texts]
+    fig.savefig(tmp_path / "f1.png")
