@@ -1,0 +1,93 @@
+"""The book builds, and every page renders in a real browser with its images and links intact.
+
+Builds the book with ``make book`` (papermill + Jupyter Book, warnings as errors), then opens each
+page in headless Chromium (Debian's package; ``make test`` installs it): the screenshot must not
+be blank, every image must exist and decode, and every internal link must point at a file that
+exists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.links = [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img" and a.get("src"):
+            self.images.append(a["src"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+
+@pytest.fixture(scope="module")
+def book(mirror):
+    res = subprocess.run(["make", "book"], cwd=ROOT, capture_output=True, text=True, timeout=1500)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-4000:]
+    pages = sorted(HTML.glob("book/**/*.html"))
+    assert len(pages) >= 7  # intro + six chapters
+    return pages
+
+
+def test_every_chapter_is_in_the_book(book):
+    names = {p.stem for p in book}
+    assert {"intro", "architecture", "data", "gtzan", "ballroom", "extended_ballroom", "reproduction"} <= names
+
+
+def test_images_and_internal_links(book):
+    from PIL import Image
+
+    for page in book:
+        refs = _Refs()
+        refs.feed(page.read_text())
+        for src in refs.images:
+            if urlparse(src).scheme in ("http", "https", "data"):
+                continue
+            target = (page.parent / unquote(src)).resolve()
+            assert target.is_file(), f"{page.name}: missing image {src}"
+            with Image.open(target) as im:
+                im.verify()
+        for href in refs.links:
+            url = urlparse(href)
+            if url.scheme or href.startswith(("#", "mailto:")) or not url.path:
+                continue
+            target = (page.parent / unquote(url.path)).resolve()
+            assert target.exists(), f"{page.name}: broken link {href}"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
+def test_pages_render_in_chromium(book, tmp_path):
+    from PIL import Image
+
+    for page in book:
+        shot = tmp_path / f"{page.stem}.png"
+        res = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                              "--window-size=1280,1600", f"--screenshot={shot}", page.as_uri()],
+                             capture_output=True, text=True, timeout=120)
+        assert shot.is_file(), f"{page.name}: no screenshot ({res.stderr[-500:]})"
+        pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+        assert pixels.std() > 10, f"{page.name} renders blank"
+        dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                              page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+        assert re.search(r"<h1[^>]*>", dom), f"{page.name}: no title in the rendered page"
+        assert "Traceback" not in dom, f"{page.name} shows a traceback"
