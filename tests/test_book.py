@@ -8,7 +8,6 @@ exists.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess

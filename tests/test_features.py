@@ -39,7 +39,7 @@ def test_shape_dtype_time_major(tmp_path):
 def test_fast_path_equals_librosa_on_real_clips(gtzan_mini):
     paths = gtzan_mini.paths()[::9]
     worst = max(float(np.abs(log_mel(p) - log_mel_librosa(p)).max()) for p in paths)
-    assert worst <= 1e-3  # float32 rounding; measured 2.7e-4 dB
+    assert worst <= 1e-3  # float32 rounding; measured up to 4.3e-4 dB
 
 
 def test_fast_path_equals_librosa_on_resampled_stereo(tmp_path):

@@ -11,7 +11,6 @@ import hashlib
 from pathlib import Path
 
 import nbformat
-import pytest
 
 from conftest import tone, write_audio
 
