@@ -22,7 +22,7 @@
 # %% tags=["parameters"]
 n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from bbnn_core.model import build_bbnn, count_params
@@ -38,11 +38,11 @@ counts = count_params(model)
 # convolution and dense parameters the way the paper's Table 1 does; *params with BN* adds the
 # BatchNormalization in front of each convolution; *paper* is the paper's figure.
 
-# %%
+# %% tags=["hide-input"]
 t1 = table1(model)
 t1.astype(object).fillna("").style.hide(axis="index")
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
 print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainable, "
       f"{counts['without_bn']:,} without BatchNormalization (the paper's total: 180,458)")
@@ -62,7 +62,7 @@ print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainabl
 # Branches, kernel sizes and channel counts are read off the built model. The "top" and "bottom"
 # rows are the two halves into which Table 1 splits each block.
 
-# %%
+# %% tags=["hide-input"]
 plot_blocks(model)
 plt.show()
 
@@ -72,6 +72,6 @@ plt.show()
 # Output shapes are read off the built model. Green arcs are the broadcast (dense) connections:
 # each concatenation receives the module's input and every earlier block's output.
 
-# %%
+# %% tags=["hide-input"]
 plot_architecture(model)
 plt.show()

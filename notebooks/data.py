@@ -24,7 +24,7 @@ gtzan_dir = None  # None: the embedded gtzan_mini
 ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from bbnn_core.datasets import load_ballroom, load_dataset, load_extended_ballroom, load_gtzan
@@ -44,10 +44,10 @@ except BBNNError as exc:
 # %% [markdown]
 # ## Table 2: tracks per genre
 
-# %%
+# %% tags=["hide-input"]
 table2(sets).style.hide(axis="index")
 
-# %%
+# %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
 for title, ds in sets.items():
     print(f"{title}: {len(ds)} tracks in {len(ds.classes)} genres")
@@ -58,7 +58,7 @@ for title, ds in sets.items():
 # `grouped` protocol keeps on one side of every split. Without Ballroom's audio, its column is
 # absent: run this notebook with `-p ballroom_dir /path` to fill it.
 
-# %%
+# %% tags=["hide-input"]
 for title, ds in sets.items():
     counts = ds.counts()
     small, large = min(counts, key=counts.get), max(counts, key=counts.get)
@@ -73,7 +73,7 @@ for title, ds in sets.items():
 # relative to a power of 1 (no normalisation, as the authors did), shown over each clip's 80 dB
 # range.
 
-# %%
+# %% tags=["hide-input"]
 first = {}
 for track in gtzan.tracks:
     first.setdefault(track.label, track)

@@ -33,11 +33,11 @@ profile = "quick"  # paper | quick | smoke
 seed = 0
 run_dir = "../results/gtzan_mini-kfold-quick-seed0"
 
-# %%
+# %% tags=["hide-input"]
 KEY = "gtzan"  # the paper's data set this page reproduces
 KIND = "gtzan"  # folder layout of data_dir
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
@@ -74,7 +74,7 @@ except ResourceError as exc:
 # %% [markdown]
 # ## The run shown on this page
 
-# %%
+# %% tags=["hide-input"]
 if summary is not None:
     display(run_overview(summary, cfg, provenance))
 else:
@@ -90,7 +90,7 @@ else:
 # per-run results, this project's run, and a classical baseline (an SVM on log-mel and MFCC
 # statistics) on exactly the same folds. Intervals are 95 % Student-t intervals over folds.
 
-# %%
+# %% tags=["hide-input"]
 label = f" ({cfg.dataset}, {cfg.protocol}, {cfg.profile})" if cfg else ""
 comparison_table(KEY, ours=summary, authors=authors_summary, data_label=label).style.hide(axis="index")
 
@@ -99,7 +99,7 @@ comparison_table(KEY, ours=summary, authors=authors_summary, data_label=label).s
 #
 # Pooled over the test folds of this project's run, beside the paper's table.
 
-# %%
+# %% tags=["hide-input"]
 if summary is not None:
     display(per_class_table(summary["pooled"], paper=PAPER_PER_CLASS[KEY]).style.hide(axis="index")
             .format(precision=1))
@@ -111,7 +111,7 @@ else:
 #
 # Training and validation loss per epoch: every fold thin, the mean over folds thick.
 
-# %%
+# %% tags=["hide-input"]
 panels = [(read_histories(run_dir), f"this run ({cfg.profile} profile)")] if summary is not None else []
 if authors_hist is not None:
     panels.append((authors_hist, "the authors' released logs"))
@@ -127,7 +127,7 @@ else:
 # %% [markdown]
 # ## Confusion matrix and accuracy per fold
 
-# %%
+# %% tags=["hide-input"]
 panels = []
 if summary is not None:
     panels += [("confusion", "this run, pooled over test folds"), ("folds", "this run")]
@@ -148,5 +148,5 @@ else:
 # %% [markdown]
 # ## What differs from the paper, and why
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(discrepancies(cfg, dataset=KEY, authors=authors_summary)))

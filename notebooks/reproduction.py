@@ -25,7 +25,7 @@ runs = {  # protocol -> run folder, all on the same data set and profile
 }
 check_clips = 20  # gtzan_mini clips used to compare the authors' models with ours
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -43,7 +43,7 @@ from bbnn_core.splits import make_splits
 # features, and both are scored on those clips. (Most gtzan_mini clips were in the authors'
 # training sets, so the accuracy checks the features and the weights, not generalisation.)
 
-# %%
+# %% tags=["hide-input"]
 import keras
 
 from bbnn_core.model import load_authors_model
@@ -71,7 +71,7 @@ pd.DataFrame(rows).style.hide(axis="index").format({"max |ours - Keras' own load
 # %% [markdown]
 # ## 2. The paper against the authors' released logs
 
-# %%
+# %% tags=["hide-input"]
 published = {"gtzan": 93.9, "extended_ballroom": 97.2}
 rows = []
 for key, paper in published.items():
@@ -88,7 +88,7 @@ pd.DataFrame(rows).style.hide(axis="index").format(precision=2)
 # The paper says "10-fold cross validation, 8/1/1". The authors' code draws 10 independent
 # stratified random 80/10/10 splits. On a GTZAN-sized set (1000 clips, 10 genres) that means:
 
-# %%
+# %% tags=["hide-input"]
 y = np.repeat(np.arange(10), 100)
 draws = make_splits(y, protocol="authors", seed=0)
 times = np.bincount(np.concatenate([f.test for f in draws]), minlength=len(y))
@@ -108,7 +108,7 @@ pd.DataFrame({
 # %% [markdown]
 # ## 4. This project's runs, protocol by protocol
 
-# %%
+# %% tags=["hide-input"]
 rows = []
 for protocol, run in runs.items():
     s = summarize_run(run)
@@ -123,7 +123,7 @@ for protocol, run in runs.items():
 ours = pd.DataFrame(rows)
 ours.style.hide(axis="index").format(precision=1)
 
-# %%
+# %% tags=["hide-input"]
 notes = []
 if (ours["profile"] != "paper").any():
     notes.append("- These runs use a **reduced** profile on the embedded 100-clip subset, because full training "
@@ -138,7 +138,7 @@ display(Markdown("\n".join(notes)))
 # %% [markdown]
 # ## Discrepancies, plainly
 
-# %%
+# %% tags=["hide-input"]
 g_df, g = authors_results("gtzan")
 e_df, e = authors_results("extended_ballroom")
 plain = [
