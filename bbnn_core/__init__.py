@@ -23,6 +23,7 @@ __all__ = [
     "build_bbnn",
     "load_authors_model",
     "count_params",
+    "count_flops",
     "log_mel",
     "load_audio",
     "extract",
@@ -43,7 +44,7 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name in ("build_bbnn", "load_authors_model", "count_params"):
+    if name in ("build_bbnn", "load_authors_model", "count_params", "count_flops"):
         from . import model
 
         return getattr(model, name)

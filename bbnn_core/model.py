@@ -35,6 +35,7 @@ __all__ = [
     "build_bbnn",
     "load_authors_model",
     "count_params",
+    "count_flops",
 ]
 
 INPUT_SHAPE = (647, 128, 1)
@@ -144,6 +145,37 @@ def count_params(model: keras.Model) -> dict[str, int]:
         "trainable": size(model.trainable_weights),
         "without_bn": size(model.weights) - size(bn),
     }
+
+
+def count_flops(model: keras.Model, n_frames: int | None = None) -> int:
+    """Forward FLOPs for one example: 2 x the multiply-accumulates of every Conv2D and Dense.
+
+    The usual convention (bias adds, BatchNorm, activations and pooling, about 1 % here, are not
+    counted). A training step costs about 3x this per example (the backward pass computes
+    gradients for both the inputs and the weights). For the paper's (647, 128, 1) input: 7.44 GFLOP.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A BBNN (or any functional model of Conv2D and Dense layers).
+    n_frames : int, optional
+        Input length in frames; required if the model's time axis is None.
+    """
+    shape = tuple(model.input.shape[1:])
+    if shape[0] is None or (n_frames is not None and n_frames != shape[0]):
+        if n_frames is None:
+            raise ParameterError("the model takes any length: pass n_frames to count its FLOPs")
+        model = keras.models.clone_model(model, input_tensors=keras.Input((n_frames, *shape[1:])))
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            kh, kw = layer.kernel_size
+            cin = int(layer.kernel.shape[2])
+            _, h, w, cout = layer.output.shape
+            total += 2 * kh * kw * cin * int(cout) * int(h) * int(w)
+        elif isinstance(layer, layers.Dense):
+            total += 2 * int(layer.kernel.shape[0]) * int(layer.kernel.shape[1])
+    return total
 
 
 _KIND = {

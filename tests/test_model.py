@@ -37,6 +37,31 @@ def test_shapes_follow_table_1(model):
     assert shape["classifier"] == (10,)
 
 
+
+def _flops_by_hand(frames: int, mels: int, n_blocks: int, f: int, n_classes: int) -> int:
+    """2 x MACs, written out from Table 1 independently of the layer walk."""
+    stem = frames * mels * 9 * 1 * f
+    pos = (frames // 4) * mels  # after MaxPool(4x1)
+    blocks, cin = 0, f
+    for _ in range(n_blocks):
+        blocks += pos * (4 * cin * f + 9 * f * f + 25 * f * f)  # four 1x1 on the input, 3x3, 5x5
+        cin += 4 * f
+    transition = pos * cin * f
+    return 2 * (stem + blocks + transition + f * n_classes)
+
+
+def test_flops_per_clip(model):
+    from bbnn_core.model import build_bbnn, count_flops
+
+    assert count_flops(model) == _flops_by_hand(647, 128, 3, 32, 10) == 7_433_609_856
+    small = build_bbnn((40, 16, 1), n_classes=4, n_blocks=1, filters=4)
+    assert count_flops(small) == _flops_by_hand(40, 16, 1, 4, 4)
+    any_length = build_bbnn((None, 128, 1))
+    assert count_flops(any_length, n_frames=647) == count_flops(model)
+    assert count_flops(any_length, n_frames=160) == _flops_by_hand(160, 128, 3, 32, 10)
+    with pytest.raises(ParameterError, match="n_frames"):
+        count_flops(any_length)
+
 def test_layer_names_read_like_the_paper(model):
     names = {layer.name for layer in model.layers}
     for expected in ("stem_conv", "bm1_branch3x3_conv", "bm3_branch5x5_reduce_conv", "bm2_pool_proj_conv",
