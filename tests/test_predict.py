@@ -43,3 +43,35 @@ def test_unknown_model_spec(tmp_path):
 
     with pytest.raises(ModelError, match="run folder"):
         load_ensemble(tmp_path)
+
+
+def test_fold_selection(mirror, tmp_path):
+    from bbnn_core.errors import ModelError
+
+    two = load_ensemble("authors-gtzan:0,3")
+    assert len(two.models) == 2 and two.classes[0] == "blues"
+    with pytest.raises(ModelError, match="no fold 12"):
+        load_ensemble("authors-gtzan:12")
+    (tmp_path / "splits.json").write_text("{}")
+    with pytest.raises(ModelError, match="no finished fold 1"):
+        load_ensemble(f"{tmp_path}:1")
+
+
+def test_chunks_stream_in_order_and_match_one_batch(mirror, gtzan_mini, tmp_path):
+    from bbnn_core.predict import iter_predictions
+
+    one = load_ensemble("authors-gtzan:0")
+    files = [gtzan_mini.root / t.path for t in gtzan_mini.tracks[::25]]
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"")
+    paths = [files[0], bad, *files[1:]]
+    whole = predict_files(paths, one, progress=False)
+    stream = iter_predictions(paths, one, chunk=2, batch_size=3, progress=False)
+    first = next(stream)  # available before the later chunks are computed
+    assert first.path == str(files[0])
+    rest = list(stream)
+    assert [r.path for r in [first, *rest]] == [str(p) for p in paths]
+    assert rest[0].error and "empty" in rest[0].error
+    for a, b in zip(whole, [first, *rest]):
+        if a.error is None:
+            np.testing.assert_allclose(a.probs, b.probs, atol=1e-5)
