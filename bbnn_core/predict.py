@@ -17,7 +17,7 @@ import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,33 @@ class Ensemble:
     models: list
     classes: tuple[str, ...]
     name: str
+    _forward: list = field(default_factory=list, repr=False)
+
+    def forward(self) -> list:
+        """One inference function per model, ``(batch, frames, mels, 1) -> probabilities``.
+
+        Under TensorFlow, a ``tf.function`` whose batch and time axes are left open is traced once
+        per model; ``predict_on_batch`` would trace again for every new batch size (about 0.4 s
+        each on a CPU). Other backends use ``predict_on_batch``.
+        """
+        if not self._forward:
+            self._forward = [_inference_fn(m) for m in self.models]
+        return self._forward
+
+
+def _inference_fn(model):
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return lambda x: np.asarray(model.predict_on_batch(x))
+    import tensorflow as tf
+
+    def call(x):
+        return model(x, training=False)
+
+    spec = tf.TensorSpec((None, None, *model.input.shape[2:]), tf.float32)
+    fn = tf.function(call, input_signature=[spec], autograph=False)
+    return lambda x: fn(tf.constant(x, tf.float32)).numpy()
 
 
 def _split_spec(spec: str) -> tuple[str, list[int] | None]:
@@ -124,10 +151,10 @@ def _file_features(path: str, params: FeatureParams):
 
 
 def _ensemble_probs(ensemble: Ensemble, X: np.ndarray, batch_size: int) -> np.ndarray:
-    # predict_on_batch on fixed slices: model.predict would set up a data pipeline on every call
+    # slices through a traced function: model.predict would set up a data pipeline on every call
     total = None
-    for model in ensemble.models:
-        out = np.concatenate([np.asarray(model.predict_on_batch(X[i : i + batch_size]), dtype=np.float64)
+    for fn in ensemble.forward():
+        out = np.concatenate([fn(X[i : i + batch_size]).astype(np.float64)
                               for i in range(0, X.shape[0], batch_size)])
         total = out if total is None else total + out
     return total / len(ensemble.models)
