@@ -1,0 +1,153 @@
+"""Training: samples per second of the project's training step against a plain fp32 ``model.fit``.
+
+    python benchmarks/bench_train.py [--steps N] [--frames F] [--variants plain,project,xla,bf16]
+    KERAS_BACKEND=jax python benchmarks/bench_train.py            # on a GPU machine
+
+Times, on the same device and the same random log-mel-shaped batches (speed does not depend on
+the values), after a warm-up that absorbs tracing and compilation (reported apart):
+
+* ``plain``: the authors' way: ``build_bbnn()`` in float32, Adam, ``model.fit(X, y, batch_size=8)``
+  on numpy arrays, default compilation;
+* ``project``: the step ``bbnn train --profile paper`` runs (``bbnn_core.train``: its model,
+  its epoch batches, its ``fit`` call), with bf16 mixed precision where the device has a GPU;
+* ``xla`` (TensorFlow only): ``plain`` with ``jit_compile=True``;
+* ``bf16``: ``plain`` under the ``mixed_bfloat16`` policy.
+
+For each: seconds per step, samples/s, the ratio to ``plain``, FLOP/s (3 x the forward FLOPs per
+sample) and their fraction of the measured dense matmul peak (and of the data-sheet peak on a known
+GPU). Then the projected time of the full GTZAN-sized protocol: 10 runs x 100 epochs x 800 training
+clips, plus each epoch's validation pass over 100 clips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import device, fmt_flops, matmul_peak, nominal_peak, quiet_tensorflow  # noqa: E402
+
+quiet_tensorflow()
+
+import numpy as np  # noqa: E402
+
+BATCH = 8
+PROTOCOL = {"runs": 10, "epochs": 100, "train": 800, "val": 100}
+
+
+def _data(n: int, frames: int, n_classes: int = 10, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((n, frames, 128)) * 20 - 40).astype(np.float32)
+    y = np.eye(n_classes, dtype=np.float32)[rng.integers(0, n_classes, n)]
+    return X, y
+
+
+def _plain_model(frames: int, policy: str, jit):
+    import keras
+
+    from bbnn_core.model import build_bbnn
+
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        model = build_bbnn((frames, 128, 1))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy",
+                  metrics=["accuracy"], jit_compile=jit)
+    return model
+
+
+def time_variant(name: str, steps: int, frames: int, mixed: bool):
+    """Returns (seconds per step, warm-up seconds, seconds per validation clip)."""
+    from bbnn_core.train import _build, _epoch_batch, config_for
+
+    X, y = _data(steps * BATCH, frames)
+    if name == "project":
+        cfg = config_for("paper", mixed_precision=mixed)
+        model = _build(cfg, 10, 128)
+        idx = np.arange(len(X))
+
+        def epoch(e):
+            xb, yb = _epoch_batch(X, y, idx, cfg, 0, e)
+            model.fit(xb, yb, batch_size=cfg.batch_size, epochs=1, shuffle=False, verbose=0)
+    else:
+        policy = "mixed_bfloat16" if name == "bf16" else "float32"
+        model = _plain_model(frames, policy, True if name == "xla" else "auto")
+
+        def epoch(e):
+            model.fit(X[..., None], y, batch_size=BATCH, epochs=1, verbose=0)
+
+    t = time.perf_counter()
+    model.fit(X[: 2 * BATCH, ..., None], y[: 2 * BATCH], batch_size=BATCH, epochs=1, verbose=0)
+    warm = time.perf_counter() - t
+    t = time.perf_counter()
+    epoch(0)
+    per_step = (time.perf_counter() - t) / steps
+    Xv = X[: 2 * BATCH, ..., None]
+    model.predict(Xv, batch_size=16, verbose=0)
+    t = time.perf_counter()
+    model.predict(Xv, batch_size=16, verbose=0)
+    per_val = (time.perf_counter() - t) / len(Xv)
+    return per_step, warm, per_val
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--steps", type=int, default=6, help="timed steps of batch 8 per variant")
+    ap.add_argument("--frames", type=int, default=647, help="input length (the paper: 647)")
+    ap.add_argument("--variants", default=None,
+                    help="comma-separated (default: plain,project,xla,bf16 under TensorFlow, "
+                    "plain,project otherwise)")
+    ap.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="auto",
+                    help="bf16 in the project step (auto: on where the device has a GPU)")
+    args = ap.parse_args()
+
+    import keras
+
+    from bbnn_core.model import build_bbnn, count_flops
+
+    backend = keras.backend.backend()
+    dev = device()
+    on_gpu = any(k in dev.lower() for k in ("gpu", "cuda", "h100", "h200", "a100", "nvidia"))
+    mixed = on_gpu if args.mixed_precision == "auto" else args.mixed_precision == "on"
+    variants = (args.variants or ("plain,project,xla,bf16" if backend == "tensorflow" else "plain,project")
+                ).split(",")
+    flops = count_flops(build_bbnn((args.frames, 128, 1)))
+    print(f"device: {dev}; keras {keras.__version__} ({backend}); {os.cpu_count()} cores")
+    print(f"input {args.frames} x 128, batch {BATCH}, {args.steps} timed steps per variant; "
+          f"{flops / 1e9:.2f} GFLOP forward, {3 * flops / 1e9:.1f} GFLOP per training sample")
+    peaks = {"float32": matmul_peak("float32")}
+    if mixed or "bf16" in variants:
+        peaks["bfloat16"] = matmul_peak("bfloat16")
+    print("measured matmul peak: " + ", ".join(f"{k} {fmt_flops(v)}" for k, v in peaks.items()))
+
+    rows = {}
+    print(f"\n{'variant':<13}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}"
+          f"{'warm-up':>10}")
+    for name in variants:
+        mp = mixed if name == "project" else name == "bf16"
+        per_step, warm, per_val = time_variant(name, args.steps, args.frames, mp)
+        rate = BATCH / per_step
+        rows[name] = (rate, per_val)
+        dtype = "bfloat16" if mp else "float32"
+        reached = rate * 3 * flops
+        nominal = nominal_peak(dev, dtype)
+        extra = f"  ({reached / nominal:.1%} of the {fmt_flops(nominal)} data sheet)" if nominal else ""
+        ratio = rate / rows["plain"][0] if "plain" in rows else float("nan")
+        label = f"{name}{' bf16' if name == 'project' and mp else ''}"
+        print(f"{label:<13}{per_step:9.3f}{rate:11.2f}{ratio:9.2f}x{fmt_flops(reached):>16}"
+              f"{reached / peaks[dtype]:9.0%}{warm:9.1f}s{extra}", flush=True)
+
+    p = PROTOCOL
+    print(f"\nprojected full protocol ({p['runs']} runs x {p['epochs']} epochs x {p['train']} clips, "
+          f"+ {p['val']} validation clips per epoch), at {args.frames} frames:")
+    for name, (rate, per_val) in rows.items():
+        seconds = p["runs"] * p["epochs"] * (p["train"] / rate + p["val"] * per_val)
+        print(f"   {name:<9}{seconds / 60:10.1f} min  ({seconds / 3600:.1f} h)")
+
+
+if __name__ == "__main__":
+    main()
