@@ -1,0 +1,53 @@
+"""The benchmarks run and print their figures (tiny sizes: speed is never asserted in tests)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).parent.parent / "benchmarks"
+
+
+def run(script, *args):
+    res = subprocess.run([sys.executable, str(BENCH / script), *map(str, args)], capture_output=True,
+                         text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "Traceback" not in res.stderr
+    return res.stdout
+
+
+def numbers(line: str) -> list[float]:
+    return [float(x) for x in re.findall(r"\d+\.\d+(?:e[-+]\d+)?", line)]
+
+
+def test_features_benchmark(mirror):
+    out = run("bench_features.py", "--clips", 3, "--repeat", 1)
+    ratio = next(line for line in out.splitlines() if line.strip().startswith("ratio"))
+    assert numbers(ratio)[0] > 0
+    assert re.search(r"2 core\(s\)\s+\d+\.\d clips/s", out)
+    diff = re.search(r"max \|bbnn_core - librosa\| over 3 clips: (\S+) dB", out)
+    assert diff and float(diff.group(1)) < 1e-3
+
+
+def test_train_benchmark(mirror):
+    out = run("bench_train.py", "--steps", 1, "--frames", 32, "--variants", "plain,project")
+    rows = {line.split()[0]: numbers(line) for line in out.splitlines() if re.match(r"(plain|project)\s", line)}
+    assert set(rows) == {"plain", "project"}
+    assert rows["plain"][2] == 1.0 and all(v > 0 for v in rows["project"][:3])
+    assert "0.37 GFLOP forward" in out  # count_flops at 32 frames
+    assert re.search(r"project\s+\d+\.\d min", out)
+
+
+def test_predict_benchmark(mirror):
+    out = run("bench_predict.py", "--clips", 2, "--repeat", 1)
+    for label in ("1 model", "10 models"):
+        line = next(x for x in out.splitlines() if x.strip().startswith(label) and "obvious" in x)
+        obvious, ours, ratio, diff = numbers(line)
+        assert obvious > 0 and ours > 0 and diff < 1e-4  # both ways give the same probabilities
+    assert "7.43 GFLOP per clip per model" in out
+    assert re.search(r"bbnn predict --model authors-gtzan:0 \(2 files\): \d+\.\d s wall", out)
