@@ -36,7 +36,9 @@ book: $(STAMP)
 	@echo "book: _build/html/index.html"
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_features.py
+	$(PY) benchmarks/bench_features.py --repeat 5
+	$(PY) benchmarks/bench_predict.py
+	$(PY) benchmarks/bench_train.py
 
 clean:
 	rm -rf _build .pytest_cache
