@@ -5,6 +5,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.stamp-install
 
+# papermill runs notebooks from notebooks/: relative data locations must not change meaning there
+ifdef BBNN_MIRROR
+export BBNN_MIRROR := $(abspath $(BBNN_MIRROR))
+endif
+ifdef BBNN_CACHE
+export BBNN_CACHE := $(abspath $(BBNN_CACHE))
+endif
+
 .PHONY: install test book bench clean chromium
 
 $(STAMP): pyproject.toml
