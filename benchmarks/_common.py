@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 
@@ -61,3 +62,17 @@ def best_of(fn, repeat: int) -> float:
         fn()
         best = min(best, time.perf_counter() - t)
     return best
+
+
+def dataset_args(doc: str, *, clips: int, repeat: int, clips_help: str) -> argparse.Namespace:
+    """The command line every audio benchmark takes: ``[DATASET] [--clips N] [--repeat R]``."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("dataset", nargs="?", default="gtzan_mini")
+    ap.add_argument("--clips", type=int, default=clips, help=clips_help)
+    ap.add_argument("--repeat", type=int, default=repeat)
+    return ap.parse_args()
+
+
+def spread(paths: list, n: int) -> list:
+    """``n`` paths spread evenly over the data set (every genre, not the first folder)."""
+    return list(paths)[:: max(1, len(paths) // n)][:n]

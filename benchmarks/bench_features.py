@@ -24,13 +24,13 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _common import dataset_args, spread  # noqa: E402
 
 
 def per_clip(fn, paths, repeat):
@@ -59,18 +59,14 @@ def cold(fn, path):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("dataset", nargs="?", default="gtzan_mini")
-    ap.add_argument("--clips", type=int, default=40, help="clips for the per-core timing")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
+    args = dataset_args(__doc__, clips=40, repeat=3, clips_help="clips for the per-core timing")
 
     from bbnn_core.datasets import load_dataset
     from bbnn_core.features import extract, log_mel, log_mel_librosa
 
     ds = load_dataset(args.dataset)
     paths = ds.paths()
-    sample = paths[:: max(1, len(paths) // args.clips)][: args.clips]
+    sample = spread(paths, args.clips)
     print(f"data set: {ds.name}, {len(paths)} clips; per-core timing on {len(sample)} clips, best of {args.repeat}")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, numpy {np.__version__}")
 

@@ -20,7 +20,6 @@ DATASET defaults to ``gtzan_mini`` (found through BBNN_MIRROR or downloaded).
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import best_of, device, fmt_flops, matmul_peak, quiet_tensorflow  # noqa: E402
+from _common import best_of, dataset_args, device, fmt_flops, matmul_peak, quiet_tensorflow, spread  # noqa: E402
 
 quiet_tensorflow()
 
@@ -47,11 +46,7 @@ def obvious(paths, models):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("dataset", nargs="?", default="gtzan_mini")
-    ap.add_argument("--clips", type=int, default=16, help="files per timing")
-    ap.add_argument("--repeat", type=int, default=2)
-    args = ap.parse_args()
+    args = dataset_args(__doc__, clips=16, repeat=2, clips_help="files per timing")
 
     import keras
 
@@ -60,7 +55,7 @@ def main() -> None:
     from bbnn_core.predict import iter_predictions, load_ensemble
 
     ds = load_dataset(args.dataset)
-    paths = [str(p) for p in ds.paths()][:: max(1, len(ds) // args.clips)][: args.clips]
+    paths = [str(p) for p in spread(ds.paths(), args.clips)]
     dev = device()
     print(f"data set: {ds.name}, {len(paths)} clips of 30 s; best of {args.repeat}")
     print(f"device: {dev}; keras {keras.__version__} ({keras.backend.backend()}); {os.cpu_count()} cores")
