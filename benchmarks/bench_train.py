@@ -13,7 +13,7 @@ the values), after a warm-up that absorbs tracing and compilation (reported apar
 * ``xla`` (TensorFlow only): ``plain`` with ``jit_compile=True``;
 * ``bf16``: ``plain`` under the ``mixed_bfloat16`` policy.
 
-For each: seconds per step, samples/s, the ratio to ``plain``, FLOP/s (3 x the forward FLOPs per
+Each variant and each peak is measured in a fresh process. For each: seconds per step, samples/s, the ratio to ``plain``, FLOP/s (3 x the forward FLOPs per
 sample) and their fraction of the measured dense matmul peak (and of the data-sheet peak on a known
 GPU). Then the projected time of the full GTZAN-sized protocol: 10 runs x 100 epochs x 800 training
 clips, plus each epoch's validation pass over 100 clips.
@@ -22,7 +22,9 @@ clips, plus each epoch's validation pass over 100 clips.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -94,7 +96,31 @@ def time_variant(name: str, steps: int, frames: int, mixed: bool):
     return per_step, warm, per_val
 
 
+def _isolated(*worker_args) -> dict:
+    """Run one measurement in a fresh process: a large eager matrix product, or one variant's
+    kernels, can leave the backend's allocator and thread pools in a state that halves the speed
+    of what is timed after it in the same process (measured: 3.4 -> 6.8 s per step on a CPU)."""
+    out = subprocess.run([sys.executable, __file__, "--worker", *map(str, worker_args)], capture_output=True,
+                         text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"measurement {' '.join(map(str, worker_args))} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _worker(argv: list[str]) -> None:
+    what = argv[0]
+    if what == "peak":
+        result = {"peak": matmul_peak(argv[1])}
+    else:
+        steps, frames, mixed = int(argv[1]), int(argv[2]), argv[3] == "1"
+        per_step, warm, per_val = time_variant(what, steps, frames, mixed)
+        result = {"per_step": per_step, "warm": warm, "per_val": per_val}
+    print(json.dumps(result))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        return _worker(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=6, help="timed steps of batch 8 per variant")
     ap.add_argument("--frames", type=int, default=647, help="input length (the paper: 647)")
@@ -119,9 +145,9 @@ def main() -> None:
     print(f"device: {dev}; keras {keras.__version__} ({backend}); {os.cpu_count()} cores")
     print(f"input {args.frames} x 128, batch {BATCH}, {args.steps} timed steps per variant; "
           f"{flops / 1e9:.2f} GFLOP forward, {3 * flops / 1e9:.1f} GFLOP per training sample")
-    peaks = {"float32": matmul_peak("float32")}
+    peaks = {"float32": _isolated("peak", "float32")["peak"]}
     if mixed or "bf16" in variants:
-        peaks["bfloat16"] = matmul_peak("bfloat16")
+        peaks["bfloat16"] = _isolated("peak", "bfloat16")["peak"]
     print("measured matmul peak: " + ", ".join(f"{k} {fmt_flops(v)}" for k, v in peaks.items()))
 
     rows = {}
@@ -129,7 +155,8 @@ def main() -> None:
           f"{'warm-up':>10}")
     for name in variants:
         mp = mixed if name == "project" else name == "bf16"
-        per_step, warm, per_val = time_variant(name, args.steps, args.frames, mp)
+        m = _isolated(name, args.steps, args.frames, int(mp))
+        per_step, warm, per_val = m["per_step"], m["warm"], m["per_val"]
         rate = BATCH / per_step
         rows[name] = (rate, per_val)
         dtype = "bfloat16" if mp else "float32"
