@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN)")
     p.add_argument("--folds", help="comma-separated folds to run (default: all)")
     p.add_argument("--epochs", type=int, help="override the profile's epochs")
-    p.add_argument("--mixed-precision", action="store_true", help="bf16 mixed precision (GPUs; 1.13x on a CPU with AVX512-BF16)")
+    p.add_argument("--mixed-precision", action="store_true",
+                   help="bf16 mixed precision (GPUs; 1.13x on a CPU with AVX512-BF16)")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
