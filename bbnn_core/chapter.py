@@ -79,7 +79,9 @@ class Chapter:
         """Figure 3: loss per epoch, this run beside the authors' released logs."""
         import matplotlib.pyplot as plt
 
-        panels = [(read_histories(self.run_dir), f"this run ({self.cfg.profile} profile)")] if self.summary is not None else []
+        panels = []
+        if self.summary is not None:
+            panels.append((read_histories(self.run_dir), f"this run ({self.cfg.profile} profile)"))
         if self.authors_hist is not None:
             panels.append((self.authors_hist, "the authors' released logs"))
         if not panels:

@@ -36,13 +36,7 @@ from _common import best_of, dataset_args, spread  # noqa: E402
 
 def per_clip(fn, paths, repeat):
     fn(paths[0])  # warm-up: imports, caches, numba
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for p in paths:
-            fn(p)
-        best = min(best, (time.perf_counter() - t) / len(paths))
-    return best
+    return best_of(lambda: [fn(p) for p in paths], repeat) / len(paths)
 
 
 COLD = """
@@ -100,8 +94,9 @@ def main() -> None:
                 t_compute = best_of(lambda: list(pool.map(_worker, jobs)), args.repeat)
             rates = {"extract": len(paths) / t_extract, "compute": len(jobs) / t_compute}
             base = base or rates
-            print(f"   {n} core(s)   extract() {rates['extract']:7.1f} clips/s {rates['extract'] / base['extract']:5.2f}x"
-                  f"   computation {rates['compute']:7.1f} clips/s {rates['compute'] / base['compute']:5.2f}x")
+            e, c = rates["extract"], rates["compute"]
+            print(f"   {n} core(s)   extract() {e:7.1f} clips/s {e / base['extract']:5.2f}x"
+                  f"   computation {c:7.1f} clips/s {c / base['compute']:5.2f}x")
 
     diff = max(float(np.abs(log_mel(p) - log_mel_librosa(p)).max()) for p in sample)
     print(f"\n4. max |bbnn_core - librosa| over {len(sample)} clips: {diff:.2e} dB (float32 rounding)")

@@ -13,10 +13,11 @@ the values), after a warm-up that absorbs tracing and compilation (reported apar
 * ``xla`` (TensorFlow only): ``plain`` with ``jit_compile=True``;
 * ``bf16``: ``plain`` under the ``mixed_bfloat16`` policy.
 
-Each variant and each peak is measured in a fresh process. For each: seconds per step, samples/s, the ratio to ``plain``, FLOP/s (3 x the forward FLOPs per
-sample) and their fraction of the measured dense matmul peak (and of the data-sheet peak on a known
-GPU). Then the projected time of the full GTZAN-sized protocol: 10 runs x 100 epochs x 800 training
-clips, plus each epoch's validation pass over 100 clips.
+Each variant and each peak is measured in a fresh process. For each: seconds per step, samples/s,
+the ratio to ``plain``, FLOP/s (3 x the forward FLOPs per sample) and their fraction of the
+measured dense matmul peak (and of the data-sheet peak on a known GPU). Then the projected time of
+the full GTZAN-sized protocol: 10 runs x 100 epochs x 800 training clips, plus each epoch's
+validation pass over 100 clips.
 """
 
 from __future__ import annotations
