@@ -5,13 +5,17 @@
 Prints, for the same clips on this machine:
 
 1. steady state, one core: clips/s of ``log_mel`` (soundfile integer decode + blocked float32 FFT
-   + cached sparse mel) and of the naive ``librosa.load`` + ``melspectrogram`` + ``power_to_db``,
+   + banded dense mel) and of the naive ``librosa.load`` + ``melspectrogram`` + ``power_to_db``,
    after one warm-up clip each, with BLAS/OpenMP limited to one thread; and their ratio;
 2. cold start: a fresh Python process computing its first clip each way (imports included), the
    cost a one-file script or a fresh worker pays;
 3. scaling with 1..all cores (threads, after a warm-up run): ``extract`` on the whole data set
    (fixed costs included: listing, writing the feature file) and the computation alone;
-4. equality: the largest difference between the two paths, in dB.
+4. equality: the largest difference between the two paths, in dB;
+5. the floor: the real FFTs alone (one clip's 647 frames of 2048 samples, float32, one core) with
+   scipy and with each faster FFT library that is installed (pyFFTW, mkl_fft, ducc0: none is a
+   dependency; ``pip install pyfftw mkl_fft ducc0`` to compare), beside the budget that the
+   issue's 8x per core leaves for the whole clip.
 
 DATASET defaults to ``gtzan_mini`` (found through BBNN_MIRROR or downloaded).
 """
@@ -100,6 +104,47 @@ def main() -> None:
 
     diff = max(float(np.abs(log_mel(p) - log_mel_librosa(p)).max()) for p in sample)
     print(f"\n4. max |bbnn_core - librosa| over {len(sample)} clips: {diff:.2e} dB (float32 rounding)")
+
+    print(f"\n5. the floor: the real FFTs alone, {PAPER_PARAMS.n_frames} x {PAPER_PARAMS.n_fft} float32, one core")
+    for name, t in fft_floor(PAPER_PARAMS.n_frames, PAPER_PARAMS.n_fft, args.repeat).items():
+        print(f"   {name:28s} {t * 1e3:6.2f} ms/clip")
+    print(f"   budget for the whole clip at 8x the naive path: {t_naive / 8 * 1e3:.2f} ms/clip")
+
+
+def fft_floor(n_frames: int, n_fft: int, repeat: int) -> dict[str, float]:
+    """Seconds per clip of the real FFTs alone, per installed library (blocks of 128 frames)."""
+    import scipy.fft
+
+    frames = np.random.default_rng(0).standard_normal((128, n_fft)).astype(np.float32)
+    blocks = -(-n_frames // 128)
+    libs = {"scipy.fft (pocketfft, used)": lambda: scipy.fft.rfft(frames, axis=-1)}
+    try:
+        import pyfftw
+
+        a = pyfftw.empty_aligned(frames.shape, dtype="float32")
+        a[:] = frames
+        b = pyfftw.empty_aligned((128, n_fft // 2 + 1), dtype="complex64")
+        libs["pyFFTW (FFTW_PATIENT)"] = pyfftw.FFTW(a, b, axes=(1,), flags=("FFTW_PATIENT",), threads=1)
+    except ImportError:
+        pass
+    try:
+        import mkl_fft
+
+        libs["mkl_fft (Intel MKL)"] = lambda: mkl_fft.rfft(frames, axis=-1)
+    except ImportError:
+        pass
+    try:
+        import ducc0
+
+        out = np.empty((128, n_fft // 2 + 1), dtype=np.complex64)
+        libs["ducc0"] = lambda: ducc0.fft.r2c(frames, axes=(1,), nthreads=1, out=out)
+    except ImportError:
+        pass
+    result = {}
+    for name, fn in libs.items():
+        fn()
+        result[name] = best_of(lambda: [fn() for _ in range(blocks)], max(repeat, 10))
+    return result
 
 
 if __name__ == "__main__":

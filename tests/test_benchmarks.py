@@ -32,6 +32,8 @@ def test_features_benchmark(mirror):
     assert re.search(r"2 core\(s\)\s+extract\(\)\s+\d+\.\d clips/s .* computation\s+\d+\.\d clips/s", out)
     diff = re.search(r"max \|bbnn_core - librosa\| over 3 clips: (\S+) dB", out)
     assert diff and float(diff.group(1)) < 1e-3
+    assert re.search(r"scipy\.fft \(pocketfft, used\)\s+\d+\.\d+ ms/clip", out)
+    assert re.search(r"budget for the whole clip at 8x the naive path: \d+\.\d+ ms/clip", out)
 
 
 def test_train_benchmark(mirror):

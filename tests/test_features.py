@@ -48,6 +48,67 @@ def test_fast_path_equals_librosa_on_resampled_stereo(tmp_path):
     assert np.abs(a - b).max() <= 1e-3
 
 
+@pytest.mark.parametrize(
+    "name, sr, channels, subtype, seconds",
+    [
+        ("pcm16.wav", 22050, 1, "PCM_16", 31.0),  # decoded straight into the buffer, cropped
+        ("short.wav", 22050, 1, "PCM_16", 2.0),  # padded with zeros
+        ("float.wav", 22050, 1, "FLOAT", 3.0),  # direct float read
+        ("pcm24.flac", 22050, 1, "PCM_24", 3.0),
+        ("stereo.wav", 22050, 2, "PCM_16", 3.0),  # through load_audio
+        ("rate.wav", 16000, 1, "PCM_16", 3.0),
+    ],
+)
+def test_decode_into_equals_load_audio(tmp_path, name, sr, channels, subtype, seconds):
+    from bbnn_core.features import _decode_into
+
+    f = write_audio(tmp_path / name, tone(seconds, sr=sr, channels=channels), sr=sr, subtype=subtype)
+    expected = load_audio(f)[: PAPER_PARAMS.n_samples]
+    out = np.full(PAPER_PARAMS.n_samples, np.nan, dtype=np.float32)  # stale data must be overwritten
+    n = _decode_into(f, out, PAPER_PARAMS.sr)
+    assert n == expected.shape[0]
+    np.testing.assert_array_equal(out[:n], expected)
+    assert not out[n:].any()
+
+
+def test_a_short_clip_after_a_long_one_leaves_no_trace(tmp_path):
+    """The per-thread buffers are reused: a short clip must not see the previous clip's tail."""
+    long_ = write_audio(tmp_path / "long.wav", tone(31.0, freq=3000.0))
+    short = write_audio(tmp_path / "short.wav", tone(10.0, freq=220.0))
+    log_mel(long_)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaddingWarning)
+        again = log_mel(short)
+        reference = log_mel_librosa(short)
+    assert np.abs(again - reference).max() <= 1e-3
+    np.testing.assert_array_equal(again, log_mel(load_audio(short)))  # array path agrees too
+
+
+def test_mel_blocks_hold_the_whole_filterbank(rng):
+    import librosa
+
+    from bbnn_core.features import _mel_blocks
+
+    for sr, n_fft, n_mels in [(22050, 2048, 128), (16000, 1024, 40), (44100, 4096, 96)]:
+        dense = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels).astype(np.float32).T
+        power = rng.random((50, dense.shape[0]), dtype=np.float32)
+        mel = np.zeros((50, n_mels), dtype=np.float32)
+        covered = np.zeros(dense.shape, dtype=bool)
+        for a, b, c0, c1, weights in _mel_blocks(sr, n_fft, n_mels):
+            mel[:, c0:c1] += power[:, a:b] @ weights
+            covered[a:b, c0:c1] = True
+        assert not dense[~covered].any()  # every nonzero weight lies in a block
+        assert covered.mean() < 0.3  # and the blocks are much smaller than the matrix
+        np.testing.assert_allclose(mel, power @ dense, rtol=1e-5, atol=1e-6)
+
+
+def test_spectrogram_wants_a_fixed_length_signal():
+    from bbnn_core.features import _spectrogram
+
+    with pytest.raises(ParameterError, match="expected 661794 samples"):
+        _spectrogram(np.zeros(1000, dtype=np.float32), PAPER_PARAMS)
+
+
 def test_authors_fold0_model_classifies_gtzan_mini(gtzan_mini_features):
     """The fidelity check: wrong features (ref=np.max, log1p, raw power) give 0.10-0.36."""
     from bbnn_core.model import load_authors_model
@@ -179,8 +240,8 @@ def test_extract_reuses_unchanged_tracks(make_gtzan, tmp_path, monkeypatch):
     assert not list(tmp_path.glob("*.tmp"))  # atomic write leaves no temporary
 
     calls = []
-    real = features._spectrogram
-    monkeypatch.setattr(features, "_spectrogram", lambda y, p: calls.append(1) or real(y, p))
+    real = features._clip_spectrogram
+    monkeypatch.setattr(features, "_clip_spectrogram", lambda path, p: calls.append(1) or real(path, p))
     again = extract(ds, cache_dir=tmp_path, progress=False)
     assert calls == [] and np.array_equal(again.X, first.X)
 
