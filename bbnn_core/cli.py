@@ -138,11 +138,14 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from .predict import iter_predictions, load_ensemble
+    from .predict import expand_inputs, iter_predictions, load_ensemble
 
+    files = expand_inputs(args.files)  # before the models load: a bad folder fails at once
+    if not files:
+        raise BBNNError("no audio files given (stdin was empty)")
     ensemble = load_ensemble(args.model)
     failed = 0
-    for r in iter_predictions(args.files, ensemble, progress=_progress(args)):
+    for r in iter_predictions(files, ensemble, progress=_progress(args)):
         if r.error is not None:
             failed += 1
             print(f"bbnn: error: {r.error}", file=sys.stderr)
@@ -216,8 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="top genres of audio files",
                        description="Files longer than 30 s are cut into 30 s windows whose "
-                       "predictions are averaged.")
-    p.add_argument("files", nargs="+", type=Path, help="audio files (wav, flac, ogg, mp3, ...)")
+                       "predictions are averaged. One line per file on stdout, in order; errors on "
+                       "stderr (exit 1 if any file failed).")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="audio files (wav, flac, ogg, mp3, ...), folders (their audio files, "
+                   "recursively), or - to read paths from stdin, one per line")
     p.add_argument("--model", default="authors-gtzan",
                    help="authors-gtzan (the authors' 10 GTZAN fold models, averaged), "
                    "authors-extended-ballroom, or a run folder; add :K or :K,L to keep only those "

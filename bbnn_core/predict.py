@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError, ModelError
+from .errors import AudioError, DatasetError, ModelError
 from .features import PAPER_PARAMS, FeatureParams, _fit, _spectrogram, load_audio
 
-__all__ = ["Ensemble", "load_ensemble", "windows", "predict_files", "iter_predictions", "Prediction"]
+__all__ = ["Ensemble", "load_ensemble", "windows", "predict_files", "iter_predictions", "Prediction",
+           "expand_inputs"]
 
 AUTHORS = {
     "authors-gtzan": ("gtzan", range(10)),
@@ -158,6 +159,39 @@ def _ensemble_probs(ensemble: Ensemble, X: np.ndarray, batch_size: int) -> np.nd
                               for i in range(0, X.shape[0], batch_size)])
         total = out if total is None else total + out
     return total / len(ensemble.models)
+
+
+def expand_inputs(items, stdin=None) -> list[str]:
+    """The audio files that command-line ``items`` name, in order.
+
+    A folder stands for the audio files under it (recursively, sorted; see
+    :data:`~bbnn_core.datasets.AUDIO_EXTENSIONS`), ``-`` for the paths read from ``stdin``, one per
+    line (``find ... | bbnn predict -``); anything else is taken as a file, to be reported by
+    :func:`iter_predictions` if it cannot be read.
+
+    Raises
+    ------
+    DatasetError
+        For a folder that holds no audio file.
+    """
+    import sys
+
+    from .datasets import AUDIO_EXTENSIONS
+
+    out: list[str] = []
+    for item in items:
+        item = str(item)
+        if item == "-":
+            out.extend(line.rstrip("\r\n") for line in (stdin or sys.stdin) if line.strip())
+        elif Path(item).is_dir():
+            found = sorted(str(p) for p in Path(item).rglob("*")
+                           if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
+            if not found:
+                raise DatasetError(f"{item}: folder holds no audio file ({', '.join(AUDIO_EXTENSIONS)})")
+            out.extend(found)
+        else:
+            out.append(item)
+    return out
 
 
 def iter_predictions(

@@ -114,3 +114,21 @@ def test_predict_with_a_run_and_with_the_authors_models(smoke_run, gtzan_mini):
     out = json.loads(res.stdout)
     assert res.returncode == 0 and out["top"][0]["genre"] == "blues"
     assert "Traceback" not in res.stderr
+
+
+def test_predict_reads_paths_from_stdin_and_folders(gtzan_mini, tmp_path):
+    blues = sorted((gtzan_mini.root / "genres/blues").glob("*.wav"))[:2]
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / blues[0].name).symlink_to(blues[0])
+    res = subprocess.run([sys.executable, "-m", "bbnn_core.cli", "predict", "-", folder, "--model",
+                          "authors-gtzan:0", "--top", "1"], input=f"{blues[1]}\n", capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines] == [str(blues[1]), str(folder / blues[0].name)]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = bbnn("predict", empty)
+    assert res.returncode == 1 and res.stderr.strip() == f"bbnn: error: {empty}: folder holds no audio " \
+        "file (.wav, .au, .flac, .ogg, .mp3, .aif, .aiff)"

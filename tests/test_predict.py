@@ -75,3 +75,22 @@ def test_chunks_stream_in_order_and_match_one_batch(mirror, gtzan_mini, tmp_path
     for a, b in zip(whole, [first, *rest]):
         if a.error is None:
             np.testing.assert_allclose(a.probs, b.probs, atol=1e-5)
+
+
+def test_expand_inputs_folders_stdin_and_files(tmp_path):
+    import io
+
+    from bbnn_core.errors import DatasetError
+    from bbnn_core.predict import expand_inputs
+
+    for name in ("b/2.wav", "b/sub/3.FLAC", "a.wav", "b/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    stdin = io.StringIO(f"{tmp_path / 'a.wav'}\n\n/no/such.wav\r\n")
+    got = expand_inputs([tmp_path / "b", "-", "missing.wav"], stdin=stdin)
+    assert got == [str(tmp_path / "b/2.wav"), str(tmp_path / "b/sub/3.FLAC"),  # folder: audio only, sorted
+                   str(tmp_path / "a.wav"), "/no/such.wav",  # stdin: blank lines skipped
+                   "missing.wav"]  # left for iter_predictions to report
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="empty: folder holds no audio file"):
+        expand_inputs([tmp_path / "empty"])
