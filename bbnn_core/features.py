@@ -390,9 +390,8 @@ def _buffered_spectrogram(params: FeatureParams) -> np.ndarray:
     return _power_to_db(mel, params.top_db)
 
 
-def _as_signal(audio, sr: int | None, params: FeatureParams) -> tuple[np.ndarray, str]:
-    if isinstance(audio, (str, os.PathLike)):
-        return load_audio(audio, sr=params.sr), str(audio)
+def _as_signal(audio, sr: int | None, params: FeatureParams) -> np.ndarray:
+    """An array of samples, checked, as mono float32 at ``params.sr``."""
     y = np.asarray(audio)
     if y.ndim not in (1, 2) or y.size == 0:
         raise ParameterError(
@@ -405,7 +404,7 @@ def _as_signal(audio, sr: int | None, params: FeatureParams) -> tuple[np.ndarray
         raise ParameterError("audio array holds NaN or infinite samples")
     y = y.astype(np.float32, copy=False)
     y = y[None, :] if y.ndim == 1 else y  # librosa's (channels, samples)
-    return _to_mono_resampled(y.T, int(sr or params.sr), params.sr), "<array>"
+    return _to_mono_resampled(y.T, int(sr or params.sr), params.sr)
 
 
 def log_mel(
@@ -446,8 +445,8 @@ def log_mel(
         if note:
             warnings.warn(note, PaddingWarning, stacklevel=2)
         return S
-    y, source = _as_signal(audio, sr, params)
-    return _spectrogram(fix_length(y, params.n_samples, source=source), params)
+    y = _as_signal(audio, sr, params)
+    return _spectrogram(fix_length(y, params.n_samples, source="<array>"), params)
 
 
 def log_mel_librosa(path: str | os.PathLike, *, params: FeatureParams = PAPER_PARAMS) -> np.ndarray:
