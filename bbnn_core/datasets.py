@@ -127,8 +127,10 @@ def _require_dir(root: Path, what: str) -> Path:
     return root
 
 
-def _audio_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+def _audio_files(folder: Path, *, recursive: bool = False) -> list[Path]:
+    """The audio files in ``folder`` (and below it when ``recursive``), sorted."""
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in found if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
 
 
 def _nonempty(ds: Dataset) -> Dataset:

@@ -161,20 +161,24 @@ def _open(path: Path):
 def _read(path: Path) -> tuple[np.ndarray, int]:
     """Decode a file to float32 ``(n_samples, n_channels)`` exactly as ``librosa.load`` would."""
     with _open(path) as f:
-        try:
-            if f.subtype == "PCM_16":
-                # libsndfile scales PCM_16 by 1/32768 when it returns floats: doing it here is
-                # exact and much faster than its own conversion.
-                y = f.read(dtype="int16", always_2d=True).astype(np.float32)
-                y *= np.float32(1.0 / 32768.0)
-            else:
-                y = f.read(dtype="float32", always_2d=True)
-        except Exception as exc:
-            raise AudioError(path, _describe_decode_error(path, exc)) from exc
-        sr = f.samplerate
+        return _read_open(f, path), int(f.samplerate)
+
+
+def _read_open(f, path: Path) -> np.ndarray:
+    """All of the open file ``f`` as float32 ``(n_samples, n_channels)``."""
+    try:
+        if f.subtype == "PCM_16":
+            # libsndfile scales PCM_16 by 1/32768 when it returns floats: doing it here is exact
+            # and much faster than its own conversion.
+            y = f.read(dtype="int16", always_2d=True).astype(np.float32)
+            y *= np.float32(1.0 / 32768.0)
+        else:
+            y = f.read(dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise AudioError(path, _describe_decode_error(path, exc)) from exc
     if y.shape[0] == 0:
         raise AudioError(path, "contains no samples")
-    return y, int(sr)
+    return y
 
 
 def _decode_into(path: Path, out: np.ndarray, sr: int) -> int:
@@ -182,12 +186,16 @@ def _decode_into(path: Path, out: np.ndarray, sr: int) -> int:
 
     The rest of ``out`` is zeroed; returns the number of samples decoded. Mono files at ``sr``
     (all of GTZAN and Ballroom) are decoded straight into ``out`` through a reused buffer:
-    a fresh array per clip costs more in page faults than decoding it. Other files go through
-    :func:`load_audio`. Either way the samples equal ``librosa.load(path, sr=sr)``'s.
+    a fresh array per clip costs more in page faults than decoding it. Other files are decoded
+    whole, mixed down and resampled as in :func:`load_audio`. Either way the samples equal
+    ``librosa.load(path, sr=sr)``'s.
     """
     with _open(path) as f:
-        direct = f.channels == 1 and f.samplerate == sr
-        if direct:
+        if f.channels != 1 or f.samplerate != sr:
+            y = _to_mono_resampled(_read_open(f, path), f.samplerate, sr)
+            n = min(y.shape[0], out.shape[0])
+            out[:n] = y[:n]
+        else:
             try:
                 if f.subtype == "PCM_16":
                     raw = getattr(_workspace, "pcm", None)
@@ -199,10 +207,6 @@ def _decode_into(path: Path, out: np.ndarray, sr: int) -> int:
                     n = f.read(out.shape[0], dtype="float32", out=out[:, None]).shape[0]
             except Exception as exc:
                 raise AudioError(path, _describe_decode_error(path, exc)) from exc
-    if not direct:
-        y = load_audio(path, sr=sr)
-        n = min(y.shape[0], out.shape[0])
-        out[:n] = y[:n]
     if n == 0:
         raise AudioError(path, "contains no samples")
     out[n:] = 0
@@ -350,6 +354,12 @@ def _buffers(params: FeatureParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return _workspace.padded, _workspace.frames, _workspace.power
 
 
+def _signal_buffer(params: FeatureParams) -> np.ndarray:
+    """The part of this thread's centred buffer that holds the ``n_samples`` of a clip."""
+    half = params.n_fft // 2
+    return _buffers(params)[0][half:-half]
+
+
 def _spectrogram(y: np.ndarray, params: FeatureParams) -> np.ndarray:
     """Fixed-length mono float32 signal -> (n_frames, n_mels) log-mel dB.
 
@@ -360,15 +370,13 @@ def _spectrogram(y: np.ndarray, params: FeatureParams) -> np.ndarray:
     """
     if y.shape != (params.n_samples,):
         raise ParameterError(f"expected {params.n_samples} samples (see fix_length); got shape {y.shape}")
-    padded, _, _ = _buffers(params)
-    padded[params.n_fft // 2 : -(params.n_fft // 2)] = y  # the margins stay zero
+    _signal_buffer(params)[:] = y  # the margins stay zero
     return _buffered_spectrogram(params)
 
 
 def _clip_spectrogram(path: Path, params: FeatureParams) -> tuple[np.ndarray, int]:
     """A file's log-mel spectrogram and how many samples of padding it needed."""
-    padded, _, _ = _buffers(params)
-    n = _decode_into(path, padded[params.n_fft // 2 : -(params.n_fft // 2)], params.sr)
+    n = _decode_into(path, _signal_buffer(params), params.sr)
     return _buffered_spectrogram(params), params.n_samples - n
 
 

@@ -176,7 +176,7 @@ def expand_inputs(items, stdin=None) -> list[str]:
     """
     import sys
 
-    from .datasets import AUDIO_EXTENSIONS
+    from .datasets import AUDIO_EXTENSIONS, _audio_files
 
     out: list[str] = []
     for item in items:
@@ -184,8 +184,7 @@ def expand_inputs(items, stdin=None) -> list[str]:
         if item == "-":
             out.extend(line.rstrip("\r\n") for line in (stdin or sys.stdin) if line.strip())
         elif Path(item).is_dir():
-            found = sorted(str(p) for p in Path(item).rglob("*")
-                           if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
+            found = [str(p) for p in _audio_files(Path(item), recursive=True)]
             if not found:
                 raise DatasetError(f"{item}: folder holds no audio file ({', '.join(AUDIO_EXTENSIONS)})")
             out.extend(found)
