@@ -133,7 +133,10 @@ def cmd_evaluate(args) -> int:
     run = Path(args.run_dir)
     if not (run / "splits.json").is_file():
         raise DatasetError(f"{run} is not a run folder (no splits.json)")
-    _print_summary(summarize_run(run), args.json)
+    summary = summarize_run(run)
+    for line in summary.get("warnings", []):
+        print(f"bbnn: warning: {run}: {line}", file=sys.stderr)
+    _print_summary(summary, args.json)
     return 0
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "confusion",
     "summarize_run",
     "read_run",
+    "provenance_warnings",
     "authors_results",
     "baseline_features",
     "baseline_fold",
@@ -96,6 +97,53 @@ def summarize_run(run_dir: str | os.PathLike) -> dict:
         index = {c: i for i, c in enumerate(classes)}
         out["pooled"] = classification_report(preds["true"].map(index), preds["predicted"].map(index), classes)
         out["wall_time_s"] = float(folds["wall_time_s"].sum())
+    out["warnings"] = provenance_warnings(run)
+    return out
+
+
+# what a fold's numbers depend on beyond its configuration: folds that differ in one of these
+# were not made under the same conditions, and their mean mixes them
+_PROVENANCE_KEYS = {
+    "git_commit": "code (git commit)",
+    "git_diff_sha256": "uncommitted changes",
+    "versions": "library versions",
+    "keras_backend": "Keras backend",
+    "device": "device",
+    "dataset_checksum": "data",
+}
+
+
+def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
+    """One line per way in which the finished folds of a run were made differently: code, dirty
+    tree, library versions, backend, device, data, determinism; and folds made from a dirty tree."""
+    run = Path(run_dir)
+    prov = {}
+    for f in sorted(run.glob("fold*/provenance.json"), key=lambda p: int(p.parent.name[4:])):
+        if (f.parent / "metrics.json").exists():
+            prov[int(f.parent.name[4:])] = json.loads(f.read_text())
+    out = []
+    if not prov:
+        return out
+    for key, name in _PROVENANCE_KEYS.items():
+        values = {json.dumps(p.get(key), sort_keys=True) for p in prov.values()}
+        if len(values) > 1:
+            groups: dict[str, list[int]] = {}
+            for k, p in prov.items():
+                groups.setdefault(json.dumps(p.get(key), sort_keys=True), []).append(k)
+            parts = "; ".join("folds " + ",".join(map(str, ks)) for ks in groups.values())
+            out.append(f"folds were made under different {name} ({parts})")
+    det = {k: (p.get("determinism") or {}).get("deterministic") for k, p in prov.items()}
+    if len(set(det.values())) > 1 or None in det.values() or False in det.values():
+        bad = [k for k, v in det.items() if not v]
+        out.append("folds " + ",".join(map(str, bad)) + " were not trained deterministically "
+                   "(or predate the record): a rerun can differ")
+    dirty = [k for k, p in prov.items() if p.get("git_dirty") or any(s.get("git_dirty") for s in p.get("sessions", []))]
+    if dirty:
+        out.append("folds " + ",".join(map(str, dirty)) + " were trained from a tree with uncommitted changes")
+    commits = {k: {s.get("git_commit") for s in p.get("sessions", [])} for k, p in prov.items()}
+    resumed = [k for k, c in commits.items() if len(c) > 1]
+    if resumed:
+        out.append("folds " + ",".join(map(str, resumed)) + " were resumed under other code than they started with")
     return out
 
 

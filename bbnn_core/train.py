@@ -173,13 +173,45 @@ def _write_history(path: Path, rows: list[dict]) -> None:
 # Provenance
 
 
-def _git_commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True,
-                             text=True, timeout=5)
-        return out.stdout.strip() or None
+        out = subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
+    return out.stdout.decode(errors="replace") if out.returncode == 0 else None
+
+
+def code_state() -> dict:
+    """The commit of the code that runs, whether its tree differs from it (tracked files), the
+    SHA-256 of that difference, and the last commit that changed the feature code."""
+    import hashlib
+
+    commit = (_git("rev-parse", "HEAD") or "").strip() or None
+    if commit is None:  # not a git checkout (an installed package)
+        return {"git_commit": None, "git_dirty": None, "git_diff_sha256": None, "features_commit": None}
+    diff = _git("diff", "HEAD", "--binary") or ""
+    feat = (_git("log", "-1", "--format=%H", "--", "features.py", "audio.py") or "").strip() or None
+    return {"git_commit": commit, "git_dirty": bool(diff),
+            "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+            "features_commit": feat}
+
+
+def _cpu() -> dict:
+    """CPU model and the instruction-set flags that change numerics or kernels."""
+    info = {"machine": platform.machine(), "model": platform.processor() or None, "flags": []}
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return info
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and not info["model"]:
+            info["model"] = value.strip()
+        if key.strip() == "flags":
+            wanted = ("avx", "fma", "amx", "sse4_2")
+            info["flags"] = sorted(f for f in value.split() if f.startswith(wanted))
+            break
+    return info
 
 
 def _device() -> str:
@@ -231,15 +263,56 @@ def _data_checksum(fs) -> str:
 # Training
 
 
-def _set_seed(seed: int) -> None:
+def determinism_settings() -> dict:
+    """Make this process's training bit-for-bit repeatable (on the same machine and software) and
+    say what it depends on.
+
+    Measured on a 2-core CPU (``benchmarks/bench_train.py``, variants ``project`` and
+    ``project-nondet``): TensorFlow's op determinism alone leaves runs that differ from the 5th
+    decimal of the training loss on, because BBNN's parallel Inception branches run as concurrent
+    ops that share the intra-op thread pool. One inter-op thread (each op still uses every core)
+    makes two runs byte-identical and costs nothing measurable, so it is always on.
+
+    Inter-op threads can only be set before TensorFlow starts. When something in this process
+    started it first (e.g. a notebook that loaded a model), the setting in force is recorded and,
+    if it is not 1, ``deterministic`` is False and a warning says so.
+    """
     import keras
 
-    keras.utils.set_random_seed(seed)
-    if keras.backend.backend() == "tensorflow":
+    backend = keras.backend.backend()
+    out: dict = {"keras_backend": backend, "deterministic": backend != "torch", "threads": os.cpu_count()}
+    if backend == "tensorflow":
         import tensorflow as tf
 
-        tf.config.experimental.enable_op_determinism()
         tf.get_logger().setLevel("ERROR")  # retracing notes for the last, smaller batch
+        tf.config.experimental.enable_op_determinism()
+        try:
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # TensorFlow already started in this process
+            pass
+        inter = tf.config.threading.get_inter_op_parallelism_threads()
+        inter = inter or int(os.environ.get("TF_NUM_INTEROP_THREADS", "0"))
+        out |= {"op_determinism": True, "inter_op_threads": inter,
+                "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count(),
+                "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")}
+        if inter != 1:
+            out["deterministic"] = False
+            import warnings
+
+            warnings.warn("TensorFlow started before training with parallel inter-op threads: this run is not "
+                          "bit-for-bit repeatable (start the process with TF_NUM_INTEROP_THREADS=1)",
+                          stacklevel=2)
+    elif backend == "jax":
+        out["xla_flags"] = os.environ.get("XLA_FLAGS", "")
+    return out
+
+
+def _set_seed(seed: int) -> dict:
+    import keras
+
+    settings = determinism_settings()
+    keras.utils.set_random_seed(seed)
+    return settings
 
 
 def _epoch_batch(X, y, idx, cfg: TrainConfig, fold: int, epoch: int):
@@ -293,7 +366,7 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
     state_path = ckpt / "state.json"
     t0 = time.perf_counter()
     # seeds and deterministic ops in every process, also one that resumes
-    _set_seed(cfg.seed * 1000 + k)
+    determinism = _set_seed(cfg.seed * 1000 + k)
     if state_path.exists() and (ckpt / "model.keras").exists():
         state = json.loads(state_path.read_text())
         model = keras.models.load_model(ckpt / "model.keras")
@@ -305,6 +378,9 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
                  "es_best": float("inf"), "es_wait": 0, "best_val_acc": -1.0, "best_epoch": -1,
                  "stopped_early": False, "elapsed": 0.0}
         history = []
+    # each process that works on the fold: its code and first epoch (provenance of a resumed fold)
+    state.setdefault("sessions", []).append({**code_state(), "first_epoch": state["epoch"] + 1,
+                                             "determinism": determinism})
     bar = tqdm(total=cfg.epochs, initial=state["epoch"] + 1, desc=f"fold {k}", unit="epoch",
                disable=None if progress is None else not progress)
     epoch = state["epoch"] + 1
@@ -367,9 +443,11 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
     _atomic_write(out / "predictions.csv", buf.getvalue())
     _write_json(out / "baseline.json", baseline_fold(fs, fold))
     _write_json(out / "provenance.json", {
-        "git_commit": _git_commit(), "versions": _versions(), "keras_backend": keras.backend.backend(),
-        "device": _device(), "dataset_checksum": _data_checksum(fs), "feature_file": str(fs.path),
+        **code_state(), "versions": _versions(), "keras_backend": keras.backend.backend(),
+        "device": _device(), "cpu": _cpu(), "determinism": determinism,
+        "dataset_checksum": _data_checksum(fs), "feature_file": str(fs.path),
         "seed": cfg.seed, "wall_time_s": round(state["elapsed"], 3), "host": platform.node(),
+        "sessions": state["sessions"],
     })
     result["wall_time_s"] = round(state["elapsed"], 3)
     _write_json(out / "metrics.json", result)  # last: marks the fold done

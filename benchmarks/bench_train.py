@@ -1,6 +1,6 @@
 """Training: samples per second of the project's training step against a plain fp32 ``model.fit``.
 
-    python benchmarks/bench_train.py [--steps N] [--frames F] [--variants plain,project,xla,bf16]
+    python benchmarks/bench_train.py [--steps N] [--frames F] [--variants plain,project,project-nondet,xla,bf16]
     KERAS_BACKEND=jax python benchmarks/bench_train.py            # on a GPU machine
 
 Times, on the same device and the same random log-mel-shaped batches (speed does not depend on
@@ -9,7 +9,10 @@ the values), after a warm-up that absorbs tracing and compilation (reported apar
 * ``plain``: the authors' way: ``build_bbnn()`` in float32, Adam, ``model.fit(X, y, batch_size=8)``
   on numpy arrays, default compilation;
 * ``project``: the step ``bbnn train --profile paper`` runs (``bbnn_core.train``: its model,
-  its epoch batches, its ``fit`` call), with bf16 mixed precision where the device has a GPU;
+  its epoch batches, its ``fit`` call, its determinism settings), with bf16 mixed precision where
+  the device has a GPU;
+* ``project-nondet``: ``project`` without the one inter-op thread that makes reruns bit-for-bit
+  identical (TensorFlow only): the cost of determinism is ``project-nondet`` / ``project``;
 * ``xla`` (TensorFlow only): ``plain`` with ``jit_compile=True``;
 * ``bf16``: ``plain`` under the ``mixed_bfloat16`` policy.
 
@@ -68,7 +71,19 @@ def time_variant(name: str, steps: int, frames: int, mixed: bool):
     from bbnn_core.train import _build, _epoch_batch, config_for
 
     X, y = _data(steps * BATCH, frames)
-    if name == "project":
+    if name.startswith("project"):
+        import keras
+
+        keras.utils.set_random_seed(0)  # op determinism asks for a seed, as bbnn train sets one
+        if name == "project":  # what bbnn train does: bit-for-bit repeatable
+            from bbnn_core.train import determinism_settings
+
+            determinism_settings()
+        else:  # project-nondet: op determinism only, TensorFlow's parallel inter-op threads
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                tf.config.experimental.enable_op_determinism()
         cfg = config_for("paper", mixed_precision=mixed)
         model = _build(cfg, 10, 128)
         idx = np.arange(len(X))
@@ -126,7 +141,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=6, help="timed steps of batch 8 per variant")
     ap.add_argument("--frames", type=int, default=647, help="input length (the paper: 647)")
     ap.add_argument("--variants", default=None,
-                    help="comma-separated (default: plain,project,xla,bf16 under TensorFlow, "
+                    help="comma-separated (default: plain,project,project-nondet,xla,bf16 under TensorFlow, "
                     "plain,project otherwise)")
     ap.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="auto",
                     help="bf16 in the project step (auto: on where the device has a GPU)")
@@ -140,8 +155,8 @@ def main() -> None:
     dev = device()
     on_gpu = any(k in dev.lower() for k in ("gpu", "cuda", "h100", "h200", "a100", "nvidia"))
     mixed = on_gpu if args.mixed_precision == "auto" else args.mixed_precision == "on"
-    variants = (args.variants or ("plain,project,xla,bf16" if backend == "tensorflow" else "plain,project")
-                ).split(",")
+    default = "plain,project,project-nondet,xla,bf16" if backend == "tensorflow" else "plain,project"
+    variants = (args.variants or default).split(",")
     flops = count_flops(build_bbnn((args.frames, 128, 1)))
     print(f"device: {dev}; keras {keras.__version__} ({backend}); {os.cpu_count()} cores")
     print(f"input {args.frames} x 128, batch {BATCH}, {args.steps} timed steps per variant; "
@@ -152,10 +167,10 @@ def main() -> None:
     print("measured matmul peak: " + ", ".join(f"{k} {fmt_flops(v)}" for k, v in peaks.items()))
 
     rows = {}
-    print(f"\n{'variant':<13}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}"
+    print(f"\n{"variant":<16}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}"
           f"{'warm-up':>10}")
     for name in variants:
-        mp = mixed if name == "project" else name == "bf16"
+        mp = mixed if name.startswith("project") else name == "bf16"
         m = _isolated(name, args.steps, args.frames, int(mp))
         per_step, warm, per_val = m["per_step"], m["warm"], m["per_val"]
         rate = BATCH / per_step
@@ -166,7 +181,7 @@ def main() -> None:
         extra = f"  ({reached / nominal:.1%} of the {fmt_flops(nominal)} data sheet)" if nominal else ""
         ratio = rate / rows["plain"][0] if "plain" in rows else float("nan")
         label = f"{name}{' bf16' if name == 'project' and mp else ''}"
-        print(f"{label:<13}{per_step:9.3f}{rate:11.2f}{ratio:9.2f}x{fmt_flops(reached):>16}"
+        print(f"{label:<16}{per_step:9.3f}{rate:11.2f}{ratio:9.2f}x{fmt_flops(reached):>16}"
               f"{reached / peaks[dtype]:9.0%}{warm:9.1f}s{extra}", flush=True)
 
     p = PROTOCOL
