@@ -167,7 +167,7 @@ def main() -> None:
     print("measured matmul peak: " + ", ".join(f"{k} {fmt_flops(v)}" for k, v in peaks.items()))
 
     rows = {}
-    print(f"\n{"variant":<16}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}"
+    print(f"\n{'variant':<16}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}"
           f"{'warm-up':>10}")
     for name in variants:
         mp = mixed if name.startswith("project") else name == "bf16"
