@@ -16,26 +16,14 @@ import pytest
 
 from bbnn_core.errors import ParameterError
 from bbnn_core.features import FeatureSet
+from conftest import synthetic_features
 from bbnn_core.train import HISTORY_COLUMNS, config_for, train
 
 
 @pytest.fixture(scope="module")
 def small_features(tmp_path_factory):
     """18 synthetic 'clips' of 3 classes whose spectra differ: enough for 3-fold smoke runs."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(-40, 6, (18, 647, 128)).astype(np.float32)
-    y = np.repeat(np.arange(3), 6)
-    for c in range(3):
-        X[y == c, :, 20 * c : 20 * c + 20] += 25.0
-    fs = FeatureSet(X=X, y=y, tracks=[f"synthetic/{i}.wav" for i in range(18)],
-                    groups=[str(i) for i in range(18)], classes=["a", "b", "c"], dataset="synthetic")
-    path = tmp_path_factory.mktemp("feat") / "synthetic.npz"
-    np.savez(path, X=X, y=y, tracks=np.array(fs.tracks), groups=np.array(fs.groups),
-             fingerprints=np.array([""] * 18),
-             meta=np.array(json.dumps({"dataset": "synthetic", "classes": fs.classes,
-                                       "params": {"sr": 22050, "n_fft": 2048, "hop_length": 1024,
-                                                  "n_mels": 128, "n_samples": 661794, "top_db": 80.0}})))
-    return FeatureSet.load(path)
+    return synthetic_features(tmp_path_factory.mktemp("feat") / "synthetic.npz")
 
 
 def _cfg(run_dir, **kw):
@@ -101,6 +89,7 @@ def test_a_different_config_is_refused(small_features, tmp_path):
 RUNNER = textwrap.dedent("""
     import sys
     from bbnn_core.features import FeatureSet
+from conftest import synthetic_features
     from bbnn_core.train import config_for, train
     fs = FeatureSet.load(sys.argv[1])
     cfg = config_for("smoke", dataset="synthetic", n_folds=3, epochs=6, run_dir=sys.argv[2])
@@ -163,6 +152,7 @@ def test_trains_on_jax_without_tensorflow(small_features, tmp_path):
     code = NO_TENSORFLOW + textwrap.dedent("""
         import sys, json
         from bbnn_core.features import FeatureSet
+from conftest import synthetic_features
         from bbnn_core.train import config_for, train
         fs = FeatureSet.load(sys.argv[1])
         s = train(config_for("smoke", dataset="synthetic", n_folds=3, folds=(0,), run_dir=sys.argv[2]),
