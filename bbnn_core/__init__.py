@@ -13,6 +13,17 @@ The model functions import Keras lazily, so feature extraction and data handling
 deep-learning backend.
 """
 
+import os as _os
+import sys as _sys
+
+# Training is bit-for-bit repeatable only with one TensorFlow inter-op thread (BBNN's parallel
+# branches otherwise run as concurrent ops that share the intra-op pool and reorder sums; see
+# bbnn_core.train.determinism_settings). It can only be set before TensorFlow starts, so it is set
+# here, unless the user chose otherwise or TensorFlow already runs. Each op still uses every core;
+# measured, it costs nothing (benchmarks/bench_train.py, project vs project-nondet).
+if "tensorflow" not in _sys.modules:
+    _os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
 from .datasets import Dataset, Track, load_dataset, validate
 from .errors import AudioError, BBNNError, DatasetError, ModelError, ParameterError, ResourceError
 from .features import PAPER_PARAMS, FeatureParams, FeatureSet, extract, load_audio, log_mel

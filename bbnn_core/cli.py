@@ -97,16 +97,38 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _fold_list(text: str) -> tuple[int, ...]:
+    """``--folds 0,3,5``: fold numbers, checked against the run's folds once the split is known."""
+    try:
+        folds = tuple(int(f) for f in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated fold numbers such as 0,3,5; got {text!r}")
+    if any(f < 0 for f in folds):
+        raise argparse.ArgumentTypeError(f"fold numbers start at 0; got {text!r}")
+    return folds
+
+
+def _train_source(args) -> tuple[str, str | None]:
+    """(data set name, data folder): a run on a folder is named after the folder."""
+    from .datasets import dataset_name
+
+    if args.data_dir is None and args.dataset not in (None, "gtzan_mini") and Path(args.dataset).is_dir():
+        return dataset_name(args.dataset), args.dataset  # --dataset given a folder
+    if args.data_dir is not None:
+        return args.dataset or dataset_name(args.data_dir), args.data_dir
+    return args.dataset or "gtzan_mini", None
+
+
 def cmd_train(args) -> int:
     from .train import config_for, train
 
-    folds = tuple(int(f) for f in args.folds.split(",")) if args.folds else None
-    cfg = config_for(args.profile, dataset=args.dataset, data_dir=args.data_dir, protocol=args.protocol,
-                     seed=args.seed, run_dir=args.run_dir, folds=folds, epochs=args.epochs,
-                     mixed_precision=args.mixed_precision or None, kind=args.kind)
-    print(f"bbnn: training {cfg.dataset} / {cfg.protocol} / profile {cfg.profile} into {cfg.run_dir}",
-          file=sys.stderr)
-    summary = train(cfg, progress=_progress(args))
+    dataset, data_dir = _train_source(args)
+    cfg = config_for(args.profile, dataset=dataset, data_dir=data_dir, protocol=args.protocol,
+                     seed=args.seed, run_dir=args.run_dir, folds=args.folds, epochs=args.epochs,
+                     n_folds=args.n_folds, mixed_precision=args.mixed_precision or None, kind=args.kind)
+    print(f"bbnn: training {cfg.dataset}{f' ({data_dir})' if data_dir else ''} / {cfg.protocol} / "
+          f"profile {cfg.profile} into {cfg.run_dir}", file=sys.stderr)
+    summary = train(cfg, progress=_progress(args), restart=args.restart)
     _print_summary(summary, args.json)
     return 0
 
@@ -127,13 +149,16 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 
 
 def cmd_evaluate(args) -> int:
-    from .errors import DatasetError
+    from .errors import RunError
     from .metrics import summarize_run
+    from .train import is_run
 
     run = Path(args.run_dir)
-    if not (run / "splits.json").is_file():
-        raise DatasetError(f"{run} is not a run folder (no splits.json)")
+    if not is_run(run):
+        raise RunError(f"{run} is not a run folder (no config.json and splits.json)")
     summary = summarize_run(run)
+    if not summary["folds_done"]:
+        raise RunError(f"{run} has no finished fold yet (0 of {summary['n_folds']}): nothing to evaluate")
     for line in summary.get("warnings", []):
         print(f"bbnn: warning: {run}: {line}", file=sys.stderr)
     _print_summary(summary, args.json)
@@ -153,6 +178,8 @@ def cmd_predict(args) -> int:
             failed += 1
             print(f"bbnn: error: {r.error}", file=sys.stderr)
             continue
+        if r.note is not None:
+            print(f"bbnn: warning: {r.note}", file=sys.stderr)
         top = r.top(ensemble.classes, args.top)
         if args.json:
             print(json.dumps({"file": r.path, "windows": r.n_windows,
@@ -198,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train BBNN on a data set under a protocol (resumes a killed run)",
                        description="Train every fold into RUN_DIR; a run started again skips finished "
                        "folds and resumes the current one from its last epoch.")
-    p.add_argument("--dataset", default="gtzan_mini", help="data set name (default: gtzan_mini)")
+    p.add_argument("--dataset", help="the data set's name, or a data set folder (default: the folder's "
+                   "name with --data-dir, else the embedded gtzan_mini)")
     p.add_argument("--data-dir", help="data set folder (default: the embedded data set)")
     p.add_argument("--kind", choices=["gtzan", "ballroom", "extended_ballroom", "folder"])
     p.add_argument("--protocol", default="kfold", choices=["authors", "kfold", "grouped", "fault-filtered"])
@@ -206,7 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN)")
-    p.add_argument("--folds", help="comma-separated folds to run (default: all)")
+    p.add_argument("--folds", type=_fold_list, help="comma-separated folds to run, from 0 (default: all)")
+    p.add_argument("--n-folds", type=int, help="folds (kfold, grouped) or random draws (authors); default 10, "
+                   "at least 3; kfold needs as many tracks per class, grouped as many song groups, authors 10")
+    p.add_argument("--restart", action="store_true", help="discard the run already in --run-dir and start anew")
     p.add_argument("--epochs", type=int, help="override the profile's epochs")
     p.add_argument("--mixed-precision", action="store_true",
                    help="bf16 mixed precision (GPUs; 1.13x on a CPU with AVX512-BF16)")

@@ -262,7 +262,12 @@ def load_folder(root: str | os.PathLike, *, name: str | None = None) -> Dataset:
         if files:
             classes.append(sub.name)
         tracks.extend(Track(f.relative_to(root), sub.name, group=str(f.relative_to(root))) for f in files)
-    ds = Dataset(name or root.name, root, tuple(classes), tuple(tracks), kind="folder")
+    ds = Dataset(name or dataset_name(root), root, tuple(classes), tuple(tracks), kind="folder")
+    if not tracks:
+        flat = _audio_files(root)
+        if flat:
+            raise DatasetError(f"folder data set at {root} holds {len(flat)} audio files but no class folders: "
+                               "lay it out as <folder>/<class>/<file>, one folder per class")
     _nonempty(ds)
     if len(classes) < 2:
         raise DatasetError(f"folder data set at {root} needs at least 2 class folders with audio; found {classes}")
@@ -270,6 +275,15 @@ def load_folder(root: str | os.PathLike, *, name: str | None = None) -> Dataset:
 
 
 KINDS = ("gtzan", "ballroom", "extended_ballroom", "folder")
+
+
+def dataset_name(root: str | os.PathLike) -> str:
+    """The name of the data set in a folder: the folder's own name (its parent's for a ``genres``
+    or ``BallroomData`` folder), so that runs and feature files are named after the user's data."""
+    root = Path(root).expanduser().resolve()
+    if root.name in ("genres", "BallroomData") and root.parent.name:
+        root = root.parent
+    return root.name or "data"
 
 
 def load_dataset(dataset: str | os.PathLike = "gtzan_mini", *, kind: str | None = None) -> Dataset:
@@ -303,7 +317,7 @@ def load_dataset(dataset: str | os.PathLike = "gtzan_mini", *, kind: str | None 
                "extended_ballroom": load_extended_ballroom, "folder": load_folder}
     if kind not in loaders:
         raise DatasetError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    return loaders[kind](root)
+    return loaders[kind](root, name=dataset_name(root))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -56,3 +56,8 @@ class ResourceError(BBNNError):
 
 class ModelError(BBNNError):
     """A model file does not have the BBNN architecture or cannot be read."""
+
+
+class RunError(BBNNError):
+    """A folder is not a run, holds no finished fold, or holds a run that does not match what was
+    asked (other data, classes, split or configuration)."""

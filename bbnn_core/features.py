@@ -128,9 +128,22 @@ _TRUNCATED = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE
 
 def _describe_decode_error(path: Path, exc: Exception) -> str:
     msg = str(exc)
-    if "Format not recognised" in msg or "unknown format" in msg.lower():
+    if "Format not recognised" in msg or "unknown format" in msg.lower() or "possibly a pipe" in msg:
         return "not a recognised audio format (wav, flac, ogg, mp3, aiff, au)"
     return msg.split(": ", 1)[-1] if msg.startswith("Error opening") else msg
+
+
+def _sniff_text(path: Path) -> str | None:
+    """A reason when the file is plainly text, not audio: said before a decoder sees it (MP3
+    decoders otherwise print resync notes on stderr for a text file named ``.mp3``)."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if head[:3] == b"ID3" or head[:4] in (b"RIFF", b"fLaC", b"OggS", b"FORM", b".snd"):
+        return None
+    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head)
+    if head and printable == len(head):
+        return "a text file, not a recognised audio format"
+    return None
 
 
 def _open(path: Path):
@@ -143,6 +156,9 @@ def _open(path: Path):
         raise AudioError(path, "is a directory, not an audio file")
     if path.stat().st_size == 0:
         raise AudioError(path, "empty file (0 bytes)")
+    kind = _sniff_text(path)
+    if kind:
+        raise AudioError(path, kind)
     try:
         f = sf.SoundFile(str(path))
     except Exception as exc:
@@ -567,9 +583,11 @@ def extract(
 ) -> FeatureSet:
     """Log-mel features of every track of ``dataset``, cached in one file.
 
-    Tracks whose file, size and modification time are unchanged since the last call are reused
-    from the feature file; the others are computed in parallel over ``n_jobs`` threads. The file
-    is written atomically (a killed run leaves the previous file intact).
+    The feature file always describes exactly the tracks asked for: tracks whose path, size and
+    modification time are unchanged since the last call are reused from it, the others are
+    computed in parallel over ``n_jobs`` threads, and tracks no longer in the data set are dropped.
+    A corrupt or half-written cache is recomputed. The file is written atomically (a killed run
+    leaves the previous file intact).
 
     Parameters
     ----------
@@ -609,10 +627,12 @@ def extract(
 
     X = np.empty((len(paths), *params.shape), dtype=np.float32)
     todo = list(range(len(paths)))
+    current = False  # the file describes exactly these tracks, files, labels and classes
     if out.exists() and not force:
         try:
             with np.load(out, allow_pickle=False) as z:
-                old = {(str(t), str(f)): i for i, (t, f) in enumerate(zip(z["tracks"], z["fingerprints"]))}
+                stored_tracks, stored_prints = [str(t) for t in z["tracks"]], [str(f) for f in z["fingerprints"]]
+                old = {(t, f): i for i, (t, f) in enumerate(zip(stored_tracks, stored_prints))}
                 if tuple(z["X"].shape[1:]) == params.shape:
                     reuse = [(i, old[(rel[i], prints[i])]) for i in todo if (rel[i], prints[i]) in old]
                     if reuse:
@@ -620,9 +640,13 @@ def extract(
                         X[new_idx] = z["X"][old_idx]
                         done = set(new_idx)
                         todo = [i for i in todo if i not in done]
-        except (OSError, KeyError, ValueError):
-            todo = list(range(len(paths)))  # unreadable cache: recompute
-    if not todo and out.exists():
+                    current = (not todo and stored_tracks == rel and stored_prints == prints
+                               and np.array_equal(z["y"], dataset.labels)
+                               and json.loads(str(z["meta"]))["classes"] == list(dataset.classes))
+        except Exception:  # noqa: BLE001 - a corrupt or half-written cache (BadZipFile, EOFError, ...)
+            X[:] = 0
+            todo, current = list(range(len(paths))), False  # recompute everything
+    if current:
         return FeatureSet.load(out)
 
     failures: list[str] = []

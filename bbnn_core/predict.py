@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import AudioError, DatasetError, ModelError
-from .features import PAPER_PARAMS, FeatureParams, _fit, _spectrogram, load_audio
+from .features import PAD_WARN_FRACTION, PAPER_PARAMS, FeatureParams, _fit, _spectrogram, load_audio
 
 __all__ = ["Ensemble", "load_ensemble", "windows", "predict_files", "iter_predictions", "Prediction",
            "expand_inputs"]
@@ -137,6 +137,7 @@ class Prediction:
     probs: np.ndarray | None = None
     n_windows: int = 0
     error: str | None = None
+    note: str | None = None  # a warning, e.g. a file much shorter than the window
 
     def top(self, classes, k: int = 3) -> list[tuple[str, float]]:
         order = np.argsort(self.probs)[::-1][:k]
@@ -144,11 +145,19 @@ class Prediction:
 
 
 def _file_features(path: str, params: FeatureParams):
+    """(path, windows' features, error, note): the note warns of a file much shorter than a window."""
     try:
         y = load_audio(path, sr=params.sr)
-        return path, np.stack([_spectrogram(w, params) for w in windows(y, params.n_samples)]), None
+        X = np.stack([_spectrogram(w, params) for w in windows(y, params.n_samples)])
     except AudioError as exc:
-        return path, None, str(exc)
+        return path, None, str(exc), None
+    pad = params.n_samples - y.shape[0]
+    note = None
+    if pad > PAD_WARN_FRACTION * params.n_samples:
+        note = (f"{path}: {y.shape[0] / params.sr:.1f} s is shorter than the {params.n_samples / params.sr:.0f} s "
+                f"window the model was trained on; padded with {pad / params.sr:.1f} s of silence, so its "
+                "prediction is less reliable")
+    return path, X, None, note
 
 
 def _ensemble_probs(ensemble: Ensemble, X: np.ndarray, batch_size: int) -> np.ndarray:
@@ -211,8 +220,8 @@ def iter_predictions(
     with bar, ThreadPoolExecutor(max(1, n_jobs or os.cpu_count() or 1)) as pool:
         for start in range(0, len(paths), chunk):
             feats = list(pool.map(lambda p: _file_features(p, params), paths[start : start + chunk]))
-            results = [Prediction(p, error=err) for p, _, err in feats]
-            good = [(i, X) for i, (_, X, err) in enumerate(feats) if err is None]
+            results = [Prediction(p, error=err, note=note) for p, _, err, note in feats]
+            good = [(i, X) for i, (_, X, err, _) in enumerate(feats) if err is None]
             if good:
                 probs = _ensemble_probs(ensemble, np.concatenate([X for _, X in good])[..., None], batch_size)
                 offset = 0

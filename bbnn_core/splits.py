@@ -25,6 +25,11 @@ __all__ = ["PROTOCOLS", "Fold", "make_splits", "check_folds"]
 
 PROTOCOLS = ("authors", "kfold", "grouped", "fault-filtered")
 
+# the fewest tracks per class each protocol can split (fault-filtered needs the full GTZAN); the
+# k-fold protocols need n_folds tracks (grouped: song groups) per class
+AUTHORS_MIN = 10  # so that the 20 % held out holds two per class, one each for validation and test
+MIN_FOLDS = 3
+
 
 @dataclass(frozen=True)
 class Fold:
@@ -38,9 +43,24 @@ class Fold:
         return {k: [int(i) for i in getattr(self, k)] for k in ("train", "val", "test")}
 
 
-def _authors(y: np.ndarray, n_folds: int, seed: int) -> list[Fold]:
+def _smallest(y: np.ndarray, classes=None, per=None) -> tuple[int, str]:
+    """The smallest count per present class (of tracks, or of distinct ``per`` values) and its name."""
+    counts = {}
+    for c in np.unique(y):
+        members = per[y == c] if per is not None else y[y == c]
+        counts[int(c)] = len(np.unique(members)) if per is not None else int(members.size)
+    c = min(counts, key=counts.get)
+    name = classes[c] if classes is not None and c < len(classes) else f"class {c}"
+    return counts[c], name
+
+
+def _authors(y: np.ndarray, n_folds: int, seed: int, classes=None) -> list[Fold]:
     from sklearn.model_selection import train_test_split
 
+    n, name = _smallest(y, classes)
+    if n < AUTHORS_MIN:
+        raise DatasetError(f"the authors protocol (stratified random 80/10/10 draws) needs at least {AUTHORS_MIN} "
+                           f"tracks per class; the smallest class, {name}, has {n} (try --protocol kfold --n-folds 3)")
     idx = np.arange(len(y))
     folds = []
     for k in range(n_folds):
@@ -59,14 +79,16 @@ def _rotate(parts: list[np.ndarray], n_folds: int) -> list[Fold]:
     return folds
 
 
-def _kfold(y: np.ndarray, n_folds: int, seed: int, groups=None) -> list[Fold]:
+def _kfold(y: np.ndarray, n_folds: int, seed: int, groups=None, classes=None) -> list[Fold]:
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-    counts = np.bincount(y)
-    if counts[counts > 0].min() < n_folds and groups is None:
+    n, name = _smallest(y, classes, per=groups)
+    if n < n_folds:
+        what = "song groups" if groups is not None else "tracks"
         raise DatasetError(
-            f"stratified {n_folds}-fold needs at least {n_folds} tracks per class; the smallest class has "
-            f"{counts[counts > 0].min()}"
+            f"stratified {n_folds}-fold{' grouped' if groups is not None else ''} cross-validation needs at least "
+            f"{n_folds} {what} per class; the smallest class, {name}, has {n} (use --n-folds {max(3, n)} or fewer"
+            f"{'' if n >= 3 else ', after adding tracks'})"
         )
     x = np.zeros(len(y))
     if groups is None:
@@ -75,7 +97,11 @@ def _kfold(y: np.ndarray, n_folds: int, seed: int, groups=None) -> list[Fold]:
     else:
         splitter = StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
         parts = [test for _, test in splitter.split(x, y, groups)]
-    return _rotate(parts, n_folds)
+    folds = _rotate(parts, n_folds)
+    for k, f in enumerate(folds):
+        if not len(f.val) or not len(f.test):
+            raise DatasetError(f"fold {k} of {n_folds} has an empty validation or test part: use fewer folds")
+    return folds
 
 
 def _fault_filtered(tracks: list[str]) -> list[Fold]:
@@ -106,6 +132,7 @@ def make_splits(
     seed: int = 0,
     groups: np.ndarray | None = None,
     tracks: list[str] | None = None,
+    classes: list[str] | None = None,
 ) -> list[Fold]:
     """Per-fold train / validation / test indices.
 
@@ -121,20 +148,27 @@ def make_splits(
         Group of each track; required by ``grouped``.
     tracks : list of str, optional
         Track paths; required by ``fault-filtered``.
+    classes : list of str, optional
+        Class names, to name the smallest class when a protocol cannot split the data.
+
+    Raises
+    ------
+    DatasetError
+        When a class is too small for the protocol (the message names it and the minimum).
     """
     y = np.asarray(y)
     if protocol not in PROTOCOLS:
         raise ParameterError(f"protocol must be one of {', '.join(PROTOCOLS)}; got {protocol!r}")
-    if protocol != "fault-filtered" and (not isinstance(n_folds, int) or n_folds < 3):
-        raise ParameterError(f"n_folds must be an integer >= 3; got {n_folds!r}")
+    if protocol != "fault-filtered" and (not isinstance(n_folds, (int, np.integer)) or n_folds < MIN_FOLDS):
+        raise ParameterError(f"n_folds must be an integer >= {MIN_FOLDS}; got {n_folds!r}")
     if protocol == "authors":
-        return _authors(y, n_folds, seed)
+        return _authors(y, n_folds, seed, classes)
     if protocol == "kfold":
-        return _kfold(y, n_folds, seed)
+        return _kfold(y, n_folds, seed, classes=classes)
     if protocol == "grouped":
         if groups is None:
             raise ParameterError("the grouped protocol needs the tracks' groups")
-        return _kfold(y, n_folds, seed, groups=np.asarray(groups))
+        return _kfold(y, n_folds, seed, groups=np.asarray(groups), classes=classes)
     if tracks is None:
         raise ParameterError("the fault-filtered protocol needs the track paths")
     return _fault_filtered(tracks)

@@ -43,10 +43,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, RunError
 from .splits import PROTOCOLS, Fold, check_folds, make_splits
 
-__all__ = ["TrainConfig", "PROFILES", "config_for", "train", "load_run_config", "HISTORY_COLUMNS"]
+__all__ = ["TrainConfig", "PROFILES", "config_for", "train", "is_run", "load_run_config", "HISTORY_COLUMNS",
+           "determinism_settings", "code_state"]
 
 HISTORY_COLUMNS = ["epoch", "acc", "loss", "lr", "val_acc", "val_loss"]
 
@@ -455,8 +456,63 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
     return result
 
 
-def train(cfg: TrainConfig, *, features=None, progress: bool | None = None) -> dict:
+def _track_digests(fs) -> list[str]:
+    """A short digest of each track's features: which tracks changed between two runs' data."""
+    import hashlib
+
+    return [hashlib.sha256(np.ascontiguousarray(x).data).hexdigest()[:16] for x in fs.X]
+
+
+def _data_record(fs, folds, cfg: TrainConfig) -> dict:
+    return {"protocol": cfg.protocol, "seed": cfg.seed, "dataset": fs.dataset, "tracks": fs.tracks,
+            "classes": fs.classes, "labels": [int(v) for v in fs.y], "track_digests": _track_digests(fs),
+            "dataset_checksum": _data_checksum(fs), "folds": [f.as_dict() for f in folds]}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _check_same_data(run: Path, new: dict) -> None:
+    """Refuse, in one line, to resume or extend a run whose data, classes or split differ."""
+    old = json.loads((run / "splits.json").read_text())
+    fix = "start a new run (another --run-dir) or discard this one (--restart)"
+    if old.get("classes") != new["classes"]:
+        raise RunError(f"{run} was trained on classes {', '.join(old.get('classes', []))}, not "
+                       f"{', '.join(new['classes'])}: {fix}")
+    before, after = old.get("tracks", []), new["tracks"]
+    removed = sorted(set(before) - set(after))
+    added = sorted(set(after) - set(before))
+    changed = []
+    if "track_digests" in old:
+        was = dict(zip(before, old["track_digests"]))
+        changed = [t for t, d in zip(after, new["track_digests"]) if t in was and was[t] != d]
+        if not (removed or added or changed) and old.get("labels") not in (None, new["labels"]):
+            changed = [t for t, a, b in zip(after, old["labels"], new["labels"]) if a != b]
+    else:  # a run from before per-track digests: the finished folds' checksums decide
+        sums = {json.loads(p.read_text()).get("dataset_checksum") for p in run.glob("fold*/provenance.json")}
+        if not (removed or added) and sums - {new["dataset_checksum"]}:
+            changed = ["(per-track record missing; the data checksum differs)"]
+    if removed or added or changed:
+        parts = [_plural(len(x), "track") + f" {w}" for x, w in ((removed, "removed"), (added, "added"),
+                                                                 (changed, "changed")) if x]
+        first = (removed or added or changed)[0]
+        raise RunError(f"{run} was trained on other data: {', '.join(parts)} since (first: {first}); "
+                       f"resuming would mix folds of two data sets: {fix}")
+    if old.get("folds") != new["folds"]:
+        raise RunError(f"{run} was split differently ({old.get('protocol')}, seed {old.get('seed')}): {fix}")
+
+
+def is_run(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a run folder written by :func:`train`."""
+    return (Path(path) / "config.json").is_file() and (Path(path) / "splits.json").is_file()
+
+
+def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, restart: bool = False) -> dict:
     """Run (or resume) every fold of ``cfg`` and return the run summary.
+
+    A run is bound to its data: resuming or extending it with other tracks, changed files,
+    other classes or another split is refused (:class:`RunError`), never mixed.
 
     Parameters
     ----------
@@ -466,6 +522,8 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None) -> d
         extracted (or read from the cache) for ``cfg.dataset`` / ``cfg.data_dir``.
     progress : bool, optional
         Progress bars (default: only on a terminal).
+    restart : bool
+        Discard the run already in ``cfg.run_dir`` (only if it is a run folder) and start anew.
 
     Returns
     -------
@@ -478,19 +536,30 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None) -> d
     if features is None:
         features = _features_for(cfg, progress)
     fs = features
+    folds = make_splits(fs.y, protocol=cfg.protocol, n_folds=cfg.n_folds, seed=cfg.seed,
+                        groups=np.array(fs.groups), tracks=fs.tracks, classes=fs.classes)
+    check_folds(folds, len(fs))
+    todo = list(cfg.folds) if cfg.folds is not None else list(range(len(folds)))
+    bad = [k for k in todo if not 0 <= k < len(folds)]
+    if bad:
+        raise ParameterError(f"fold {bad[0]} does not exist: this {cfg.protocol} run has folds 0-{len(folds) - 1}")
+    if restart and run.exists():
+        if not is_run(run) and any(run.iterdir()):
+            raise RunError(f"{run} is not a run folder; --restart only discards runs")
+        shutil.rmtree(run)
     if (run / "config.json").exists():
         old = load_run_config(run)
         if replace(old, run_dir=cfg.run_dir, folds=cfg.folds) != cfg:  # same run, any fold subset
-            raise ParameterError(
-                f"{run} holds a run with a different configuration; use another run_dir or remove it"
-            )
-    folds = make_splits(fs.y, protocol=cfg.protocol, n_folds=cfg.n_folds, seed=cfg.seed,
-                        groups=np.array(fs.groups), tracks=fs.tracks)
-    check_folds(folds, len(fs))
+            changed = [k for k, v in old.to_json().items()
+                       if k not in ("run_dir", "folds") and cfg.to_json().get(k) != v]
+            raise RunError(f"{run} holds a run with a different configuration ({', '.join(changed)}): "
+                           "use another --run-dir, or --restart to discard it")
+    record = _data_record(fs, folds, cfg)
+    if (run / "splits.json").exists():
+        _check_same_data(run, record)
     _write_json(run / "config.json", cfg.to_json())
-    _write_json(run / "splits.json", {"protocol": cfg.protocol, "seed": cfg.seed, "tracks": fs.tracks,
-                                      "classes": fs.classes, "folds": [f.as_dict() for f in folds]})
-    todo = cfg.folds if cfg.folds is not None else range(len(folds))
+    if not (run / "splits.json").exists() or "track_digests" not in json.loads((run / "splits.json").read_text()):
+        _write_json(run / "splits.json", record)
     for k in todo:
         out = run / f"fold{k}"
         if (out / "metrics.json").exists():
@@ -506,8 +575,5 @@ def _features_for(cfg: TrainConfig, progress):
     from .datasets import load_dataset
     from .features import extract
 
-    source = cfg.data_dir or cfg.dataset
-    ds = load_dataset(source, kind=cfg.kind)
-    if cfg.data_dir is None:
-        ds.name = cfg.dataset
+    ds = load_dataset(cfg.data_dir or cfg.dataset, kind=cfg.kind)
     return extract(ds, progress=progress)

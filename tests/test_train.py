@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bbnn_core.errors import ParameterError
+from bbnn_core.errors import ParameterError, RunError
 from bbnn_core.features import FeatureSet
 from conftest import synthetic_features
 from bbnn_core.train import HISTORY_COLUMNS, config_for, train
@@ -82,14 +82,13 @@ def test_same_seed_same_bytes_at_full_model_size(small_features, tmp_path):
 
 def test_a_different_config_is_refused(small_features, tmp_path):
     train(_cfg(tmp_path / "r", folds=(0,)), features=small_features, progress=False)
-    with pytest.raises(ParameterError, match="different configuration"):
+    with pytest.raises(RunError, match="different configuration"):
         train(_cfg(tmp_path / "r", folds=(0,), seed=5), features=small_features, progress=False)
 
 
 RUNNER = textwrap.dedent("""
     import sys
     from bbnn_core.features import FeatureSet
-from conftest import synthetic_features
     from bbnn_core.train import config_for, train
     fs = FeatureSet.load(sys.argv[1])
     cfg = config_for("smoke", dataset="synthetic", n_folds=3, epochs=6, run_dir=sys.argv[2])
@@ -152,7 +151,6 @@ def test_trains_on_jax_without_tensorflow(small_features, tmp_path):
     code = NO_TENSORFLOW + textwrap.dedent("""
         import sys, json
         from bbnn_core.features import FeatureSet
-from conftest import synthetic_features
         from bbnn_core.train import config_for, train
         fs = FeatureSet.load(sys.argv[1])
         s = train(config_for("smoke", dataset="synthetic", n_folds=3, folds=(0,), run_dir=sys.argv[2]),

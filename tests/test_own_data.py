@@ -1,0 +1,232 @@
+"""A researcher's own folder-per-class data: bound runs, small sets, names, one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from conftest import synthetic_features, tone, write_audio
+from test_cli import bbnn
+
+from bbnn_core.errors import RunError
+from bbnn_core.metrics import accuracy_ci
+from bbnn_core.train import config_for, train
+
+CLASSES = ["accordion", "banjo", "kazoo", "theremin"]  # none of them a GTZAN genre
+
+
+@pytest.fixture(scope="module")
+def four_classes(tmp_path_factory):
+    """4 classes x 6 clips of 2 s (distinct pitches), as a user's folder."""
+    root = tmp_path_factory.mktemp("own") / "my music"
+    for ci, c in enumerate(CLASSES):
+        for i in range(6):
+            write_audio(root / c / f"take {i}.wav", tone(2.0, freq=150.0 * (ci + 1), seed=i))
+    return root
+
+
+@pytest.fixture
+def features(tmp_path):
+    return synthetic_features(tmp_path / "feat" / "synthetic.npz")
+
+
+def _cfg(run_dir, **kw):
+    return config_for("smoke", dataset="synthetic", n_folds=3, epochs=1, run_dir=str(run_dir), **kw)
+
+
+def _subset(fs, keep):
+    return dataclasses.replace(fs, X=fs.X[keep], y=fs.y[keep], tracks=[fs.tracks[i] for i in keep],
+                               groups=[fs.groups[i] for i in keep])
+
+
+@pytest.mark.parametrize("change", ["deleted", "added", "changed", "relabelled"])
+def test_a_run_refuses_to_resume_on_other_data(features, tmp_path, change):
+    run = tmp_path / "run"
+    keep = [i for i in range(18) if i != 17]
+    start = _subset(features, keep)
+    train(_cfg(run, folds=(0,)), features=start, progress=False)
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    if change == "deleted":
+        other = _subset(features, keep[:-1])
+    elif change == "added":
+        other = features
+    elif change == "changed":
+        X = start.X.copy()
+        X[3] += 1.0
+        other = dataclasses.replace(start, X=X)
+    else:
+        y = start.y.copy()
+        y[0] = 1
+        other = dataclasses.replace(start, y=y)
+    word = {"deleted": "removed", "added": "added", "changed": "changed", "relabelled": "changed"}[change]
+    with pytest.raises(RunError, match=rf"other data: 1 track {word}.*--restart") as err:
+        train(_cfg(run, folds=(1,)), features=other, progress=False)
+    assert "\n" not in str(err.value)
+    assert not (run / "fold1").exists()  # nothing mixed
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+    # --restart discards the old run and starts on the new data
+    train(_cfg(run, folds=(1,)), features=other, progress=False, restart=True)
+    assert not (run / "fold0").exists() and (run / "fold1" / "metrics.json").exists()
+
+
+def test_restart_refuses_a_folder_that_is_not_a_run(features, tmp_path):
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "thesis.tex").write_text("x")
+    with pytest.raises(RunError, match="not a run folder"):
+        train(_cfg(tmp_path / "precious"), features=features, progress=False, restart=True)
+    assert (tmp_path / "precious" / "thesis.tex").exists()
+
+
+def test_wilson_interval_stays_inside_0_1():
+    for correct, n in ((10, 10), (0, 10), (1, 1), (95, 100)):
+        ci = accuracy_ci(correct, n)
+        assert 0.0 <= ci["ci_low"] <= ci["accuracy"] <= ci["ci_high"] <= 1.0
+    ci = accuracy_ci(53, 100)  # hand-computed Wilson score interval
+    assert (ci["ci_low"], ci["ci_high"]) == pytest.approx((0.4329, 0.6249), abs=1e-4)
+
+
+@pytest.mark.parametrize("protocol", ["kfold", "grouped"])
+def test_each_kfold_protocol_trains_a_small_four_class_folder(four_classes, tmp_path, protocol):
+    run = tmp_path / "run"
+    res = bbnn("train", "--data-dir", four_classes, "--protocol", protocol, "--profile", "smoke",
+               "--n-folds", 3, "--epochs", 1, "--run-dir", run, "--json", "--quiet",
+               env={"BBNN_CACHE": str(tmp_path / "cache")})
+    assert res.returncode == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["folds_done"] == summary["n_folds"] == 3
+    assert 0.0 <= summary["test_acc"]["ci_low"] <= summary["test_acc"]["ci_high"] <= 1.0
+    assert set(summary["pooled"]["per_class"]) == set(CLASSES)
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["dataset"] == "my music" and cfg["n_folds"] == 3  # named after the folder
+    assert "bbnn: training my music" in res.stderr
+    assert not list(four_classes.rglob("*.npz"))  # nothing written into the user's data
+    assert list((tmp_path / "cache").rglob("my_music-*.npz")) or list((tmp_path / "cache").rglob("my music-*.npz"))
+
+
+@pytest.mark.parametrize("protocol, message", [
+    ("authors", "the authors protocol (stratified random 80/10/10 draws) needs at least 10 tracks per class; "
+                "the smallest class, accordion, has 6"),
+    ("fault-filtered", "the fault-filtered split needs the full GTZAN"),
+])
+def test_protocols_that_cannot_split_a_small_set_say_so_in_one_line(four_classes, tmp_path, protocol, message):
+    run = tmp_path / "run"
+    res = bbnn("train", "--data-dir", four_classes, "--protocol", protocol, "--profile", "smoke",
+               "--n-folds", 3, "--run-dir", run, "--quiet", env={"BBNN_CACHE": str(tmp_path / "cache")})
+    lines = [line for line in res.stderr.splitlines() if not line.startswith("bbnn: warning")]
+    assert res.returncode == 1 and message in res.stderr
+    assert len([line for line in lines if line.startswith("bbnn: error")]) == 1 and "Traceback" not in res.stderr
+    assert not run.exists()
+
+
+def test_kfold_with_too_many_folds_says_how_many_it_can_take(four_classes, tmp_path):
+    res = bbnn("train", "--data-dir", four_classes, "--profile", "smoke", "--run-dir", tmp_path / "r",
+               "--quiet", env={"BBNN_CACHE": str(tmp_path / "cache")})
+    assert res.returncode == 1 and "the smallest class, accordion, has 6 (use --n-folds 6 or fewer)" in res.stderr
+
+
+@pytest.mark.parametrize("folds, code, message", [
+    ("11", 1, "fold 11 does not exist: this kfold run has folds 0-2"),
+    ("a,b", 2, "expected comma-separated fold numbers"),
+])
+def test_bad_folds_are_refused_before_anything_is_written(four_classes, tmp_path, folds, code, message):
+    run = tmp_path / "run"
+    res = bbnn("train", "--data-dir", four_classes, "--profile", "smoke", "--n-folds", 3, "--folds", folds,
+               "--run-dir", run, "--quiet", env={"BBNN_CACHE": str(tmp_path / "cache")})
+    assert res.returncode == code and message in res.stderr and "Traceback" not in res.stderr
+    assert not run.exists()
+
+
+def test_flat_and_one_class_folders_are_explained(tmp_path):
+    flat = tmp_path / "flat"
+    for i in range(6):
+        write_audio(flat / f"song{i}.wav", tone(0.5, seed=i))
+    res = bbnn("validate", flat, "--quiet")
+    assert res.returncode == 1
+    assert "holds 6 audio files but no class folders: lay it out as <folder>/<class>/<file>" in res.stderr
+    one = tmp_path / "one"
+    write_audio(one / "jazz" / "a.wav", tone(0.5))
+    res = bbnn("validate", one, "--quiet")
+    assert res.returncode == 1 and "needs at least 2 class folders" in res.stderr
+
+
+def test_text_named_mp3_is_one_line_without_decoder_noise(tmp_path):
+    root = tmp_path / "data"
+    for c in ("a", "b"):
+        write_audio(root / c / "ok.wav", tone(0.5))
+    (root / "a" / "fake.mp3").write_text("this is not an mp3\n" * 20)
+    res = bbnn("validate", root, "--quiet")
+    assert res.returncode == 1
+    assert "fake.mp3: a text file, not a recognised audio format" in res.stdout
+    assert "pipe" not in res.stdout + res.stderr and "Note:" not in res.stderr
+
+
+def test_evaluate_without_a_finished_fold_fails(features, tmp_path):
+    run = tmp_path / "run"
+    train(_cfg(run, folds=(0,)), features=features, progress=False)
+    for f in run.glob("fold0/*"):
+        f.unlink()
+    res = bbnn("evaluate", run)
+    assert res.returncode == 1 and "has no finished fold yet (0 of 3)" in res.stderr
+    res = bbnn("evaluate", tmp_path)
+    assert res.returncode == 1 and "is not a run folder" in res.stderr
+
+
+def test_evaluate_warns_when_folds_were_made_differently(features, tmp_path):
+    run = tmp_path / "run"
+    train(_cfg(run, folds=(0, 1)), features=features, progress=False)
+    for k, change in ((0, {"git_dirty": False}), (1, {"git_commit": "0" * 40, "git_dirty": True})):
+        prov = run / f"fold{k}" / "provenance.json"
+        p = json.loads(prov.read_text())
+        p["sessions"] = [s | {"git_dirty": False} for s in p["sessions"]]
+        prov.write_text(json.dumps(p | change))
+    res = bbnn("evaluate", run)
+    assert res.returncode == 0
+    assert "folds were made under different code (git commit) (folds 0; folds 1)" in res.stderr
+    assert "folds 1 were trained from a tree with uncommitted changes" in res.stderr
+
+
+def test_a_short_clip_is_predicted_with_a_warning(mirror, tmp_path):
+    f = write_audio(tmp_path / "three seconds.wav", tone(3.0))
+    res = bbnn("predict", f, "--model", "authors-gtzan:0", "--quiet")
+    assert res.returncode == 0 and res.stdout.startswith(str(f))
+    assert "three seconds.wav: 3.0 s is shorter than the 30 s window" in res.stderr
+    assert "padded with 27.0 s of silence" in res.stderr
+
+
+def test_feature_cache_follows_the_data(four_classes, tmp_path):
+    """The cache describes exactly the tracks asked for, after delete / add / rename / modify /
+    corruption, and computes only what is new."""
+    import shutil
+
+    from bbnn_core.datasets import load_dataset
+    from bbnn_core.features import extract
+
+    root = tmp_path / "data"
+    shutil.copytree(four_classes, root)
+    cache = tmp_path / "cache"
+
+    def run():
+        return extract(load_dataset(root), cache_dir=cache, progress=False)
+
+    first = run()
+    assert len(first) == 24
+    (root / "banjo" / "take 0.wav").unlink()
+    fs = run()
+    assert len(fs) == 23 and "banjo/take 0.wav" not in fs.tracks
+    assert len(type(fs).load(fs.path)) == 23  # the file on disk, not only the returned object
+    write_audio(root / "banjo" / "take 9.wav", tone(2.0, freq=999.0))
+    fs = run()
+    assert len(fs) == 24 and "banjo/take 9.wav" in fs.tracks
+    (root / "banjo" / "take 9.wav").rename(root / "banjo" / "renamed.wav")
+    fs = run()
+    assert "banjo/renamed.wav" in fs.tracks and "banjo/take 9.wav" not in fs.tracks
+    i = fs.tracks.index("kazoo/take 1.wav")
+    old_row = fs.X[i].copy()
+    write_audio(root / "kazoo" / "take 1.wav", tone(2.0, freq=77.0, seed=5))
+    fs = run()
+    assert not np.array_equal(fs.X[fs.tracks.index("kazoo/take 1.wav")], old_row)
+    fs.path.write_bytes(fs.path.read_bytes()[:1000])  # half-written
+    again = run()
+    assert len(again) == 24 and np.array_equal(again.X, fs.X)
