@@ -4,7 +4,9 @@ one of the paper's data sets, as the tables and figures the chapter shows.
 The three experiment notebooks (``gtzan``, ``ballroom``, ``extended_ballroom``) differ only in
 their text and parameters; what they compute lives here::
 
-    ch = open_chapter("gtzan", run_dir, dataset="gtzan_mini", protocol="kfold", profile="quick")
+    cfg, train_now = run_parameters("gtzan", data_dir=..., run_dir=...)  # papermill parameters
+    if train_now: train(cfg)                                             # the visible compute
+    ch = open_chapter("gtzan", cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol)
     ch.overview(); ch.comparison(); ch.per_class(); ch.plot_losses(); ch.plot_results()
     ch.discrepancies()
 """
@@ -27,7 +29,7 @@ from .reports import (
     run_overview,
 )
 
-__all__ = ["Chapter", "open_chapter"]
+__all__ = ["Chapter", "open_chapter", "run_parameters"]
 
 
 def _markdown(text: str):
@@ -57,14 +59,18 @@ class Chapter:
         if self.summary is not None:
             return run_overview(self.summary, self.cfg, self.provenance)
         return _markdown(
-            f"No run of this project is shown: the audio of this data set is not on the machine that built "
-            f"the book. With the data, `papermill` this notebook with `-p data_dir /path -p run_dir "
+            f"No finished fold of a run of this project is shown ({self.run_dir}). With the data, `papermill` this notebook with `-p data_dir /path -p run_dir "
             f"runs/{self.key}`, or `bbnn train --data-dir /path --dataset {self.key} --protocol "
             f"{self.protocol} --profile paper`.")
 
     def comparison(self):
         """Accuracy against the literature, the authors' released runs, ours and the baseline."""
-        label = f" ({self.cfg.dataset}, {self.cfg.protocol}, {self.cfg.profile})" if self.cfg else ""
+        label = ""
+        if self.cfg is not None:
+            done, total = self.summary["folds_done"], self.summary["n_folds"]
+            reduced = "" if self.cfg.profile == "paper" else ", reduced: not the paper's recipe"
+            label = (f" ({self.cfg.dataset}, {self.cfg.protocol}, {self.cfg.profile}{reduced}"
+                     f"{'' if done == total else f', {done} of {total} folds'})")
         return comparison_table(self.key, ours=self.summary, authors=self.authors_summary,
                                 data_label=label).style.hide(axis="index")
 
@@ -81,7 +87,11 @@ class Chapter:
 
         panels = []
         if self.summary is not None:
-            panels.append((read_histories(self.run_dir), f"this run ({self.cfg.profile} profile)"))
+            hist = read_histories(self.run_dir)
+            hist = hist[hist["fold"].isin(self.folds["fold"])]  # finished folds only, not the one training
+            done, total = self.summary["folds_done"], self.summary["n_folds"]
+            panels.append((hist, f"this run ({self.cfg.profile} profile"
+                                  f"{'' if done == total else f', {done} of {total} folds'})"))
         if self.authors_hist is not None:
             panels.append((self.authors_hist, "the authors' released logs"))
         if not panels:
@@ -118,22 +128,49 @@ class Chapter:
         return _markdown(discrepancies(self.cfg, dataset=self.key, authors=self.authors_summary))
 
 
-def open_chapter(key: str, run_dir, *, dataset: str, data_dir=None, protocol: str = "kfold",
-                 profile: str = "paper", seed: int = 0, kind: str | None = None) -> Chapter:
-    """Read (or train, when there is data and no finished run) and gather a chapter's material.
+def run_parameters(key: str, *, data_dir=None, dataset=None, kind=None, protocol="kfold", profile="paper",
+                   seed=0, n_folds=10, run_dir=None, train=None, committed=None):
+    """A chapter's papermill parameters with their defaults filled in, as a :class:`TrainConfig`
+    and whether to train.
 
-    ``key`` is the paper's data set (``gtzan``, ``ballroom``, ``extended_ballroom``); the other
-    arguments are the notebook's papermill parameters (see :func:`bbnn_core.reports.open_run`).
-    What is missing is recorded in ``notes`` (one line each) and left out of the figures.
+    * ``dataset`` defaults to the data folder's name (the embedded ``gtzan_mini`` without one);
+    * ``kind`` (the folder's layout) is guessed from the folder when None, so a folder-per-class
+      set is read with its own classes;
+    * ``run_dir`` defaults to ``committed`` (the book's committed run) for the embedded data and
+      to ``runs/<dataset>-<protocol>-<profile>-seed<seed>`` for a user's data, never to a run of
+      other data;
+    * ``train`` defaults to True when ``data_dir`` is given: the page then trains (or resumes)
+      the run before showing it; without data it shows the finished folds as they are.
+    """
+    from .datasets import dataset_name
+    from .train import config_for
+
+    if dataset is None:
+        dataset = dataset_name(data_dir) if data_dir is not None else ("gtzan_mini" if key == "gtzan" else key)
+    if run_dir is None and data_dir is None and committed is not None:
+        run_dir = committed
+    cfg = config_for(profile, dataset=dataset, data_dir=data_dir, kind=kind, protocol=protocol, seed=seed,
+                     n_folds=n_folds, run_dir=run_dir)
+    return cfg, (data_dir is not None) if train is None else bool(train)
+
+
+def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str = "kfold") -> Chapter:
+    """Read a finished (or partly finished) run and the authors' released material for a chapter.
+
+    ``key`` is the paper's data set (``gtzan``, ``ballroom``, ``extended_ballroom``). Nothing here
+    trains. A run of another data set than ``dataset`` is refused
+    (:func:`bbnn_core.reports.open_run`). What is missing is recorded in ``notes`` (one line each)
+    and left out of the figures.
     """
     from .metrics import authors_results
     from .resources import authors_history_path
 
     ch = Chapter(key, run_dir, protocol)
-    opened = open_run(run_dir, dataset=dataset, data_dir=data_dir, protocol=protocol, profile=profile,
-                      seed=seed, kind=kind)
+    opened = open_run(run_dir, dataset=dataset)
     if opened:
         ch.summary, ch.cfg, ch.folds, ch.provenance = opened
+    else:
+        ch.notes.append(f"no finished fold in {run_dir} yet")
     try:
         ch.authors_df, ch.authors_summary = authors_results(key)
     except ResourceError as exc:  # released for GTZAN and Extended Ballroom; fold_results.csv via the mirror

@@ -26,6 +26,7 @@ __all__ = [
     "per_class_table",
     "plot_spectrograms",
     "open_run",
+    "PAPER_ACCURACY",
     "run_overview",
     "discrepancies",
 ]
@@ -384,30 +385,39 @@ def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
     fig.colorbar(im, ax=axes, shrink=0.8, label="dB")
     return fig
 
-def open_run(run_dir, *, dataset: str, data_dir=None, protocol: str = "kfold", profile: str = "paper",
-             seed: int = 0, kind: str | None = None):
-    """The run in ``run_dir``: read when finished, else trained (or resumed) when there is data.
+def open_run(run_dir, *, dataset: str | None = None):
+    """Read the run in ``run_dir`` as it is: its finished folds only. Nothing here trains (the
+    notebooks train in a visible cell, with :func:`bbnn_core.train.train`).
 
     Returns ``(summary, config, folds, provenance)``, or None when the folder holds no finished
-    run and there is no data to train on (``data_dir`` is None and ``dataset`` is not embedded).
+    fold yet (or does not exist).
+
+    Raises
+    ------
+    RunError
+        When the run belongs to another data set than ``dataset`` (a page must not show the
+        committed gtzan_mini run under the name of the user's data).
     """
     import json
 
+    from .errors import RunError
     from .metrics import read_run, summarize_run
-    from .train import config_for, load_run_config, train
+    from .train import is_run, load_run_config
 
-    if run_dir is None:
+    if run_dir is None or not is_run(run_dir):
         return None
     run = Path(run_dir)
-    summary = summarize_run(run) if (run / "splits.json").exists() else {"folds_done": 0, "n_folds": 1}
-    if summary["folds_done"] < summary["n_folds"]:
-        if data_dir is None and dataset != "gtzan_mini":
-            return None
-        summary = train(config_for(profile, dataset=dataset, data_dir=data_dir, protocol=protocol, seed=seed,
-                                   run_dir=str(run_dir), kind=kind))
+    cfg = load_run_config(run)
+    if dataset is not None and cfg.dataset != dataset:
+        raise RunError(f"{run} holds a run of {cfg.dataset!r}, not of {dataset!r}: give this data its own "
+                       "run_dir (or leave run_dir unset)")
+    summary = summarize_run(run)
+    if not summary["folds_done"]:
+        return None
     folds, _ = read_run(run)
-    provenance = json.loads((run / "fold0" / "provenance.json").read_text())
-    return summary, load_run_config(run), folds, provenance
+    first = int(folds["fold"].iloc[0])
+    provenance = json.loads((run / f"fold{first}" / "provenance.json").read_text())
+    return summary, cfg, folds, provenance
 
 
 def run_overview(summary: dict, cfg, provenance: dict):
@@ -415,7 +425,7 @@ def run_overview(summary: dict, cfg, provenance: dict):
     import pandas as pd
 
     about = {
-        "data set": cfg.dataset + (" (SYNTHETIC test data)" if "synthetic" in cfg.dataset else ""),
+        "data set": cfg.dataset + (f" ({cfg.data_dir})" if cfg.data_dir else ""),
         "clips tested": int(sum(summary["pooled"]["per_class"][c]["support"] for c in summary["pooled"]["per_class"])),
         "protocol": cfg.protocol,
         "profile": cfg.profile + ("" if cfg.profile == "paper" else " (REDUCED: not the paper's recipe)"),
@@ -425,14 +435,29 @@ def run_overview(summary: dict, cfg, provenance: dict):
         "seed": cfg.seed,
         "Keras backend / device": f"{provenance['keras_backend']} / {provenance['device']}",
         "code (git commit)": str(provenance["git_commit"])[:10],
+        "folds finished": f"{summary['folds_done']} of {summary['n_folds']}"
+                          + ("" if summary["folds_done"] == summary["n_folds"] else " (training continues; every "
+                             "number on this page is over the finished folds only)"),
         "training wall time": f"{summary['wall_time_s'] / 60:.1f} min over {summary['folds_done']} folds",
+        "code (tree)": ("uncommitted changes (diff sha256 " + str(provenance.get("git_diff_sha256"))[:10] + ")"
+                        if provenance.get("git_dirty") else "clean" if provenance.get("git_dirty") is False
+                        else "not recorded (run predates the record)"),
+        "deterministic": {True: "yes (bit-for-bit repeatable on this software)", False: "no",
+                          None: "not recorded"}[(provenance.get("determinism") or {}).get("deterministic")],
     }
+    for line in summary.get("warnings", []):
+        about[f"warning {len([k for k in about if k.startswith('warning')]) + 1}"] = line
     return pd.Series(about, name="").to_frame()
+
+
+# BBNN's accuracy (%) as the paper publishes it: GTZAN Table 3, Ballroom Table 5 (its text says
+# 97.1), Extended Ballroom Table 7
+PAPER_ACCURACY = {"gtzan": 93.9, "ballroom": 96.7, "extended_ballroom": 97.2}
 
 
 def discrepancies(cfg, *, dataset: str, authors: dict | None = None) -> str:
     """Markdown bullets: how the run shown differs from the paper's experiment, and why."""
-    published = {"gtzan": 93.9, "ballroom": 96.7, "extended_ballroom": 97.2}[dataset]
+    published = PAPER_ACCURACY[dataset]
     lines = []
     if cfg is not None and cfg.profile != "paper":
         lines.append(f"- This run uses the **{cfg.profile}** profile, reduced to run on a CPU in minutes "

@@ -29,21 +29,35 @@
 
 # %% tags=["parameters"]
 data_dir = None  # a folder holding <Genre>/<id>.mp3 and extendedballroom_v1.1.xml
-dataset = "extended_ballroom"
+dataset = None  # None: the data folder's name (the embedded gtzan_mini without data_dir)
+kind = None  # the folder's layout: gtzan | ballroom | extended_ballroom | folder; None: guessed
 protocol = "grouped"  # authors | kfold | grouped
-profile = "paper"  # paper | quick | smoke
+profile = "paper"  # paper | quick | smoke (quick and smoke are reduced, not the paper's recipe)
 seed = 0
-run_dir = None  # a run folder to read or write
+n_folds = 10  # folds (kfold, grouped) or random draws (authors)
+run_dir = None  # None: runs/<dataset>-<protocol>-<profile>-seed<seed>
+train = None  # None: train (or resume) when data_dir is given; False: show the finished folds only
 
 # %% tags=["hide-input"]
+from bbnn_core.chapter import open_chapter, run_parameters
+from bbnn_core.train import train as train_run
+
 KEY = "extended_ballroom"  # the paper's data set this page reproduces
-KIND = "extended_ballroom"  # folder layout of data_dir
+cfg, train_now = run_parameters(KEY, data_dir=data_dir, dataset=dataset, kind=kind, protocol=protocol,
+                                profile=profile, seed=seed, n_folds=n_folds, run_dir=run_dir, train=train,
+                                committed=None)
 
-# %% tags=["hide-input"]
-from bbnn_core.chapter import open_chapter
+# %% [markdown]
+# ## Train or resume, then report
+#
+# With data, this cell trains every fold of the run that is not finished yet (resuming the current
+# one from its last epoch; a run of other data is refused). Without, the page shows the run folder
+# as it is: its finished folds only.
 
-ch = open_chapter(KEY, run_dir, dataset=dataset, data_dir=data_dir, protocol=protocol, profile=profile,
-                  seed=seed, kind=KIND)
+# %%
+if train_now:
+    train_run(cfg)
+ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol)
 for note in ch.notes:
     print(note)
 
@@ -58,7 +72,9 @@ ch.overview()
 #
 # Literature rows are quoted from the paper. The other rows are computed: the authors' released
 # per-run results, this project's run, and a classical baseline (an SVM on log-mel and MFCC
-# statistics) on exactly the same folds. Intervals are 95 % Student-t intervals over folds.
+# statistics) on exactly the same folds. This project's intervals are 95 % Wilson score intervals over
+# the pooled test predictions (they stay inside [0, 1] and hold for few clips); the authors' released
+# draws get a Student-t interval over draws, optimistic because their test sets overlap.
 
 # %% tags=["hide-input"]
 ch.comparison()

@@ -18,9 +18,10 @@
 #
 # The paper's GTZAN experiment: Table 3 (accuracy against published methods), Table 4 (per-genre
 # precision, recall and F-score), Figure 3 (loss curves) and Figure 4 (confusion matrix and
-# accuracy per fold), for a run of this project and for the authors' released logs. The page reads
-# a run folder; if it holds no finished run, it trains one first (resuming whatever is there). On
-# the full GTZAN:
+# accuracy per fold), for a run of this project and for the authors' released logs. Without data the
+# page shows the committed run of the paper's recipe on gtzan_mini, fold by fold as its training
+# finishes; with data it trains (or resumes) a run first, over the folder's own classes. On the full
+# GTZAN:
 #
 # ```bash
 # papermill notebooks/gtzan.ipynb out.ipynb -p data_dir /path/to/GTZAN -p dataset gtzan \
@@ -29,21 +30,35 @@
 
 # %% tags=["parameters"]
 data_dir = None  # None: the embedded gtzan_mini (100 clips); else a GTZAN folder
-dataset = "gtzan_mini"
+dataset = None  # None: the data folder's name (the embedded gtzan_mini without data_dir)
+kind = None  # the folder's layout: gtzan | ballroom | extended_ballroom | folder; None: guessed
 protocol = "kfold"  # authors | kfold | grouped | fault-filtered
-profile = "quick"  # paper | quick | smoke
+profile = "paper"  # paper | quick | smoke (quick and smoke are reduced, not the paper's recipe)
 seed = 0
-run_dir = "../results/gtzan_mini-kfold-quick-seed0"
+n_folds = 10  # folds (kfold, grouped) or random draws (authors)
+run_dir = None  # None: the committed run for the embedded data, else runs/<dataset>-<protocol>-<profile>-seed<seed>
+train = None  # None: train (or resume) when data_dir is given; False: show the finished folds only
 
 # %% tags=["hide-input"]
+from bbnn_core.chapter import open_chapter, run_parameters
+from bbnn_core.train import train as train_run
+
 KEY = "gtzan"  # the paper's data set this page reproduces
-KIND = "gtzan"  # folder layout of data_dir
+cfg, train_now = run_parameters(KEY, data_dir=data_dir, dataset=dataset, kind=kind, protocol=protocol,
+                                profile=profile, seed=seed, n_folds=n_folds, run_dir=run_dir, train=train,
+                                committed="../results/gtzan_mini-kfold-paper-seed0")
 
-# %% tags=["hide-input"]
-from bbnn_core.chapter import open_chapter
+# %% [markdown]
+# ## Train or resume, then report
+#
+# With data, this cell trains every fold of the run that is not finished yet (resuming the current
+# one from its last epoch; a run of other data is refused). Without, the page shows the run folder
+# as it is: its finished folds only.
 
-ch = open_chapter(KEY, run_dir, dataset=dataset, data_dir=data_dir, protocol=protocol, profile=profile,
-                  seed=seed, kind=KIND)
+# %%
+if train_now:
+    train_run(cfg)
+ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol)
 for note in ch.notes:
     print(note)
 
@@ -58,7 +73,9 @@ ch.overview()
 #
 # Literature rows are quoted from the paper. The other rows are computed: the authors' released
 # per-run results, this project's run, and a classical baseline (an SVM on log-mel and MFCC
-# statistics) on exactly the same folds. Intervals are 95 % Student-t intervals over folds.
+# statistics) on exactly the same folds. This project's intervals are 95 % Wilson score intervals over
+# the pooled test predictions (they stay inside [0, 1] and hold for few clips); the authors' released
+# draws get a Student-t interval over draws, optimistic because their test sets overlap.
 
 # %% tags=["hide-input"]
 ch.comparison()

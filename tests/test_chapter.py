@@ -1,38 +1,73 @@
-"""An experiment chapter's material: the committed quick run and the authors' logs, or what is missing."""
+"""An experiment chapter's material: a committed run and the authors' logs, or what is missing."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "gtzan_mini-kfold-quick-seed0"
 
 
-def test_gtzan_chapter_from_the_committed_run(mirror):
+@pytest.fixture
+def shown(monkeypatch):
+    """The figures a chapter shows: plt.show() records the current figure's panels."""
     import matplotlib.pyplot as plt
 
+    figures = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: figures.append([ax.get_title() for ax in plt.gcf().axes]))
+    return figures
+
+
+def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     from bbnn_core.chapter import open_chapter
 
-    ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini", protocol="kfold", profile="quick", kind="gtzan")
+    ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini", protocol="kfold")
     assert ch.notes == [] and ch.summary["folds_done"] == 10 and ch.authors_summary["n"] == 10
     assert ch.overview().loc["protocol"].iloc[0] == "kfold"
     html = ch.comparison().to_html()
     assert "this reproduction" in html and "93.9" in html  # ours beside the paper's
+    assert "reduced: not the paper&#x27;s recipe" in html or "reduced: not the paper's recipe" in html
     assert "blues" in ch.per_class().to_html()
-    before = plt.get_fignums()
     ch.plot_losses()
     ch.plot_results()
-    assert len(plt.get_fignums()) >= len(before)  # drew without error (shown and closed by Agg)
+    assert len(shown) == 2
+    assert any("this run" in t for t in shown[0]) and any("authors" in t for t in shown[0])  # Figure 3
+    assert len([t for t in shown[1] if t]) >= 3  # Figure 4: confusion, our folds, the authors' runs
     assert "quick" in ch.discrepancies().data and "10-fold" in ch.discrepancies().data
+
+
+def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
+    from bbnn_core.chapter import open_chapter
+
+    run = tmp_path / "run"
+    shutil.copytree(RESULTS, run)
+    for k in range(3, 10):
+        (run / f"fold{k}" / "metrics.json").unlink()  # folds 3-9 still training
+    ch = open_chapter("gtzan", str(run), dataset="gtzan_mini")
+    assert ch.summary["folds_done"] == 3
+    assert ch.overview().loc["folds finished"].iloc[0].startswith("3 of 10 (training continues")
+    assert "3 of 10 folds" in ch.comparison().to_html()
+    ch.plot_losses()
+    assert any("3 of 10 folds" in t for t in shown[0])
+
+
+def test_a_run_of_other_data_is_refused(mirror):
+    from bbnn_core.chapter import open_chapter
+    from bbnn_core.errors import RunError
+
+    with pytest.raises(RunError, match="holds a run of 'gtzan_mini', not of 'my_music'"):
+        open_chapter("gtzan", str(RESULTS), dataset="my_music")
 
 
 def test_chapter_without_audio_or_released_logs(mirror):
     from bbnn_core.chapter import open_chapter
 
-    ch = open_chapter("ballroom", None, dataset="ballroom", protocol="kfold", profile="paper")
+    ch = open_chapter("ballroom", None, dataset="ballroom", protocol="kfold")
     assert ch.summary is None and ch.authors_summary is None
     assert any("no authors' results" in n for n in ch.notes)
     assert "papermill" in ch.overview().data

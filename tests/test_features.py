@@ -110,14 +110,18 @@ def test_spectrogram_wants_a_fixed_length_signal():
 
 
 def test_authors_fold0_model_classifies_gtzan_mini(gtzan_mini_features):
-    """The fidelity check: wrong features (ref=np.max, log1p, raw power) give 0.10-0.36."""
+    """The fidelity check: the authors' features give 0.90 on these clips (fold 1's model: 0.96);
+    the common wrong variants (dB relative to the maximum, log1p, raw power) give 0.10-0.36.
+
+    The bar sits at 0.80, halfway between: it separates right features from wrong ones with room
+    for a harmless change in rounding (a clip or two), which a bar at the measured 0.90 would not."""
     from bbnn_core.model import load_authors_model
     from bbnn_core.resources import authors_model_path
 
     model = load_authors_model(authors_model_path("gtzan", 0))
     probs = model.predict(gtzan_mini_features.X[..., None], batch_size=20, verbose=0)
     accuracy = float((probs.argmax(axis=1) == gtzan_mini_features.y).mean())
-    assert accuracy >= 0.90
+    assert accuracy >= 0.80
 
 
 @pytest.mark.parametrize("fmt,subtype", [("FLAC", None), ("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")])

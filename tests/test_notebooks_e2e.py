@@ -46,8 +46,8 @@ def test_ballroom_chapter_on_synthetic_ballroom(tmp_path):
     nb = _execute("ballroom", tmp_path, data_dir=str(data.parent), dataset="synthetic_ballroom",
                   profile="smoke", run_dir=str(tmp_path / "run"))
     text, images = _outputs(nb)
-    assert "SYNTHETIC" in text and "REDUCED" in text
-    assert "MMCNN" in text and "this run (synthetic_ballroom, kfold, smoke)" in text  # Table 5
+    assert str(data.parent) in text and "REDUCED" in text  # the overview names the data and the profile
+    assert "MMCNN" in text and "this run (synthetic_ballroom, kfold, smoke, reduced: not the paper's recipe)" in text
     assert "paper precision" in text  # Table 6
     assert images == 2  # Figure 3 and Figure 4
     assert (tmp_path / "run" / "summary.json").exists()
@@ -68,9 +68,9 @@ def test_extended_ballroom_chapter_on_synthetic_data(tmp_path, mirror):
                                  for g in ["Jive", "Salsa", "Tango"]) + "</ballroom>"
     (root / "extendedballroom_v1.1.xml").write_text(xml)
     nb = _execute("extended_ballroom", tmp_path, data_dir=str(root), dataset="synthetic_extended_ballroom",
-                  profile="smoke", run_dir=str(tmp_path / "run"))
+                  profile="smoke", n_folds=3, run_dir=str(tmp_path / "run"))  # 9 song groups per genre
     text, images = _outputs(nb)
-    assert "SYNTHETIC" in text and "grouped" in text
+    assert str(root) in text and "grouped" in text
     assert "the authors' released logs" in text  # their Extended Ballroom results beside ours
     assert images == 2
     assert "97.39" in text  # the authors' mean, computed from their fold_results.csv
@@ -79,5 +79,35 @@ def test_extended_ballroom_chapter_on_synthetic_data(tmp_path, mirror):
 def test_extended_ballroom_chapter_without_audio(tmp_path, mirror):
     nb = _execute("extended_ballroom", tmp_path)
     text, images = _outputs(nb)
-    assert "No run of this project is shown" in text
+    assert "No finished fold of a run of this project is shown" in text
     assert images == 2  # the authors' loss curves and per-run accuracies
+
+
+def test_gtzan_chapter_on_a_four_class_folder_of_other_names(tmp_path):
+    """A researcher's folder-per-class set through the GTZAN notebook: its own 4 classes, named
+    after the folder, trained because data was given; a run of other data is refused."""
+    import pandas as pd
+    import papermill
+    import pytest
+
+    classes = ["accordion", "banjo", "kazoo", "theremin"]
+    root = tmp_path / "my tunes"
+    for ci, c in enumerate(classes):
+        for i in range(6):
+            write_audio(root / c / f"{i}.wav", tone(1.0, freq=150.0 * (ci + 1), seed=i))
+    run = tmp_path / "run"
+    nb = _execute("gtzan", tmp_path, data_dir=str(root), profile="smoke", n_folds=3, run_dir=str(run))
+    text, images = _outputs(nb)
+    config = pd.read_json(run / "config.json", typ="series")
+    assert config["dataset"] == "my tunes" and config["kind"] is None and config["n_folds"] == 3
+    summary = pd.read_json(run / "summary.json", typ="series")
+    assert sorted(summary["pooled"]["per_class"]) == classes
+    tables = [c for c in nb.cells if "ch.per_class()" in c.source][0]["outputs"][0]["data"]["text/html"]
+    import re
+
+    genres = re.findall(r'class="data row\d+ col0" >([^<]+)</td>', tables)
+    assert genres == [*classes, "average"]  # 4 classes and their average, not GTZAN's 10
+    assert "blues" not in tables and images == 2
+    # the same notebook asked to show that run under another data set's name refuses, in one line
+    with pytest.raises(papermill.PapermillExecutionError, match="holds a run of 'my tunes', not of 'gtzan_mini'"):
+        _execute("gtzan", tmp_path, dataset="gtzan_mini", run_dir=str(run))
