@@ -79,7 +79,7 @@ def time_variant(name: str, steps: int, frames: int, mixed: bool):
             from bbnn_core.train import determinism_settings
 
             determinism_settings()
-        else:  # project-nondet: op determinism only, TensorFlow's parallel inter-op threads
+        else:  # project-nondet: op determinism only, TensorFlow's default inter-op threads
             if keras.backend.backend() == "tensorflow":
                 import tensorflow as tf
 
@@ -116,8 +116,13 @@ def _isolated(*worker_args) -> dict:
     """Run one measurement in a fresh process: a large eager matrix product, or one variant's
     kernels, can leave the backend's allocator and thread pools in a state that halves the speed
     of what is timed after it in the same process (measured: 3.4 -> 6.8 s per step on a CPU)."""
+    # bbnn_core sets one inter-op thread on import (what makes training repeatable); the plain fit
+    # and project-nondet run with TensorFlow's default instead (0: as many as cores)
+    env = dict(os.environ)
+    if worker_args[0] in ("plain", "project-nondet", "xla", "bf16"):
+        env["TF_NUM_INTEROP_THREADS"] = "0"
     out = subprocess.run([sys.executable, __file__, "--worker", *map(str, worker_args)], capture_output=True,
-                         text=True, check=False)
+                         text=True, check=False, env=env)
     if out.returncode != 0:
         raise SystemExit(f"measurement {' '.join(map(str, worker_args))} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
