@@ -13,7 +13,7 @@ ifdef BBNN_CACHE
 export BBNN_CACHE := $(abspath $(BBNN_CACHE))
 endif
 
-.PHONY: install test book bench clean chromium
+.PHONY: install lint test book bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,14 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "make: chromium not installed (needs root); the browser test will be skipped"
 
-test: $(STAMP) chromium
+LINTED := bbnn_core tests benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/mypy
+
+test: lint chromium
 	$(PY) -m pytest
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)

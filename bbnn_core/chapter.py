@@ -61,7 +61,8 @@ class Chapter:
         return _markdown(
             f"No finished fold of a run of this project is shown ({self.run_dir}). With the data, `papermill` this notebook with `-p data_dir /path -p run_dir "
             f"runs/{self.key}`, or `bbnn train --data-dir /path --dataset {self.key} --protocol "
-            f"{self.protocol} --profile paper`.")
+            f"{self.protocol} --profile paper`."
+        )
 
     def comparison(self):
         """Accuracy against the literature, the authors' released runs, ours and the baseline."""
@@ -69,17 +70,23 @@ class Chapter:
         if self.cfg is not None:
             done, total = self.summary["folds_done"], self.summary["n_folds"]
             reduced = "" if self.cfg.profile == "paper" else ", reduced: not the paper's recipe"
-            label = (f" ({self.cfg.dataset}, {self.cfg.protocol}, {self.cfg.profile}{reduced}"
-                     f"{'' if done == total else f', {done} of {total} folds'})")
-        return comparison_table(self.key, ours=self.summary, authors=self.authors_summary,
-                                data_label=label).style.hide(axis="index")
+            label = (
+                f" ({self.cfg.dataset}, {self.cfg.protocol}, {self.cfg.profile}{reduced}"
+                f"{'' if done == total else f', {done} of {total} folds'})"
+            )
+        return comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label).style.hide(
+            axis="index"
+        )
 
     def per_class(self):
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""
         if self.summary is None:
             return _markdown("Needs a run of this project (the authors released no per-track predictions).")
-        return (per_class_table(self.summary["pooled"], paper=PAPER_PER_CLASS[self.key])
-                .style.hide(axis="index").format(precision=1))
+        return (
+            per_class_table(self.summary["pooled"], paper=PAPER_PER_CLASS[self.key])
+            .style.hide(axis="index")
+            .format(precision=1)
+        )
 
     def plot_losses(self):
         """Figure 3: loss per epoch, this run beside the authors' released logs."""
@@ -90,8 +97,9 @@ class Chapter:
             hist = read_histories(self.run_dir)
             hist = hist[hist["fold"].isin(self.folds["fold"])]  # finished folds only, not the one training
             done, total = self.summary["folds_done"], self.summary["n_folds"]
-            panels.append((hist, f"this run ({self.cfg.profile} profile"
-                                  f"{'' if done == total else f', {done} of {total} folds'})"))
+            panels.append(
+                (hist, f"this run ({self.cfg.profile} profile{'' if done == total else f', {done} of {total} folds'})")
+            )
         if self.authors_hist is not None:
             panels.append((self.authors_hist, "the authors' released logs"))
         if not panels:
@@ -128,8 +136,20 @@ class Chapter:
         return _markdown(discrepancies(self.cfg, dataset=self.key, authors=self.authors_summary))
 
 
-def run_parameters(key: str, *, data_dir=None, dataset=None, kind=None, protocol="kfold", profile="paper",
-                   seed=0, n_folds=10, run_dir=None, train=None, committed=None):
+def run_parameters(
+    key: str,
+    *,
+    data_dir=None,
+    dataset=None,
+    kind=None,
+    protocol="kfold",
+    profile="paper",
+    seed=0,
+    n_folds=10,
+    run_dir=None,
+    train=None,
+    committed=None,
+):
     """A chapter's papermill parameters with their defaults filled in, as a :class:`TrainConfig`
     and whether to train.
 
@@ -149,8 +169,16 @@ def run_parameters(key: str, *, data_dir=None, dataset=None, kind=None, protocol
         dataset = dataset_name(data_dir) if data_dir is not None else ("gtzan_mini" if key == "gtzan" else key)
     if run_dir is None and data_dir is None and committed is not None:
         run_dir = committed
-    cfg = config_for(profile, dataset=dataset, data_dir=data_dir, kind=kind, protocol=protocol, seed=seed,
-                     n_folds=n_folds, run_dir=run_dir)
+    cfg = config_for(
+        profile,
+        dataset=dataset,
+        data_dir=data_dir,
+        kind=kind,
+        protocol=protocol,
+        seed=seed,
+        n_folds=n_folds,
+        run_dir=run_dir,
+    )
     return cfg, (data_dir is not None) if train is None else bool(train)
 
 

@@ -60,10 +60,16 @@ def cmd_features(args) -> int:
 
     ds = _load(args)
     params = FeatureParams(n_fft=args.n_fft, hop_length=args.hop_length, n_mels=args.n_mels)
-    fs = extract(ds, params=params, cache_dir=args.cache_dir, n_jobs=args.jobs,
-                 progress=_progress(args), force=args.force)
-    result = {"dataset": fs.dataset, "file": str(fs.path), "n_tracks": len(fs),
-              "shape": list(fs.X.shape), "classes": fs.classes}
+    fs = extract(
+        ds, params=params, cache_dir=args.cache_dir, n_jobs=args.jobs, progress=_progress(args), force=args.force
+    )
+    result = {
+        "dataset": fs.dataset,
+        "file": str(fs.path),
+        "n_tracks": len(fs),
+        "shape": list(fs.X.shape),
+        "classes": fs.classes,
+    }
     if args.json:
         print(json.dumps(result))
     else:
@@ -75,15 +81,21 @@ def cmd_validate(args) -> int:
     from .datasets import validate
 
     ds = _load(args)
-    report = validate(ds, decode=not args.no_decode, checksums=not args.no_checksums,
-                      progress=_progress(args))
+    report = validate(ds, decode=not args.no_decode, checksums=not args.no_checksums, progress=_progress(args))
     if args.json:
-        print(json.dumps({
-            "dataset": report.dataset, "n_tracks": report.n_tracks, "ok": report.ok,
-            "counts": report.counts, "missing": report.missing,
-            "unreadable": [{"file": f, "reason": r} for f, r in report.unreadable],
-            "checksum_failed": report.checksum_failed,
-        }))
+        print(
+            json.dumps(
+                {
+                    "dataset": report.dataset,
+                    "n_tracks": report.n_tracks,
+                    "ok": report.ok,
+                    "counts": report.counts,
+                    "missing": report.missing,
+                    "unreadable": [{"file": f, "reason": r} for f, r in report.unreadable],
+                    "checksum_failed": report.checksum_failed,
+                }
+            )
+        )
     else:
         for genre, n in report.counts.items():
             print(f"{genre}\t{n}")
@@ -91,8 +103,7 @@ def cmd_validate(args) -> int:
         for line in report.lines():
             print(line)
     if not report.ok:
-        print(f"bbnn: {report.dataset}: {len(report.lines())} problem(s) in {report.n_tracks} tracks",
-              file=sys.stderr)
+        print(f"bbnn: {report.dataset}: {len(report.lines())} problem(s) in {report.n_tracks} tracks", file=sys.stderr)
         return 1
     return 0
 
@@ -102,7 +113,7 @@ def _fold_list(text: str) -> tuple[int, ...]:
     try:
         folds = tuple(int(f) for f in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated fold numbers such as 0,3,5; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated fold numbers such as 0,3,5; got {text!r}") from None
     if any(f < 0 for f in folds):
         raise argparse.ArgumentTypeError(f"fold numbers start at 0; got {text!r}")
     return folds
@@ -123,11 +134,24 @@ def cmd_train(args) -> int:
     from .train import config_for, train
 
     dataset, data_dir = _train_source(args)
-    cfg = config_for(args.profile, dataset=dataset, data_dir=data_dir, protocol=args.protocol,
-                     seed=args.seed, run_dir=args.run_dir, folds=args.folds, epochs=args.epochs,
-                     n_folds=args.n_folds, mixed_precision=args.mixed_precision or None, kind=args.kind)
-    print(f"bbnn: training {cfg.dataset}{f' ({data_dir})' if data_dir else ''} / {cfg.protocol} / "
-          f"profile {cfg.profile} into {cfg.run_dir}", file=sys.stderr)
+    cfg = config_for(
+        args.profile,
+        dataset=dataset,
+        data_dir=data_dir,
+        protocol=args.protocol,
+        seed=args.seed,
+        run_dir=args.run_dir,
+        folds=args.folds,
+        epochs=args.epochs,
+        n_folds=args.n_folds,
+        mixed_precision=args.mixed_precision or None,
+        kind=args.kind,
+    )
+    print(
+        f"bbnn: training {cfg.dataset}{f' ({data_dir})' if data_dir else ''} / {cfg.protocol} / "
+        f"profile {cfg.profile} into {cfg.run_dir}",
+        file=sys.stderr,
+    )
     summary = train(cfg, progress=_progress(args), restart=args.restart)
     _print_summary(summary, args.json)
     return 0
@@ -139,13 +163,17 @@ def _print_summary(summary: dict, as_json: bool) -> None:
         return
     print(f"run\t{summary['run_dir']}\tfolds {summary['folds_done']}/{summary['n_folds']}")
     for row in summary.get("per_fold", []):
-        print(f"fold {row['fold']}\ttrain {row['train_acc']:.3f}\tval {row['val_acc']:.3f}\t"
-              f"test {row['test_acc']:.3f}\tbaseline {row['baseline_test_acc']:.3f}")
+        print(
+            f"fold {row['fold']}\ttrain {row['train_acc']:.3f}\tval {row['val_acc']:.3f}\t"
+            f"test {row['test_acc']:.3f}\tbaseline {row['baseline_test_acc']:.3f}"
+        )
     for key, name in (("test_acc", "BBNN"), ("baseline_test_acc", "baseline")):
         if key in summary:
             s = summary[key]
-            print(f"{name}\tmean {s['mean']:.4f}\tstd {s['std']:.4f}\t"
-                  f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}]\tn={s['n']}")
+            print(
+                f"{name}\tmean {s['mean']:.4f}\tstd {s['std']:.4f}\t"
+                f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}]\tn={s['n']}"
+            )
 
 
 def cmd_evaluate(args) -> int:
@@ -182,8 +210,15 @@ def cmd_predict(args) -> int:
             print(f"bbnn: warning: {r.note}", file=sys.stderr)
         top = r.top(ensemble.classes, args.top)
         if args.json:
-            print(json.dumps({"file": r.path, "windows": r.n_windows,
-                              "top": [{"genre": g, "probability": round(p, 6)} for g, p in top]}))
+            print(
+                json.dumps(
+                    {
+                        "file": r.path,
+                        "windows": r.n_windows,
+                        "top": [{"genre": g, "probability": round(p, 6)} for g, p in top],
+                    }
+                )
+            )
         else:
             print(r.path + "\t" + "\t".join(f"{g} {p:.3f}" for g, p in top))
         sys.stdout.flush()  # results stream out chunk by chunk
@@ -199,9 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("features", help="extract log-mel features of a data set into one cached file",
-                       description="Compute (or reuse) the log-mel features of every track of a data "
-                       "set; prints the feature file.")
+    p = sub.add_parser(
+        "features",
+        help="extract log-mel features of a data set into one cached file",
+        description="Compute (or reuse) the log-mel features of every track of a data set; prints the feature file.",
+    )
     _dataset_args(p)
     p.add_argument("--cache-dir", type=Path, help="folder for feature files (default: $BBNN_CACHE/features)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker threads (default: all cores)")
@@ -213,8 +250,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_features)
 
-    p = sub.add_parser("validate", help="check a data set: missing, unreadable and checksum-failing files",
-                       description="Print tracks per genre, then one line per problem; exit 1 if any.")
+    p = sub.add_parser(
+        "validate",
+        help="check a data set: missing, unreadable and checksum-failing files",
+        description="Print tracks per genre, then one line per problem; exit 1 if any.",
+    )
     _dataset_args(p)
     p.add_argument("--no-decode", action="store_true", help="only check that files exist")
     p.add_argument("--no-checksums", action="store_true", help="skip md5 checks (Extended Ballroom)")
@@ -222,46 +262,74 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("train", help="train BBNN on a data set under a protocol (resumes a killed run)",
-                       description="Train every fold into RUN_DIR; a run started again skips finished "
-                       "folds and resumes the current one from its last epoch.")
-    p.add_argument("--dataset", help="the data set's name, or a data set folder (default: the folder's "
-                   "name with --data-dir, else the embedded gtzan_mini)")
+    p = sub.add_parser(
+        "train",
+        help="train BBNN on a data set under a protocol (resumes a killed run)",
+        description="Train every fold into RUN_DIR; a run started again skips finished "
+        "folds and resumes the current one from its last epoch.",
+    )
+    p.add_argument(
+        "--dataset",
+        help="the data set's name, or a data set folder (default: the folder's "
+        "name with --data-dir, else the embedded gtzan_mini)",
+    )
     p.add_argument("--data-dir", help="data set folder (default: the embedded data set)")
     p.add_argument("--kind", choices=["gtzan", "ballroom", "extended_ballroom", "folder"])
     p.add_argument("--protocol", default="kfold", choices=["authors", "kfold", "grouped", "fault-filtered"])
-    p.add_argument("--profile", default="paper", choices=["paper", "quick", "smoke"],
-                   help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds")
+    p.add_argument(
+        "--profile",
+        default="paper",
+        choices=["paper", "quick", "smoke"],
+        help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN)")
     p.add_argument("--folds", type=_fold_list, help="comma-separated folds to run, from 0 (default: all)")
-    p.add_argument("--n-folds", type=int, help="folds (kfold, grouped) or random draws (authors); default 10, "
-                   "at least 3; kfold needs as many tracks per class, grouped as many song groups, authors 10")
+    p.add_argument(
+        "--n-folds",
+        type=int,
+        help="folds (kfold, grouped) or random draws (authors); default 10, "
+        "at least 3; kfold needs as many tracks per class, grouped as many song groups, authors 10",
+    )
     p.add_argument("--restart", action="store_true", help="discard the run already in --run-dir and start anew")
     p.add_argument("--epochs", type=int, help="override the profile's epochs")
-    p.add_argument("--mixed-precision", action="store_true",
-                   help="bf16 mixed precision (GPUs; 1.13x on a CPU with AVX512-BF16)")
+    p.add_argument(
+        "--mixed-precision", action="store_true", help="bf16 mixed precision (GPUs; 1.13x on a CPU with AVX512-BF16)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="summarise a run: accuracy per fold, mean, std, 95%% CI, baseline",
-                       description="Read a run folder's artifacts and print its metrics.")
+    p = sub.add_parser(
+        "evaluate",
+        help="summarise a run: accuracy per fold, mean, std, 95%% CI, baseline",
+        description="Read a run folder's artifacts and print its metrics.",
+    )
     p.add_argument("run_dir", help="a run folder written by bbnn train")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("predict", help="top genres of audio files",
-                       description="Files longer than 30 s are cut into 30 s windows whose "
-                       "predictions are averaged. One line per file on stdout, in order; errors on "
-                       "stderr (exit 1 if any file failed).")
-    p.add_argument("files", nargs="+", metavar="FILE",
-                   help="audio files (wav, flac, ogg, mp3, ...), folders (their audio files, "
-                   "recursively), or - to read paths from stdin, one per line")
-    p.add_argument("--model", default="authors-gtzan",
-                   help="authors-gtzan (the authors' 10 GTZAN fold models, averaged), "
-                   "authors-extended-ballroom, or a run folder; add :K or :K,L to keep only those "
-                   "folds, e.g. authors-gtzan:0, ten times faster (default: authors-gtzan)")
+    p = sub.add_parser(
+        "predict",
+        help="top genres of audio files",
+        description="Files longer than 30 s are cut into 30 s windows whose "
+        "predictions are averaged. One line per file on stdout, in order; errors on "
+        "stderr (exit 1 if any file failed).",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="audio files (wav, flac, ogg, mp3, ...), folders (their audio files, "
+        "recursively), or - to read paths from stdin, one per line",
+    )
+    p.add_argument(
+        "--model",
+        default="authors-gtzan",
+        help="authors-gtzan (the authors' 10 GTZAN fold models, averaged), "
+        "authors-extended-ballroom, or a run folder; add :K or :K,L to keep only those "
+        "folds, e.g. authors-gtzan:0, ten times faster (default: authors-gtzan)",
+    )
     p.add_argument("--top", type=int, default=3, help="genres to print per file")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

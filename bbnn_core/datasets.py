@@ -44,14 +44,29 @@ __all__ = [
 ]
 
 GTZAN_GENRES = (
-    "blues", "classical", "country", "disco", "hiphop",
-    "jazz", "metal", "pop", "reggae", "rock",
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
 )
 BALLROOM_GENRES = ("ChaChaCha", "Jive", "Quickstep", "Rumba", "Samba", "Tango", "VienneseWaltz", "Waltz")
 _BALLROOM_FOLDERS = {
-    "ChaChaCha": "ChaChaCha", "Jive": "Jive", "Quickstep": "Quickstep",
-    "Rumba-American": "Rumba", "Rumba-International": "Rumba", "Rumba-Misc": "Rumba",
-    "Samba": "Samba", "Tango": "Tango", "VienneseWaltz": "VienneseWaltz", "Waltz": "Waltz",
+    "ChaChaCha": "ChaChaCha",
+    "Jive": "Jive",
+    "Quickstep": "Quickstep",
+    "Rumba-American": "Rumba",
+    "Rumba-International": "Rumba",
+    "Rumba-Misc": "Rumba",
+    "Samba": "Samba",
+    "Tango": "Tango",
+    "VienneseWaltz": "VienneseWaltz",
+    "Waltz": "Waltz",
 }
 _BALLROOM_DUPLICATES = {"Albums-Latin_Jam-06": "Albums-Latin_Jam-06", "Albums-Latin_Jam-15": "Albums-Latin_Jam-06"}
 AUDIO_EXTENSIONS = (".wav", ".au", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
@@ -154,9 +169,7 @@ def load_gtzan(root: str | os.PathLike, *, name: str = "gtzan") -> Dataset:
     tracks = []
     for sub in sorted(p for p in genres.iterdir() if p.is_dir()):
         if sub.name not in GTZAN_GENRES:
-            raise DatasetError(
-                f"unknown GTZAN genre folder {sub}: expected one of {', '.join(GTZAN_GENRES)}"
-            )
+            raise DatasetError(f"unknown GTZAN genre folder {sub}: expected one of {', '.join(GTZAN_GENRES)}")
         for f in _audio_files(sub):
             rel = f.relative_to(root)
             tracks.append(Track(rel, sub.name, group=f.stem))
@@ -245,8 +258,14 @@ def load_extended_ballroom(
     groups = _union_groups(songs)
     classes = tuple(sorted({g for g, _, _, _ in songs}))
     tracks = tuple(Track(Path(g) / f"{sid}.mp3", g, group=groups[sid], md5=h) for g, sid, h, _ in songs)
-    ds = Dataset(name, root if root is not None else Path("."), classes, tracks, kind="extended_ballroom",
-                 has_audio=root is not None)
+    ds = Dataset(
+        name,
+        root if root is not None else Path("."),
+        classes,
+        tracks,
+        kind="extended_ballroom",
+        has_audio=root is not None,
+    )
     if not tracks:
         raise DatasetError(f"Extended Ballroom metadata {xml_path} lists no songs")
     return ds
@@ -255,8 +274,8 @@ def load_extended_ballroom(
 def load_folder(root: str | os.PathLike, *, name: str | None = None) -> Dataset:
     """Any folder-per-class tree: ``<root>/<class>/<audio file>``, classes sorted by name."""
     root = _require_dir(Path(root), "folder")
-    tracks = []
-    classes = []
+    tracks: list[Track] = []
+    classes: list[str] = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         files = _audio_files(sub)
         if files:
@@ -266,8 +285,10 @@ def load_folder(root: str | os.PathLike, *, name: str | None = None) -> Dataset:
     if not tracks:
         flat = _audio_files(root)
         if flat:
-            raise DatasetError(f"folder data set at {root} holds {len(flat)} audio files but no class folders: "
-                               "lay it out as <folder>/<class>/<file>, one folder per class")
+            raise DatasetError(
+                f"folder data set at {root} holds {len(flat)} audio files but no class folders: "
+                "lay it out as <folder>/<class>/<file>, one folder per class"
+            )
     _nonempty(ds)
     if len(classes) < 2:
         raise DatasetError(f"folder data set at {root} needs at least 2 class folders with audio; found {classes}")
@@ -313,8 +334,12 @@ def load_dataset(dataset: str | os.PathLike = "gtzan_mini", *, kind: str | None 
             kind = "extended_ballroom"
         else:
             kind = "folder"
-    loaders = {"gtzan": load_gtzan, "ballroom": load_ballroom,
-               "extended_ballroom": load_extended_ballroom, "folder": load_folder}
+    loaders = {
+        "gtzan": load_gtzan,
+        "ballroom": load_ballroom,
+        "extended_ballroom": load_extended_ballroom,
+        "folder": load_folder,
+    }
     if kind not in loaders:
         raise DatasetError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     return loaders[kind](root, name=dataset_name(root))
@@ -355,7 +380,9 @@ def _md5(path: Path) -> str:
     return h.hexdigest()
 
 
-def validate(dataset: Dataset, *, decode: bool = True, checksums: bool = True, progress: bool | None = None) -> ValidationReport:
+def validate(
+    dataset: Dataset, *, decode: bool = True, checksums: bool = True, progress: bool | None = None
+) -> ValidationReport:
     """Check every track: present, decodable, and matching its published checksum.
 
     Parameters
@@ -373,8 +400,9 @@ def validate(dataset: Dataset, *, decode: bool = True, checksums: bool = True, p
     from .features import _read
 
     report = ValidationReport(dataset.name, len(dataset), counts=dataset.counts())
-    for track in tqdm(dataset.tracks, desc=f"validate {dataset.name}", unit="file",
-                      disable=None if progress is None else not progress):
+    for track in tqdm(
+        dataset.tracks, desc=f"validate {dataset.name}", unit="file", disable=None if progress is None else not progress
+    ):
         path = dataset.root / track.path
         if not dataset.has_audio or not path.is_file():
             report.missing.append(str(path if dataset.has_audio else track.path))

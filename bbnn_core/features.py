@@ -168,8 +168,7 @@ def _open(path: Path):
         f.close()
         raise AudioError(
             path,
-            f"truncated: the header declares {int(m.group(1))} bytes of audio but the file holds "
-            f"{int(m.group(2))}",
+            f"truncated: the header declares {int(m.group(1))} bytes of audio but the file holds {int(m.group(2))}",
         )
     return f
 
@@ -271,14 +270,14 @@ def _fit(y: np.ndarray, n_samples: int) -> tuple[np.ndarray, int]:
 
 def _padding_note(source: str, pad: int, n_samples: int) -> str | None:
     if pad > PAD_WARN_FRACTION * n_samples:
-        return (f"{source}: {n_samples - pad} samples is shorter than the {n_samples}-sample window; "
-                f"padded with {pad} samples of silence")
+        return (
+            f"{source}: {n_samples - pad} samples is shorter than the {n_samples}-sample window; "
+            f"padded with {pad} samples of silence"
+        )
     return None
 
 
-def fix_length(
-    y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples, *, source: str = "<array>"
-) -> np.ndarray:
+def fix_length(y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples, *, source: str = "<array>") -> np.ndarray:
     """Crop ``y`` to its first ``n_samples`` or pad it with trailing zeros (the authors' rule).
 
     Warns with :class:`PaddingWarning` (naming ``source``) when more than 5 % of the window is
@@ -419,8 +418,7 @@ def _as_signal(audio, sr: int | None, params: FeatureParams) -> np.ndarray:
     y = np.asarray(audio)
     if y.ndim not in (1, 2) or y.size == 0:
         raise ParameterError(
-            f"audio must be a path, a 1-D array of samples, or (n_channels, n_samples); "
-            f"got an array of shape {y.shape}"
+            f"audio must be a path, a 1-D array of samples, or (n_channels, n_samples); got an array of shape {y.shape}"
         )
     if not np.issubdtype(y.dtype, np.floating):
         raise ParameterError(f"audio arrays must hold floats in [-1, 1]; got dtype {y.dtype}")
@@ -527,7 +525,7 @@ class FeatureSet:
         return int(self.X.shape[0])
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "FeatureSet":
+    def load(cls, path: str | os.PathLike) -> FeatureSet:
         """Read a feature file written by :func:`extract`."""
         path = Path(path)
         try:
@@ -552,7 +550,7 @@ def _fingerprint(path: Path) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def feature_file(dataset: "Dataset", params: FeatureParams = PAPER_PARAMS, *, cache_dir=None) -> Path:
+def feature_file(dataset: Dataset, params: FeatureParams = PAPER_PARAMS, *, cache_dir=None) -> Path:
     """Where :func:`extract` keeps the features of ``dataset`` under ``params``."""
     from .resources import cache_dir as default_cache
 
@@ -573,7 +571,7 @@ def _worker(args):
 
 
 def extract(
-    dataset: "Dataset",
+    dataset: Dataset,
     *,
     params: FeatureParams = PAPER_PARAMS,
     cache_dir: str | os.PathLike | None = None,
@@ -640,9 +638,13 @@ def extract(
                         X[new_idx] = z["X"][old_idx]
                         done = set(new_idx)
                         todo = [i for i in todo if i not in done]
-                    current = (not todo and stored_tracks == rel and stored_prints == prints
-                               and np.array_equal(z["y"], dataset.labels)
-                               and json.loads(str(z["meta"]))["classes"] == list(dataset.classes))
+                    current = (
+                        not todo
+                        and stored_tracks == rel
+                        and stored_prints == prints
+                        and np.array_equal(z["y"], dataset.labels)
+                        and json.loads(str(z["meta"]))["classes"] == list(dataset.classes)
+                    )
         except Exception:  # noqa: BLE001 - a corrupt or half-written cache (BadZipFile, EOFError, ...)
             X[:] = 0
             todo, current = list(range(len(paths))), False  # recompute everything
@@ -655,8 +657,10 @@ def extract(
     n_jobs = max(1, min(n_jobs or os.cpu_count() or 1, len(jobs)))
     # Threads, not processes: decoding (libsndfile) and the FFT (scipy.fft) release the GIL, so
     # threads scale with cores without pickling, spawn start-up or a __main__ guard.
-    with tqdm(total=len(jobs), desc=f"log-mel {dataset.name}", unit="clip", disable=_no_bar(progress)) as bar, \
-            ThreadPoolExecutor(n_jobs) as pool:
+    with (
+        tqdm(total=len(jobs), desc=f"log-mel {dataset.name}", unit="clip", disable=_no_bar(progress)) as bar,
+        ThreadPoolExecutor(n_jobs) as pool,
+    ):
         for index, S, err, warns in pool.map(_worker, jobs):
             if err is not None:
                 failures.append(err)
@@ -670,8 +674,12 @@ def extract(
         shown = "\n  ".join(failures[:20]) + (f"\n  and {len(failures) - 20} more" if len(failures) > 20 else "")
         raise DatasetError(f"{len(failures)} of {len(paths)} files of {dataset.name!r} failed:\n  {shown}")
 
-    meta = {"dataset": dataset.name, "classes": list(dataset.classes), "params": asdict(params),
-            "root": str(dataset.root)}
+    meta = {
+        "dataset": dataset.name,
+        "classes": list(dataset.classes),
+        "params": asdict(params),
+        "root": str(dataset.root),
+    }
     _atomic_savez(
         out,
         X=X,
@@ -681,8 +689,16 @@ def extract(
         fingerprints=np.array(prints),
         meta=np.array(json.dumps(meta)),
     )
-    return FeatureSet(X=X, y=dataset.labels, tracks=rel, groups=[t.group for t in dataset.tracks],
-                      classes=list(dataset.classes), dataset=dataset.name, params=params, path=out)
+    return FeatureSet(
+        X=X,
+        y=dataset.labels,
+        tracks=rel,
+        groups=[t.group for t in dataset.tracks],
+        classes=list(dataset.classes),
+        dataset=dataset.name,
+        params=params,
+        path=out,
+    )
 
 
 def _no_bar(progress: bool | None) -> bool | None:

@@ -46,22 +46,34 @@ def mean_ci(values, *, level: float = 0.95) -> dict[str, float]:
     return {"n": n, "mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "level": level}
 
 
-def accuracy_ci(correct: int, n: int, *, level: float = 0.95) -> dict[str, float]:
+def accuracy_ci(correct: int, n: int, *, level: float = 0.95) -> dict:
     """Accuracy ``correct / n`` with its Wilson score interval (always inside [0, 1])."""
     from scipy import stats
 
     if n <= 0:
-        return {"n_clips": 0, "correct": 0, "accuracy": float("nan"), "ci_low": float("nan"),
-                "ci_high": float("nan"), "level": level, "method": "wilson"}
+        return {
+            "n_clips": 0,
+            "correct": 0,
+            "accuracy": float("nan"),
+            "ci_low": float("nan"),
+            "ci_high": float("nan"),
+            "level": level,
+            "method": "wilson",
+        }
     z = float(stats.norm.ppf(0.5 + level / 2))
     p = correct / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return {"n_clips": int(n), "correct": int(correct), "accuracy": float(p),
-            # exact at the ends (rounding would put 100 % a hair outside its own interval)
-            "ci_low": 0.0 if correct == 0 else float(min(p, max(0.0, centre - half))),
-            "ci_high": 1.0 if correct == n else float(max(p, min(1.0, centre + half))),
-            "level": level, "method": "wilson"}
+    return {
+        "n_clips": int(n),
+        "correct": int(correct),
+        "accuracy": float(p),
+        # exact at the ends (rounding would put 100 % a hair outside its own interval)
+        "ci_low": 0.0 if correct == 0 else float(min(p, max(0.0, centre - half))),
+        "ci_high": 1.0 if correct == n else float(max(p, min(1.0, centre + half))),
+        "level": level,
+        "method": "wilson",
+    }
 
 
 def _run_accuracy(fold_acc, fold_n) -> dict:
@@ -70,9 +82,18 @@ def _run_accuracy(fold_acc, fold_n) -> dict:
     n = np.asarray(fold_n, dtype=np.int64)
     correct = int(np.round(acc * n).sum())
     ci = accuracy_ci(correct, int(n.sum()))
-    return {"n": int(acc.size), "mean": float(acc.mean()), "std": float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
-            "pooled": ci["accuracy"], "ci_low": ci["ci_low"], "ci_high": ci["ci_high"], "n_clips": ci["n_clips"],
-            "correct": ci["correct"], "level": ci["level"], "method": "wilson (pooled test predictions)"}
+    return {
+        "n": int(acc.size),
+        "mean": float(acc.mean()),
+        "std": float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
+        "pooled": ci["accuracy"],
+        "ci_low": ci["ci_low"],
+        "ci_high": ci["ci_high"],
+        "n_clips": ci["n_clips"],
+        "correct": ci["correct"],
+        "level": ci["level"],
+        "method": "wilson (pooled test predictions)",
+    }
 
 
 def confusion(y_true, y_pred, n_classes: int) -> np.ndarray:
@@ -91,8 +112,10 @@ def classification_report(y_true, y_pred, classes) -> dict:
     return {
         "accuracy": float(np.mean(np.asarray(y_true) == np.asarray(y_pred))),
         "confusion": confusion(y_true, y_pred, len(classes)).tolist(),
-        "per_class": {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
-                      for i, c in enumerate(classes)},
+        "per_class": {
+            c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+            for i, c in enumerate(classes)
+        },
     }
 
 
@@ -106,9 +129,24 @@ def read_run(run_dir: str | os.PathLike):
         m = json.loads(mf.read_text())
         base = mf.parent / "baseline.json"
         b = json.loads(base.read_text()) if base.exists() else {}
-        rows.append({k: m[k] for k in ("fold", "train_loss", "train_acc", "val_loss", "val_acc",
-                                       "test_loss", "test_acc", "best_epoch", "epochs_run", "wall_time_s")}
-                    | {"baseline_test_acc": b.get("test_acc")})
+        rows.append(
+            {
+                k: m[k]
+                for k in (
+                    "fold",
+                    "train_loss",
+                    "train_acc",
+                    "val_loss",
+                    "val_acc",
+                    "test_loss",
+                    "test_acc",
+                    "best_epoch",
+                    "epochs_run",
+                    "wall_time_s",
+                )
+            }
+            | {"baseline_test_acc": b.get("test_acc")}
+        )
         p = pd.read_csv(mf.parent / "predictions.csv")
         p.insert(0, "fold", m["fold"])
         preds.append(p)
@@ -156,7 +194,7 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     for f in sorted(run.glob("fold*/provenance.json"), key=lambda p: int(p.parent.name[4:])):
         if (f.parent / "metrics.json").exists():
             prov[int(f.parent.name[4:])] = json.loads(f.read_text())
-    out = []
+    out: list[str] = []
     if not prov:
         return out
     for key, name in _PROVENANCE_KEYS.items():
@@ -170,8 +208,10 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     det = {k: (p.get("determinism") or {}).get("deterministic") for k, p in prov.items()}
     if len(set(det.values())) > 1 or None in det.values() or False in det.values():
         bad = [k for k, v in det.items() if not v]
-        out.append("folds " + ",".join(map(str, bad)) + " were not trained deterministically "
-                   "(or predate the record): a rerun can differ")
+        out.append(
+            "folds " + ",".join(map(str, bad)) + " were not trained deterministically "
+            "(or predate the record): a rerun can differ"
+        )
     dirty = [k for k, p in prov.items() if p.get("git_dirty") or any(s.get("git_dirty") for s in p.get("sessions", []))]
     if dirty:
         out.append("folds " + ",".join(map(str, dirty)) + " were trained from a tree with uncommitted changes")
@@ -220,15 +260,20 @@ def baseline_fold(fs, fold) -> dict:
 
     F = baseline_features(fs.X)
     y = np.asarray(fs.y)
-    best = None
+    best: tuple | None = None
     for C in (1.0, 10.0, 100.0):
         clf = make_pipeline(StandardScaler(), SVC(C=C, kernel="rbf", gamma="scale"))
         clf.fit(F[fold.train], y[fold.train])
         val = float(np.mean(clf.predict(F[fold.val]) == y[fold.val]))
         if best is None or val > best[0]:
             best = (val, C, clf)
+    assert best is not None
     val, C, clf = best
     pred = clf.predict(F[fold.test])
-    return {"model": "SVM(RBF) on log-mel + MFCC mean/std", "C": C, "val_acc": val,
-            "test_acc": float(np.mean(pred == y[fold.test])),
-            "report": classification_report(y[fold.test], pred, fs.classes)}
+    return {
+        "model": "SVM(RBF) on log-mel + MFCC mean/std",
+        "C": C,
+        "val_acc": val,
+        "test_acc": float(np.mean(pred == y[fold.test])),
+        "report": classification_report(y[fold.test], pred, fs.classes),
+    }

@@ -41,8 +41,9 @@ __all__ = [
 INPUT_SHAPE = (647, 128, 1)
 
 
-def _bn_relu_conv(x, filters: int, kernel: int, prefix: str, created: list, padding: str = "same",
-                  momentum: float = 0.99):
+def _bn_relu_conv(
+    x, filters: int, kernel: int, prefix: str, created: list, padding: str = "same", momentum: float = 0.99
+):
     bn = layers.BatchNormalization(momentum=momentum, name=f"{prefix}_bn")
     relu = layers.Activation("relu", name=f"{prefix}_relu")
     conv = layers.Conv2D(filters, (kernel, kernel), padding=padding, name=f"{prefix}_conv")
@@ -87,7 +88,7 @@ def _build(input_shape, n_classes: int, n_blocks: int, filters: int, momentum: f
 
 
 def build_bbnn(
-    input_shape: tuple[int, int, int] = INPUT_SHAPE,
+    input_shape: tuple[int | None, int, int] = INPUT_SHAPE,
     *,
     n_classes: int = 10,
     n_blocks: int = 3,

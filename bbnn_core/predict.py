@@ -25,8 +25,7 @@ import numpy as np
 from .errors import AudioError, DatasetError, ModelError
 from .features import PAD_WARN_FRACTION, PAPER_PARAMS, FeatureParams, _fit, _spectrogram, load_audio
 
-__all__ = ["Ensemble", "load_ensemble", "windows", "predict_files", "iter_predictions", "Prediction",
-           "expand_inputs"]
+__all__ = ["Ensemble", "load_ensemble", "windows", "predict_files", "iter_predictions", "Prediction", "expand_inputs"]
 
 AUTHORS = {
     "authors-gtzan": ("gtzan", range(10)),
@@ -89,8 +88,8 @@ def load_ensemble(spec: str | os.PathLike) -> Ensemble:
         from .model import load_authors_model
         from .resources import authors_model_path
 
-        dataset, folds = AUTHORS[base]
-        folds = list(folds)
+        dataset, fold_range = AUTHORS[base]
+        folds = list(fold_range)
         if wanted is not None:
             unknown = [k for k in wanted if k not in folds]
             if unknown:
@@ -101,17 +100,18 @@ def load_ensemble(spec: str | os.PathLike) -> Ensemble:
         return Ensemble(models, tuple(classes), str(spec))
     run = Path(base)
     if not (run / "splits.json").is_file():
-        raise ModelError(f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; "
-                         f"{run} has no splits.json")
+        raise ModelError(
+            f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {run} has no splits.json"
+        )
     import keras
 
-    done = {int(p.parent.name[4:]): p for p in sorted(run.glob("fold*/best.keras"))
-            if (p.parent / "metrics.json").exists()}
+    done = {
+        int(p.parent.name[4:]): p for p in sorted(run.glob("fold*/best.keras")) if (p.parent / "metrics.json").exists()
+    }
     if wanted is not None:
         missing = [k for k in wanted if k not in done]
         if missing:
-            raise ModelError(f"run folder {run} has no finished fold {missing[0]} "
-                             f"(finished: {sorted(done) or 'none'})")
+            raise ModelError(f"run folder {run} has no finished fold {missing[0]} (finished: {sorted(done) or 'none'})")
         done = {k: done[k] for k in wanted}
     if not done:
         raise ModelError(f"run folder {run} has no finished fold (fold*/metrics.json)")
@@ -140,8 +140,11 @@ class Prediction:
     note: str | None = None  # a warning, e.g. a file much shorter than the window
 
     def top(self, classes, k: int = 3) -> list[tuple[str, float]]:
-        order = np.argsort(self.probs)[::-1][:k]
-        return [(classes[i], float(self.probs[i])) for i in order]
+        if self.probs is None:
+            raise ValueError(f"{self.path} has no prediction: {self.error}")
+        probs = self.probs
+        order = np.argsort(probs)[::-1][:k]
+        return [(classes[i], float(probs[i])) for i in order]
 
 
 def _file_features(path: str, params: FeatureParams):
@@ -154,19 +157,20 @@ def _file_features(path: str, params: FeatureParams):
     pad = params.n_samples - y.shape[0]
     note = None
     if pad > PAD_WARN_FRACTION * params.n_samples:
-        note = (f"{path}: {y.shape[0] / params.sr:.1f} s is shorter than the {params.n_samples / params.sr:.0f} s "
-                f"window the model was trained on; padded with {pad / params.sr:.1f} s of silence, so its "
-                "prediction is less reliable")
+        note = (
+            f"{path}: {y.shape[0] / params.sr:.1f} s is shorter than the {params.n_samples / params.sr:.0f} s "
+            f"window the model was trained on; padded with {pad / params.sr:.1f} s of silence, so its "
+            "prediction is less reliable"
+        )
     return path, X, None, note
 
 
 def _ensemble_probs(ensemble: Ensemble, X: np.ndarray, batch_size: int) -> np.ndarray:
     # slices through a traced function: model.predict would set up a data pipeline on every call
-    total = None
-    for fn in ensemble.forward():
-        out = np.concatenate([fn(X[i : i + batch_size]).astype(np.float64)
-                              for i in range(0, X.shape[0], batch_size)])
-        total = out if total is None else total + out
+    total = np.zeros(0)
+    for m, fn in enumerate(ensemble.forward()):
+        out = np.concatenate([fn(X[i : i + batch_size]).astype(np.float64) for i in range(0, X.shape[0], batch_size)])
+        total = out if m == 0 else total + out
     return total / len(ensemble.models)
 
 
@@ -203,8 +207,14 @@ def expand_inputs(items, stdin=None) -> list[str]:
 
 
 def iter_predictions(
-    paths, ensemble: Ensemble, *, params: FeatureParams = PAPER_PARAMS, n_jobs: int | None = None,
-    batch_size: int = 16, chunk: int = 32, progress: bool | None = None,
+    paths,
+    ensemble: Ensemble,
+    *,
+    params: FeatureParams = PAPER_PARAMS,
+    n_jobs: int | None = None,
+    batch_size: int = 16,
+    chunk: int = 32,
+    progress: bool | None = None,
 ):
     """Yield a :class:`Prediction` per file, in order, ``chunk`` files at a time.
 
@@ -214,9 +224,12 @@ def iter_predictions(
     from tqdm.auto import tqdm
 
     paths = [str(p) for p in paths]
-    bar = tqdm(total=len(paths), desc=f"predict ({len(ensemble.models)} model"
-               f"{'s' if len(ensemble.models) != 1 else ''})", unit="file",
-               disable=None if progress is None else not progress)
+    bar = tqdm(
+        total=len(paths),
+        desc=f"predict ({len(ensemble.models)} model{'s' if len(ensemble.models) != 1 else ''})",
+        unit="file",
+        disable=None if progress is None else not progress,
+    )
     with bar, ThreadPoolExecutor(max(1, n_jobs or os.cpu_count() or 1)) as pool:
         for start in range(0, len(paths), chunk):
             feats = list(pool.map(lambda p: _file_features(p, params), paths[start : start + chunk]))
@@ -235,9 +248,15 @@ def iter_predictions(
 
 
 def predict_files(
-    paths, ensemble: Ensemble, *, params: FeatureParams = PAPER_PARAMS, n_jobs: int | None = None,
-    batch_size: int = 16, progress: bool | None = None,
+    paths,
+    ensemble: Ensemble,
+    *,
+    params: FeatureParams = PAPER_PARAMS,
+    n_jobs: int | None = None,
+    batch_size: int = 16,
+    progress: bool | None = None,
 ) -> list[Prediction]:
     """Predict every file; a bad file gets an ``error`` and the others are still predicted."""
-    return list(iter_predictions(paths, ensemble, params=params, n_jobs=n_jobs, batch_size=batch_size,
-                                 progress=progress))
+    return list(
+        iter_predictions(paths, ensemble, params=params, n_jobs=n_jobs, batch_size=batch_size, progress=progress)
+    )

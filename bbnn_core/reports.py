@@ -79,9 +79,17 @@ def table1(model=None):
 
     def add(part, layer, shape_of, filters, names):
         own, with_bn = _params(model, names) if names else (None, None)
-        rows.append({"part": part, "layer": layer, "output size": _shape(model, shape_of) if shape_of else "-",
-                     "filters": filters, "params": own, "params with BN": with_bn,
-                     "paper": PAPER_TABLE1_PARAMS.get((part, layer))})
+        rows.append(
+            {
+                "part": part,
+                "layer": layer,
+                "output size": _shape(model, shape_of) if shape_of else "-",
+                "filters": filters,
+                "params": own,
+                "params with BN": with_bn,
+                "paper": PAPER_TABLE1_PARAMS.get((part, layer)),
+            }
+        )
 
     stem_bn = int(sum(np.prod(w.shape) for w in model.get_layer("stem_bn").weights))
     add("SL", "Convolution", "stem_conv", "3x3/1 (32)", ["stem_conv"])
@@ -89,11 +97,20 @@ def table1(model=None):
     add("SL", "Max Pool", "stem_pool", "4x1", [])
     for i in range(1, n_blocks + 1):
         tag = "abcdefgh"[i - 1] if i <= 8 else str(i)
-        add("BM", f"Inception ({tag}), top", None, "[1x1/1 (32) conv] x 3, 3x3/1 maxpool",
-            [f"bm{i}_branch1x1_conv", f"bm{i}_branch3x3_reduce_conv", f"bm{i}_branch5x5_reduce_conv"])
-        add("BM", f"Inception ({tag}), bottom", f"bm{i}_broadcast_concat",
+        add(
+            "BM",
+            f"Inception ({tag}), top",
+            None,
+            "[1x1/1 (32) conv] x 3, 3x3/1 maxpool",
+            [f"bm{i}_branch1x1_conv", f"bm{i}_branch3x3_reduce_conv", f"bm{i}_branch5x5_reduce_conv"],
+        )
+        add(
+            "BM",
+            f"Inception ({tag}), bottom",
+            f"bm{i}_broadcast_concat",
             "3x3/1 (32), 5x5/1 (32), 1x1/1 (32) conv",
-            [f"bm{i}_branch3x3_conv", f"bm{i}_branch5x5_conv", f"bm{i}_pool_proj_conv"])
+            [f"bm{i}_branch3x3_conv", f"bm{i}_branch5x5_conv", f"bm{i}_pool_proj_conv"],
+        )
     add("TL", "Convolution", "transition_conv", "1x1/1 (32)", ["transition_conv"])
     add("TL", "Average Pool", "transition_pool", "2x2/2", [])
     head_bn = int(sum(np.prod(w.shape) for w in model.get_layer("head_bn").weights))
@@ -101,10 +118,28 @@ def table1(model=None):
     rows[-1]["params with BN"] = head_bn
     add("DL", "Softmax", "classifier", "-", ["classifier"])
     counts = count_params(model)
-    rows.append({"part": "", "layer": "Total (without BN)", "output size": "", "filters": "",
-                 "params": counts["without_bn"], "params with BN": None, "paper": 180_458})
-    rows.append({"part": "", "layer": "Total (all / trainable)", "output size": "", "filters": "",
-                 "params": counts["total"], "params with BN": counts["trainable"], "paper": None})
+    rows.append(
+        {
+            "part": "",
+            "layer": "Total (without BN)",
+            "output size": "",
+            "filters": "",
+            "params": counts["without_bn"],
+            "params with BN": None,
+            "paper": 180_458,
+        }
+    )
+    rows.append(
+        {
+            "part": "",
+            "layer": "Total (all / trainable)",
+            "output size": "",
+            "filters": "",
+            "params": counts["total"],
+            "params with BN": counts["trainable"],
+            "paper": None,
+        }
+    )
     df = pd.DataFrame(rows)
     for col in ("params", "params with BN", "paper"):
         df[col] = df[col].astype("Int64")
@@ -125,7 +160,7 @@ def table2(datasets: dict):
         columns[(title, "genre")] = list(counts) + ["Total"]
         columns[(title, "tracks")] = list(counts.values()) + [sum(counts.values())]
     n = max(len(v) for v in columns.values())
-    for k, v in columns.items():
+    for v in columns.values():
         v += [""] * (n - len(v))
     return pd.DataFrame(columns)
 
@@ -141,7 +176,10 @@ def read_histories(folder: str | os.PathLike, pattern: str = "fold*/history.csv"
 
     frames = []
     for p in sorted(Path(folder).glob(pattern)):
-        fold = int(re.search(r"fold(\d+)", str(p.relative_to(folder))).group(1))
+        m = re.search(r"fold(\d+)", str(p.relative_to(folder)))
+        if m is None:
+            continue
+        fold = int(m.group(1))
         df = pd.read_csv(p)
         df.insert(0, "fold", fold)
         frames.append(df)
@@ -157,8 +195,13 @@ def plot_histories(histories, *, ax=None, title: str | None = None):
         for _, h in histories.groupby("fold"):
             ax.plot(h["epoch"], h[name], color=colour, alpha=0.25, linewidth=0.8)
         mean = histories.groupby("epoch")[name].mean()
-        ax.plot(mean.index, mean.values, color=colour, linewidth=2,
-                label=("training" if name == "loss" else "validation") + " loss (mean over folds)")
+        ax.plot(
+            mean.index,
+            mean.values,
+            color=colour,
+            linewidth=2,
+            label=("training" if name == "loss" else "validation") + " loss (mean over folds)",
+        )
     ax.set_xlabel("epoch")
     ax.set_ylabel("categorical cross-entropy")
     ax.set_yscale("log")
@@ -176,8 +219,19 @@ def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize:
     cm = np.asarray(cm, dtype=float)
     shown = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
     ax = ax or plt.subplots(figsize=(6, 5))[1]
-    sns.heatmap(shown, annot=cm.astype(int), fmt="d", cmap="Blues", vmin=0, vmax=1 if normalize else None,
-                xticklabels=classes, yticklabels=classes, cbar=normalize, ax=ax, square=True)
+    sns.heatmap(
+        shown,
+        annot=cm.astype(int),
+        fmt="d",
+        cmap="Blues",
+        vmin=0,
+        vmax=1 if normalize else None,
+        xticklabels=classes,
+        yticklabels=classes,
+        cbar=normalize,
+        ax=ax,
+        square=True,
+    )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     if title:
@@ -219,16 +273,20 @@ def plot_architecture(model=None, *, ax=None):
 
     model = model or build_bbnn()
     n_blocks = sum(1 for layer in model.layers if layer.name.endswith("_broadcast_concat"))
-    stages = [("input\nlog-mel", "log_mel", "#eeeeee"),
-              ("Conv 3x3\nBN, ReLU", "stem_relu", "#cfe2f3"),
-              ("MaxPool 4x1", "stem_pool", "#cfe2f3")]
+    stages = [
+        ("input\nlog-mel", "log_mel", "#eeeeee"),
+        ("Conv 3x3\nBN, ReLU", "stem_relu", "#cfe2f3"),
+        ("MaxPool 4x1", "stem_pool", "#cfe2f3"),
+    ]
     for i in range(1, n_blocks + 1):
         stages.append((f"Inception\nblock {i}", f"bm{i}_inception_concat", "#d9ead3"))
         stages.append(("concat", f"bm{i}_broadcast_concat", "#b6d7a8"))
-    stages += [("BN, ReLU\nConv 1x1", "transition_conv", "#fce5cd"),
-               ("AvgPool 2x2", "transition_pool", "#fce5cd"),
-               ("BN, ReLU\nGAP", "head_gap", "#f4cccc"),
-               ("softmax", "classifier", "#f4cccc")]
+    stages += [
+        ("BN, ReLU\nConv 1x1", "transition_conv", "#fce5cd"),
+        ("AvgPool 2x2", "transition_pool", "#fce5cd"),
+        ("BN, ReLU\nGAP", "head_gap", "#f4cccc"),
+        ("softmax", "classifier", "#f4cccc"),
+    ]
     ax = ax or plt.subplots(figsize=(max(9, 1.15 * len(stages)), 3.2))[1]
     w, h, gap = 0.9, 1.0, 0.25
     xs = [i * (w + gap) for i in range(len(stages))]
@@ -245,11 +303,23 @@ def plot_architecture(model=None, *, ax=None):
     sources = [first] + concat_idx[:-1]
     for k, target in enumerate(concat_idx):
         for s in sources[: k + 1]:
-            ax.add_patch(FancyArrowPatch((xs[s] + w / 2, h + 0.02), (xs[target] + w / 2, h + 0.02),
-                                         connectionstyle=f"arc3,rad=-{0.25 + 0.05 * (target - s) / 2}",
-                                         arrowstyle="-|>", mutation_scale=7, color="tab:green", lw=0.9))
-    parts = [("shallow layers", 0, 2), ("Broadcast Module", 3, 2 + 2 * n_blocks),
-             ("transition", 3 + 2 * n_blocks, 4 + 2 * n_blocks), ("decision", 5 + 2 * n_blocks, len(stages) - 1)]
+            ax.add_patch(
+                FancyArrowPatch(
+                    (xs[s] + w / 2, h + 0.02),
+                    (xs[target] + w / 2, h + 0.02),
+                    connectionstyle=f"arc3,rad=-{0.25 + 0.05 * (target - s) / 2}",
+                    arrowstyle="-|>",
+                    mutation_scale=7,
+                    color="tab:green",
+                    lw=0.9,
+                )
+            )
+    parts = [
+        ("shallow layers", 0, 2),
+        ("Broadcast Module", 3, 2 + 2 * n_blocks),
+        ("transition", 3 + 2 * n_blocks, 4 + 2 * n_blocks),
+        ("decision", 5 + 2 * n_blocks, len(stages) - 1),
+    ]
     for label, a, b in parts:
         ax.annotate("", (xs[a], -0.25), (xs[b] + w, -0.25), arrowprops=dict(arrowstyle="-", color="0.5"))
         ax.text((xs[a] + xs[b] + w) / 2, -0.42, label, ha="center", va="center", fontsize=8, color="0.3")
@@ -295,32 +365,58 @@ PAPER_LITERATURE["extended_ballroom"] = [
 # F-score (%) per genre.
 PAPER_PER_CLASS = {
     "gtzan": {
-        "blues": (90.8, 97.0, 93.8), "classical": (98.9, 97.9, 98.4), "country": (89.8, 97.7, 93.6),
-        "disco": (98.2, 91.8, 94.9), "hiphop": (93.0, 94.9, 93.9), "jazz": (99.0, 99.0, 99.0),
-        "metal": (86.1, 98.7, 92.0), "pop": (94.3, 94.3, 94.3), "reggae": (94.2, 88.1, 91.1),
+        "blues": (90.8, 97.0, 93.8),
+        "classical": (98.9, 97.9, 98.4),
+        "country": (89.8, 97.7, 93.6),
+        "disco": (98.2, 91.8, 94.9),
+        "hiphop": (93.0, 94.9, 93.9),
+        "jazz": (99.0, 99.0, 99.0),
+        "metal": (86.1, 98.7, 92.0),
+        "pop": (94.3, 94.3, 94.3),
+        "reggae": (94.2, 88.1, 91.1),
         "rock": (93.3, 80.7, 86.6),
     },
 }
 
 PAPER_PER_CLASS["ballroom"] = {
-    "ChaChaCha": (100.0, 96.2, 98.0), "Jive": (97.9, 94.1, 96.0), "Quickstep": (96.4, 100.0, 98.1),
-    "Rumba": (97.0, 94.2, 95.6), "Samba": (95.0, 97.4, 96.2), "Tango": (98.8, 98.8, 98.8),
-    "VienneseWaltz": (98.5, 94.3, 96.4), "Waltz": (94.3, 100.0, 97.0),
+    "ChaChaCha": (100.0, 96.2, 98.0),
+    "Jive": (97.9, 94.1, 96.0),
+    "Quickstep": (96.4, 100.0, 98.1),
+    "Rumba": (97.0, 94.2, 95.6),
+    "Samba": (95.0, 97.4, 96.2),
+    "Tango": (98.8, 98.8, 98.8),
+    "VienneseWaltz": (98.5, 94.3, 96.4),
+    "Waltz": (94.3, 100.0, 97.0),
 }
 PAPER_PER_CLASS["extended_ballroom"] = {
-    "Chacha": (98.1, 98.5, 98.3), "Foxtrot": (98.8, 99.6, 99.2), "Jive": (98.5, 99.4, 98.9),
-    "Pasodoble": (96.0, 94.2, 95.1), "Quickstep": (99.6, 99.0, 99.3), "Rumba": (96.7, 94.5, 95.6),
-    "Salsa": (94.9, 91.8, 93.3), "Samba": (97.5, 98.7, 98.1), "Slowwaltz": (80.7, 71.1, 75.6),
-    "Tango": (99.0, 95.3, 97.1), "Viennesewaltz": (96.8, 97.7, 97.3), "Waltz": (93.1, 98.1, 95.5),
+    "Chacha": (98.1, 98.5, 98.3),
+    "Foxtrot": (98.8, 99.6, 99.2),
+    "Jive": (98.5, 99.4, 98.9),
+    "Pasodoble": (96.0, 94.2, 95.1),
+    "Quickstep": (99.6, 99.0, 99.3),
+    "Rumba": (96.7, 94.5, 95.6),
+    "Salsa": (94.9, 91.8, 93.3),
+    "Samba": (97.5, 98.7, 98.1),
+    "Slowwaltz": (80.7, 71.1, 75.6),
+    "Tango": (99.0, 95.3, 97.1),
+    "Viennesewaltz": (96.8, 97.7, 97.3),
+    "Waltz": (93.1, 98.1, 95.5),
     "Wcswing": (78.5, 57.8, 66.6),
 }
+
 
 def _pct_ci(s: dict) -> str:
     return f"{100 * s['mean']:.1f} [{100 * s['ci_low']:.1f}, {100 * s['ci_high']:.1f}]"
 
 
-def comparison_table(dataset: str, *, ours: dict | None = None, ours_label: str = "BBNN, this reproduction",
-                     authors: dict | None = None, data_label: str = ""):
+def comparison_table(
+    dataset: str,
+    *,
+    ours: dict | None = None,
+    ours_label: str = "BBNN, this reproduction",
+    authors: dict | None = None,
+    data_label: str = "",
+):
     """Tables 3 / 5 / 7: the paper's literature rows (quoted), then the numbers computed here.
 
     ``ours`` is a run ``summary.json`` (its BBNN and baseline accuracies with 95 % CIs);
@@ -328,18 +424,37 @@ def comparison_table(dataset: str, *, ours: dict | None = None, ours_label: str 
     """
     import pandas as pd
 
-    rows = [{"method": m, "preprocessing": p, "accuracy (%)": f"{a:.1f}", "source": "quoted from the paper"}
-            for m, p, a in PAPER_LITERATURE.get(dataset, [])]
+    rows = [
+        {"method": m, "preprocessing": p, "accuracy (%)": f"{a:.1f}", "source": "quoted from the paper"}
+        for m, p, a in PAPER_LITERATURE.get(dataset, [])
+    ]
     if authors is not None:
-        rows.append({"method": "BBNN, the authors' released logs (10 random 80/10/10 draws)",
-                     "preprocessing": "mel-spectrogram", "accuracy (%)": _pct_ci(authors),
-                     "source": "computed from their fold_results.csv"})
+        rows.append(
+            {
+                "method": "BBNN, the authors' released logs (10 random 80/10/10 draws)",
+                "preprocessing": "mel-spectrogram",
+                "accuracy (%)": _pct_ci(authors),
+                "source": "computed from their fold_results.csv",
+            }
+        )
     if ours is not None and "test_acc" in ours:
-        rows.append({"method": ours_label, "preprocessing": "log-mel (authors' recipe)",
-                     "accuracy (%)": _pct_ci(ours["test_acc"]), "source": f"this run{data_label}"})
+        rows.append(
+            {
+                "method": ours_label,
+                "preprocessing": "log-mel (authors' recipe)",
+                "accuracy (%)": _pct_ci(ours["test_acc"]),
+                "source": f"this run{data_label}",
+            }
+        )
         if "baseline_test_acc" in ours:
-            rows.append({"method": "SVM on log-mel + MFCC statistics, same folds", "preprocessing": "log-mel",
-                         "accuracy (%)": _pct_ci(ours["baseline_test_acc"]), "source": f"this run{data_label}"})
+            rows.append(
+                {
+                    "method": "SVM on log-mel + MFCC statistics, same folds",
+                    "preprocessing": "log-mel",
+                    "accuracy (%)": _pct_ci(ours["baseline_test_acc"]),
+                    "source": f"this run{data_label}",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -349,8 +464,13 @@ def per_class_table(report: dict, *, paper: dict | None = None):
 
     rows = []
     for genre, m in report["per_class"].items():
-        row = {"genre": genre, "precision": 100 * m["precision"], "recall": 100 * m["recall"],
-               "F-score": 100 * m["f1"], "support": m["support"]}
+        row = {
+            "genre": genre,
+            "precision": 100 * m["precision"],
+            "recall": 100 * m["recall"],
+            "F-score": 100 * m["f1"],
+            "support": m["support"],
+        }
         if paper is not None and genre in paper:
             row |= dict(zip(("paper precision", "paper recall", "paper F-score"), paper[genre]))
         rows.append(row)
@@ -369,12 +489,18 @@ def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
     params = params or PAPER_PARAMS
     n = len(examples)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows), sharex=True, sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows), sharex=True, sharey=True, squeeze=False)
     seconds = params.n_frames * params.hop_length / params.sr
     for ax, (title, S) in zip(axes.flat, examples.items()):
-        im = ax.imshow(S.T, origin="lower", aspect="auto", cmap="magma", extent=(0, seconds, 0, S.shape[1]),
-                       vmin=S.max() - params.top_db, vmax=S.max())
+        im = ax.imshow(
+            S.T,
+            origin="lower",
+            aspect="auto",
+            cmap="magma",
+            extent=(0, seconds, 0, S.shape[1]),
+            vmin=S.max() - params.top_db,
+            vmax=S.max(),
+        )
         ax.set_title(title, fontsize=9)
     for ax in axes.flat[n:]:
         ax.set_axis_off()
@@ -384,6 +510,7 @@ def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
         ax.set_ylabel("mel band")
     fig.colorbar(im, ax=axes, shrink=0.8, label="dB")
     return fig
+
 
 def open_run(run_dir, *, dataset: str | None = None):
     """Read the run in ``run_dir`` as it is: its finished folds only. Nothing here trains (the
@@ -409,8 +536,10 @@ def open_run(run_dir, *, dataset: str | None = None):
     run = Path(run_dir)
     cfg = load_run_config(run)
     if dataset is not None and cfg.dataset != dataset:
-        raise RunError(f"{run} holds a run of {cfg.dataset!r}, not of {dataset!r}: give this data its own "
-                       "run_dir (or leave run_dir unset)")
+        raise RunError(
+            f"{run} holds a run of {cfg.dataset!r}, not of {dataset!r}: give this data its own "
+            "run_dir (or leave run_dir unset)"
+        )
     summary = summarize_run(run)
     if not summary["folds_done"]:
         return None
@@ -436,14 +565,22 @@ def run_overview(summary: dict, cfg, provenance: dict):
         "Keras backend / device": f"{provenance['keras_backend']} / {provenance['device']}",
         "code (git commit)": str(provenance["git_commit"])[:10],
         "folds finished": f"{summary['folds_done']} of {summary['n_folds']}"
-                          + ("" if summary["folds_done"] == summary["n_folds"] else " (training continues; every "
-                             "number on this page is over the finished folds only)"),
+        + (
+            ""
+            if summary["folds_done"] == summary["n_folds"]
+            else " (training continues; every number on this page is over the finished folds only)"
+        ),
         "training wall time": f"{summary['wall_time_s'] / 60:.1f} min over {summary['folds_done']} folds",
-        "code (tree)": ("uncommitted changes (diff sha256 " + str(provenance.get("git_diff_sha256"))[:10] + ")"
-                        if provenance.get("git_dirty") else "clean" if provenance.get("git_dirty") is False
-                        else "not recorded (run predates the record)"),
-        "deterministic": {True: "yes (bit-for-bit repeatable on this software)", False: "no",
-                          None: "not recorded"}[(provenance.get("determinism") or {}).get("deterministic")],
+        "code (tree)": (
+            "uncommitted changes (diff sha256 " + str(provenance.get("git_diff_sha256"))[:10] + ")"
+            if provenance.get("git_dirty")
+            else "clean"
+            if provenance.get("git_dirty") is False
+            else "not recorded (run predates the record)"
+        ),
+        "deterministic": {True: "yes (bit-for-bit repeatable on this software)", False: "no", None: "not recorded"}[
+            (provenance.get("determinism") or {}).get("deterministic")
+        ],
     }
     for line in summary.get("warnings", []):
         about[f"warning {len([k for k in about if k.startswith('warning')]) + 1}"] = line
@@ -460,25 +597,37 @@ def discrepancies(cfg, *, dataset: str, authors: dict | None = None) -> str:
     published = PAPER_ACCURACY[dataset]
     lines = []
     if cfg is not None and cfg.profile != "paper":
-        lines.append(f"- This run uses the **{cfg.profile}** profile, reduced to run on a CPU in minutes "
-                     f"({cfg.epochs} epochs, training excerpts of {cfg.crop_frames} frames, BatchNorm momentum "
-                     f"{cfg.bn_momentum}); its accuracy is not comparable with the paper's 100-epoch runs.")
+        lines.append(
+            f"- This run uses the **{cfg.profile}** profile, reduced to run on a CPU in minutes "
+            f"({cfg.epochs} epochs, training excerpts of {cfg.crop_frames} frames, BatchNorm momentum "
+            f"{cfg.bn_momentum}); its accuracy is not comparable with the paper's 100-epoch runs."
+        )
     if cfg is not None and cfg.dataset == "gtzan_mini":
-        lines.append("- It uses gtzan_mini, 100 of GTZAN's 1000 clips: each test fold holds 10 clips, so one clip "
-                     "moves a fold's accuracy by 10 points and the interval is wide.")
+        lines.append(
+            "- It uses gtzan_mini, 100 of GTZAN's 1000 clips: each test fold holds 10 clips, so one clip "
+            "moves a fold's accuracy by 10 points and the interval is wide."
+        )
     if cfg is not None and cfg.protocol in ("kfold", "grouped"):
-        lines.append("- It uses true 10-fold cross-validation (every clip tested once). The paper says 10-fold, "
-                     "but the authors' code draws 10 independent random 80/10/10 splits whose test sets overlap "
-                     "(`--protocol authors` reproduces that).")
+        lines.append(
+            "- It uses true 10-fold cross-validation (every clip tested once). The paper says 10-fold, "
+            "but the authors' code draws 10 independent random 80/10/10 splits whose test sets overlap "
+            "(`--protocol authors` reproduces that)."
+        )
     if authors is not None:
-        lines.append(f"- The authors' released logs average {100 * authors['mean']:.2f} % test accuracy over their "
-                     f"10 runs; the paper reports {published} %.")
+        lines.append(
+            f"- The authors' released logs average {100 * authors['mean']:.2f} % test accuracy over their "
+            f"10 runs; the paper reports {published} %."
+        )
     if dataset == "ballroom":
-        lines.append("- The paper's text gives BBNN 97.1 % on Ballroom, its Table 5 96.7 %; the authors released no "
-                     "Ballroom logs or models to settle it.")
+        lines.append(
+            "- The paper's text gives BBNN 97.1 % on Ballroom, its Table 5 96.7 %; the authors released no "
+            "Ballroom logs or models to settle it."
+        )
     if dataset == "extended_ballroom":
-        lines.append("- Extended Ballroom holds copies of the same songs (linked in its metadata); random splits, "
-                     "like the authors', put copies on both sides. The `grouped` protocol does not.")
+        lines.append(
+            "- Extended Ballroom holds copies of the same songs (linked in its metadata); random splits, "
+            "like the authors', put copies on both sides. The `grouped` protocol does not."
+        )
     return "\n".join(lines)
 
 
@@ -499,8 +648,11 @@ def plot_blocks(model=None):
         ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
 
     def arrow(ax, a, b, colour="0.3", rad=0.0):
-        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=8, color=colour,
-                                     connectionstyle=f"arc3,rad={rad}", lw=0.9))
+        ax.add_patch(
+            FancyArrowPatch(
+                a, b, arrowstyle="-|>", mutation_scale=8, color=colour, connectionstyle=f"arc3,rad={rad}", lw=0.9
+            )
+        )
 
     def conv_label(name):
         layer = model.get_layer(name)
@@ -512,10 +664,18 @@ def plot_blocks(model=None):
     cin = model.get_layer("bm1_branch1x1_bn").input.shape[-1]
     box(a, 3.3, 4.3, f"block input ({cin} ch)", "#eeeeee", w=2.4)
     xs = [0.8, 2.45, 4.1, 5.75]
-    tops = [conv_label("bm1_branch1x1_conv"), conv_label("bm1_branch3x3_reduce_conv"),
-            conv_label("bm1_branch5x5_reduce_conv"), "MaxPool 3x3\nstride 1"]
-    bottoms = [None, conv_label("bm1_branch3x3_conv"), conv_label("bm1_branch5x5_conv"),
-               conv_label("bm1_pool_proj_conv")]
+    tops = [
+        conv_label("bm1_branch1x1_conv"),
+        conv_label("bm1_branch3x3_reduce_conv"),
+        conv_label("bm1_branch5x5_reduce_conv"),
+        "MaxPool 3x3\nstride 1",
+    ]
+    bottoms = [
+        None,
+        conv_label("bm1_branch3x3_conv"),
+        conv_label("bm1_branch5x5_conv"),
+        conv_label("bm1_pool_proj_conv"),
+    ]
     for x, top, bottom in zip(xs, tops, bottoms):
         arrow(a, (3.3, 4.0), (x, 3.3))
         box(a, x, 3.0, top, "#d9ead3" if "Conv" in top else "#cfe2f3")
@@ -550,8 +710,14 @@ def plot_blocks(model=None):
         # the next block reads the concatenation
         if i < n_blocks:
             arrow(b, (3.4, yi - 0.25), (1.6, yi - 0.55))
-    b.text(4.35, y - 0.2, "green: every earlier output\nreaches every concat\n(dense connectivity)",
-           fontsize=8, color="tab:green", va="top")
+    b.text(
+        4.35,
+        y - 0.2,
+        "green: every earlier output\nreaches every concat\n(dense connectivity)",
+        fontsize=8,
+        color="tab:green",
+        va="top",
+    )
     b.set_xlim(0, 5.8)
     b.set_ylim(y - 1.3 * n_blocks - 0.6, y + 0.6)
     b.set_axis_off()

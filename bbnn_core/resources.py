@@ -134,8 +134,7 @@ GTZAN_MINI_MD5 = "44f7f23af8363d96c59663a987f29a4c"
 _WHERE_TO_GET = {
     "reference/extended_ballroom/": "the Extended Ballroom metadata ships in the data set's "
     "archive (Marchand & Peeters 2016)",
-    "reference/gtzan_fault_filtered/": "the fault-filtered split files of Kereliuk et al. 2015 "
-    "(coreyker/dnn-mgr)",
+    "reference/gtzan_fault_filtered/": "the fault-filtered split files of Kereliuk et al. 2015 (coreyker/dnn-mgr)",
     "reference/bbnn_authors/": "tabulated from the authors' logs in the bbnn-book mirror",
 }
 
@@ -262,9 +261,7 @@ def dataset_dir(name: str = "gtzan_mini", *, path: str | os.PathLike | None = No
     if path is not None:
         return Path(path).expanduser()
     if name != "gtzan_mini":
-        raise ResourceError(
-            f"only 'gtzan_mini' is an embedded data set; got {name!r}: pass its folder instead"
-        )
+        raise ResourceError(f"only 'gtzan_mini' is an embedded data set; got {name!r}: pass its folder instead")
     mirror = mirror_dir()
     if mirror is not None and (mirror / "datasets" / name / "genres").is_dir():
         return mirror / "datasets" / name

@@ -45,11 +45,11 @@ class Fold:
 
 def _smallest(y: np.ndarray, classes=None, per=None) -> tuple[int, str]:
     """The smallest count per present class (of tracks, or of distinct ``per`` values) and its name."""
-    counts = {}
+    counts: dict[int, int] = {}
     for c in np.unique(y):
         members = per[y == c] if per is not None else y[y == c]
         counts[int(c)] = len(np.unique(members)) if per is not None else int(members.size)
-    c = min(counts, key=counts.get)
+    c = min(counts, key=lambda k: counts[k])
     name = classes[c] if classes is not None and c < len(classes) else f"class {c}"
     return counts[c], name
 
@@ -59,8 +59,10 @@ def _authors(y: np.ndarray, n_folds: int, seed: int, classes=None) -> list[Fold]
 
     n, name = _smallest(y, classes)
     if n < AUTHORS_MIN:
-        raise DatasetError(f"the authors protocol (stratified random 80/10/10 draws) needs at least {AUTHORS_MIN} "
-                           f"tracks per class; the smallest class, {name}, has {n} (try --protocol kfold --n-folds 3)")
+        raise DatasetError(
+            f"the authors protocol (stratified random 80/10/10 draws) needs at least {AUTHORS_MIN} "
+            f"tracks per class; the smallest class, {name}, has {n} (try --protocol kfold --n-folds 3)"
+        )
     idx = np.arange(len(y))
     folds = []
     for k in range(n_folds):

@@ -46,8 +46,17 @@ import numpy as np
 from .errors import ParameterError, RunError
 from .splits import PROTOCOLS, Fold, check_folds, make_splits
 
-__all__ = ["TrainConfig", "PROFILES", "config_for", "train", "is_run", "load_run_config", "HISTORY_COLUMNS",
-           "determinism_settings", "code_state"]
+__all__ = [
+    "TrainConfig",
+    "PROFILES",
+    "config_for",
+    "train",
+    "is_run",
+    "load_run_config",
+    "HISTORY_COLUMNS",
+    "determinism_settings",
+    "code_state",
+]
 
 HISTORY_COLUMNS = ["epoch", "acc", "loss", "lr", "val_acc", "val_loss"]
 
@@ -112,8 +121,10 @@ def config_for(profile: str = "paper", **overrides) -> TrainConfig:
         raise ParameterError(f"profile must be one of {', '.join(PROFILES)}; got {profile!r}")
     base = {**PROFILES[profile], **{k: v for k, v in overrides.items() if v is not None}}
     if "run_dir" not in base:
-        base["run_dir"] = f"runs/{Path(str(base.get('dataset', 'gtzan_mini'))).name}-" \
-                          f"{base.get('protocol', 'kfold')}-{profile}-seed{base.get('seed', 0)}"
+        base["run_dir"] = (
+            f"runs/{Path(str(base.get('dataset', 'gtzan_mini'))).name}-"
+            f"{base.get('protocol', 'kfold')}-{profile}-seed{base.get('seed', 0)}"
+        )
     if base.get("folds") is not None:
         base["folds"] = tuple(int(f) for f in base["folds"])
     return TrainConfig(profile=profile, **base)
@@ -192,14 +203,17 @@ def code_state() -> dict:
         return {"git_commit": None, "git_dirty": None, "git_diff_sha256": None, "features_commit": None}
     diff = _git("diff", "HEAD", "--binary") or ""
     feat = (_git("log", "-1", "--format=%H", "--", "features.py", "audio.py") or "").strip() or None
-    return {"git_commit": commit, "git_dirty": bool(diff),
-            "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
-            "features_commit": feat}
+    return {
+        "git_commit": commit,
+        "git_dirty": bool(diff),
+        "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+        "features_commit": feat,
+    }
 
 
 def _cpu() -> dict:
     """CPU model and the instruction-set flags that change numerics or kernels."""
-    info = {"machine": platform.machine(), "model": platform.processor() or None, "flags": []}
+    info: dict = {"machine": platform.machine(), "model": platform.processor() or None, "flags": []}
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
@@ -242,8 +256,19 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for pkg in ("bbnn-core", "numpy", "keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch",
-                "librosa", "soundfile", "scikit-learn"):
+    for pkg in (
+        "bbnn-core",
+        "numpy",
+        "keras",
+        "tensorflow",
+        "tensorflow-cpu",
+        "jax",
+        "jaxlib",
+        "torch",
+        "librosa",
+        "soundfile",
+        "scikit-learn",
+    ):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -293,16 +318,21 @@ def determinism_settings() -> dict:
             pass
         inter = tf.config.threading.get_inter_op_parallelism_threads()
         inter = inter or int(os.environ.get("TF_NUM_INTEROP_THREADS", "0"))
-        out |= {"op_determinism": True, "inter_op_threads": inter,
-                "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count(),
-                "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")}
+        out |= {
+            "op_determinism": True,
+            "inter_op_threads": inter,
+            "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count(),
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
+        }
         if inter != 1:
             out["deterministic"] = False
             import warnings
 
-            warnings.warn("TensorFlow started before training with parallel inter-op threads: this run is not "
-                          "bit-for-bit repeatable (start the process with TF_NUM_INTEROP_THREADS=1)",
-                          stacklevel=2)
+            warnings.warn(
+                "TensorFlow started before training with parallel inter-op threads: this run is not "
+                "bit-for-bit repeatable (start the process with TF_NUM_INTEROP_THREADS=1)",
+                stacklevel=2,
+            )
     elif backend == "jax":
         out["xla_flags"] = os.environ.get("XLA_FLAGS", "")
     return out
@@ -335,8 +365,13 @@ def _build(cfg: TrainConfig, n_classes: int, n_mels: int):
     if cfg.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        model = build_bbnn((None, n_mels, 1), n_classes=n_classes, n_blocks=cfg.n_blocks, filters=cfg.filters,
-                           bn_momentum=cfg.bn_momentum)
+        model = build_bbnn(
+            (None, n_mels, 1),
+            n_classes=n_classes,
+            n_blocks=cfg.n_blocks,
+            filters=cfg.filters,
+            bn_momentum=cfg.bn_momentum,
+        )
     finally:
         keras.mixed_precision.set_global_policy("float32")
     model.compile(
@@ -375,23 +410,39 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
         history = state["history"]
     else:
         model = _build(cfg, n_classes, fs.X.shape[2])
-        state = {"epoch": -1, "lr": cfg.learning_rate, "plateau_best": float("inf"), "plateau_wait": 0,
-                 "es_best": float("inf"), "es_wait": 0, "best_val_acc": -1.0, "best_epoch": -1,
-                 "stopped_early": False, "elapsed": 0.0}
+        state = {
+            "epoch": -1,
+            "lr": cfg.learning_rate,
+            "plateau_best": float("inf"),
+            "plateau_wait": 0,
+            "es_best": float("inf"),
+            "es_wait": 0,
+            "best_val_acc": -1.0,
+            "best_epoch": -1,
+            "stopped_early": False,
+            "elapsed": 0.0,
+        }
         history = []
     # each process that works on the fold: its code and first epoch (provenance of a resumed fold)
-    state.setdefault("sessions", []).append({**code_state(), "first_epoch": state["epoch"] + 1,
-                                             "determinism": determinism})
-    bar = tqdm(total=cfg.epochs, initial=state["epoch"] + 1, desc=f"fold {k}", unit="epoch",
-               disable=None if progress is None else not progress)
+    state.setdefault("sessions", []).append(
+        {**code_state(), "first_epoch": state["epoch"] + 1, "determinism": determinism}
+    )
+    bar = tqdm(
+        total=cfg.epochs,
+        initial=state["epoch"] + 1,
+        desc=f"fold {k}",
+        unit="epoch",
+        disable=None if progress is None else not progress,
+    )
     epoch = state["epoch"] + 1
     while epoch < cfg.epochs and not state["stopped_early"]:
         xb, yb = _epoch_batch(fs.X, y1h, fold.train, cfg, k, epoch)
         logs = model.fit(xb, yb, batch_size=cfg.batch_size, epochs=1, shuffle=False, verbose=0).history
         loss, acc = float(logs["loss"][-1]), float(logs["accuracy"][-1])
         _, val_loss, val_acc = _evaluate(model, fs.X, y1h, fold.val)
-        history.append({"epoch": epoch, "acc": acc, "loss": loss, "lr": state["lr"],
-                        "val_acc": val_acc, "val_loss": val_loss})
+        history.append(
+            {"epoch": epoch, "acc": acc, "loss": loss, "lr": state["lr"], "val_acc": val_acc, "val_loss": val_loss}
+        )
         if val_acc > state["best_val_acc"]:  # ModelCheckpoint(monitor=val_acc, save_best_only)
             state["best_val_acc"], state["best_epoch"] = val_acc, epoch
             _save_model(model, out / "best.keras")
@@ -424,8 +475,12 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
     bar.close()
 
     best = keras.models.load_model(out / "best.keras", compile=False)
-    result = {"fold": k, "best_epoch": state["best_epoch"], "epochs_run": state["epoch"] + 1,
-              "stopped_early": state["stopped_early"]}
+    result = {
+        "fold": k,
+        "best_epoch": state["best_epoch"],
+        "epochs_run": state["epoch"] + 1,
+        "stopped_early": state["stopped_early"],
+    }
     probs = {}
     for part in ("train", "val", "test"):
         p, loss, acc = _evaluate(best, fs.X, y1h, getattr(fold, part))
@@ -439,17 +494,28 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["track", "true", "predicted", *[f"p_{c}" for c in fs.classes]])
     for row, i in enumerate(test_idx):
-        w.writerow([fs.tracks[i], fs.classes[fs.y[i]], fs.classes[y_pred[row]],
-                    *[f"{v:.6f}" for v in probs["test"][row]]])
+        w.writerow(
+            [fs.tracks[i], fs.classes[fs.y[i]], fs.classes[y_pred[row]], *[f"{v:.6f}" for v in probs["test"][row]]]
+        )
     _atomic_write(out / "predictions.csv", buf.getvalue())
     _write_json(out / "baseline.json", baseline_fold(fs, fold))
-    _write_json(out / "provenance.json", {
-        **code_state(), "versions": _versions(), "keras_backend": keras.backend.backend(),
-        "device": _device(), "cpu": _cpu(), "determinism": determinism,
-        "dataset_checksum": _data_checksum(fs), "feature_file": str(fs.path),
-        "seed": cfg.seed, "wall_time_s": round(state["elapsed"], 3), "host": platform.node(),
-        "sessions": state["sessions"],
-    })
+    _write_json(
+        out / "provenance.json",
+        {
+            **code_state(),
+            "versions": _versions(),
+            "keras_backend": keras.backend.backend(),
+            "device": _device(),
+            "cpu": _cpu(),
+            "determinism": determinism,
+            "dataset_checksum": _data_checksum(fs),
+            "feature_file": str(fs.path),
+            "seed": cfg.seed,
+            "wall_time_s": round(state["elapsed"], 3),
+            "host": platform.node(),
+            "sessions": state["sessions"],
+        },
+    )
     result["wall_time_s"] = round(state["elapsed"], 3)
     _write_json(out / "metrics.json", result)  # last: marks the fold done
     shutil.rmtree(ckpt, ignore_errors=True)
@@ -464,9 +530,17 @@ def _track_digests(fs) -> list[str]:
 
 
 def _data_record(fs, folds, cfg: TrainConfig) -> dict:
-    return {"protocol": cfg.protocol, "seed": cfg.seed, "dataset": fs.dataset, "tracks": fs.tracks,
-            "classes": fs.classes, "labels": [int(v) for v in fs.y], "track_digests": _track_digests(fs),
-            "dataset_checksum": _data_checksum(fs), "folds": [f.as_dict() for f in folds]}
+    return {
+        "protocol": cfg.protocol,
+        "seed": cfg.seed,
+        "dataset": fs.dataset,
+        "tracks": fs.tracks,
+        "classes": fs.classes,
+        "labels": [int(v) for v in fs.y],
+        "track_digests": _track_digests(fs),
+        "dataset_checksum": _data_checksum(fs),
+        "folds": [f.as_dict() for f in folds],
+    }
 
 
 def _plural(n: int, word: str) -> str:
@@ -478,8 +552,9 @@ def _check_same_data(run: Path, new: dict) -> None:
     old = json.loads((run / "splits.json").read_text())
     fix = "start a new run (another --run-dir) or discard this one (--restart)"
     if old.get("classes") != new["classes"]:
-        raise RunError(f"{run} was trained on classes {', '.join(old.get('classes', []))}, not "
-                       f"{', '.join(new['classes'])}: {fix}")
+        raise RunError(
+            f"{run} was trained on classes {', '.join(old.get('classes', []))}, not {', '.join(new['classes'])}: {fix}"
+        )
     before, after = old.get("tracks", []), new["tracks"]
     removed = sorted(set(before) - set(after))
     added = sorted(set(after) - set(before))
@@ -494,11 +569,16 @@ def _check_same_data(run: Path, new: dict) -> None:
         if not (removed or added) and sums - {new["dataset_checksum"]}:
             changed = ["(per-track record missing; the data checksum differs)"]
     if removed or added or changed:
-        parts = [_plural(len(x), "track") + f" {w}" for x, w in ((removed, "removed"), (added, "added"),
-                                                                 (changed, "changed")) if x]
+        parts = [
+            _plural(len(x), "track") + f" {w}"
+            for x, w in ((removed, "removed"), (added, "added"), (changed, "changed"))
+            if x
+        ]
         first = (removed or added or changed)[0]
-        raise RunError(f"{run} was trained on other data: {', '.join(parts)} since (first: {first}); "
-                       f"resuming would mix folds of two data sets: {fix}")
+        raise RunError(
+            f"{run} was trained on other data: {', '.join(parts)} since (first: {first}); "
+            f"resuming would mix folds of two data sets: {fix}"
+        )
     if old.get("folds") != new["folds"]:
         raise RunError(f"{run} was split differently ({old.get('protocol')}, seed {old.get('seed')}): {fix}")
 
@@ -536,8 +616,15 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
     if features is None:
         features = _features_for(cfg, progress)
     fs = features
-    folds = make_splits(fs.y, protocol=cfg.protocol, n_folds=cfg.n_folds, seed=cfg.seed,
-                        groups=np.array(fs.groups), tracks=fs.tracks, classes=fs.classes)
+    folds = make_splits(
+        fs.y,
+        protocol=cfg.protocol,
+        n_folds=cfg.n_folds,
+        seed=cfg.seed,
+        groups=np.array(fs.groups),
+        tracks=fs.tracks,
+        classes=fs.classes,
+    )
     check_folds(folds, len(fs))
     todo = list(cfg.folds) if cfg.folds is not None else list(range(len(folds)))
     bad = [k for k in todo if not 0 <= k < len(folds)]
@@ -550,10 +637,13 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
     if (run / "config.json").exists():
         old = load_run_config(run)
         if replace(old, run_dir=cfg.run_dir, folds=cfg.folds) != cfg:  # same run, any fold subset
-            changed = [k for k, v in old.to_json().items()
-                       if k not in ("run_dir", "folds") and cfg.to_json().get(k) != v]
-            raise RunError(f"{run} holds a run with a different configuration ({', '.join(changed)}): "
-                           "use another --run-dir, or --restart to discard it")
+            changed = [
+                k for k, v in old.to_json().items() if k not in ("run_dir", "folds") and cfg.to_json().get(k) != v
+            ]
+            raise RunError(
+                f"{run} holds a run with a different configuration ({', '.join(changed)}): "
+                "use another --run-dir, or --restart to discard it"
+            )
     record = _data_record(fs, folds, cfg)
     if (run / "splits.json").exists():
         _check_same_data(run, record)

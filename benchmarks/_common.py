@@ -8,8 +8,10 @@ import time
 
 # Nominal dense peaks (FLOP/s) of accelerators we may be lent, from the vendors' data sheets.
 NOMINAL_PEAK = {
-    ("H100", "bfloat16"): 989e12, ("H100", "float32"): 67e12,
-    ("H200", "bfloat16"): 989e12, ("H200", "float32"): 67e12,
+    ("H100", "bfloat16"): 989e12,
+    ("H100", "float32"): 67e12,
+    ("H200", "bfloat16"): 989e12,
+    ("H200", "float32"): 67e12,
 }
 
 

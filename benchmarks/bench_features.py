@@ -31,7 +31,6 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -52,8 +51,9 @@ print(time.perf_counter() - t)
 
 
 def cold(fn, path):
-    out = subprocess.run([sys.executable, "-c", COLD.format(fn=fn, path=str(path))],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", COLD.format(fn=fn, path=str(path))], capture_output=True, text=True, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -91,16 +91,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         extract(ds, cache_dir=tmp, n_jobs=1, force=True, progress=False)  # warm-up: page cache, imports
         for n in range(1, n_cores + 1):
-            t_extract = best_of(lambda: extract(ds, cache_dir=tmp, n_jobs=n, force=True, progress=False),
-                                args.repeat)
+            t_extract = best_of(
+                lambda n=n: extract(ds, cache_dir=tmp, n_jobs=n, force=True, progress=False), args.repeat
+            )
             with ThreadPoolExecutor(n) as pool:
                 list(pool.map(_worker, jobs[: 2 * n]))
                 t_compute = best_of(lambda: list(pool.map(_worker, jobs)), args.repeat)
             rates = {"extract": len(paths) / t_extract, "compute": len(jobs) / t_compute}
             base = base or rates
             e, c = rates["extract"], rates["compute"]
-            print(f"   {n} core(s)   extract() {e:7.1f} clips/s {e / base['extract']:5.2f}x"
-                  f"   computation {c:7.1f} clips/s {c / base['compute']:5.2f}x")
+            print(
+                f"   {n} core(s)   extract() {e:7.1f} clips/s {e / base['extract']:5.2f}x"
+                f"   computation {c:7.1f} clips/s {c / base['compute']:5.2f}x"
+            )
 
     diff = max(float(np.abs(log_mel(p) - log_mel_librosa(p)).max()) for p in sample)
     print(f"\n4. max |bbnn_core - librosa| over {len(sample)} clips: {diff:.2e} dB (float32 rounding)")
@@ -143,7 +146,7 @@ def fft_floor(n_frames: int, n_fft: int, repeat: int) -> dict[str, float]:
     result = {}
     for name, fn in libs.items():
         fn()
-        result[name] = best_of(lambda: [fn() for _ in range(blocks)], max(repeat, 10))
+        result[name] = best_of(lambda fn=fn: [fn() for _ in range(blocks)], max(repeat, 10))
     return result
 
 

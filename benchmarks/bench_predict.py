@@ -77,20 +77,24 @@ def main() -> None:
     rates = {}
     for label, ens in (("1 model", one), ("10 models", ten)):
         ours(ens), obvious(paths[:1], ens.models)  # warm-up: graph tracing, librosa
-        t_obv = best_of(lambda: obvious(paths, ens.models), args.repeat)
-        t_ours = best_of(lambda: ours(ens), args.repeat)
+        t_obv = best_of(lambda ens=ens: obvious(paths, ens.models), args.repeat)
+        t_ours = best_of(lambda ens=ens: ours(ens), args.repeat)
         diff = max(float(np.abs(a - b).max()) for a, b in zip(ours(ens), obvious(paths, ens.models)))
         rates[label] = len(paths) / t_ours
-        print(f"   {label:<10} obvious {len(paths) / t_obv:6.2f} clips/s   bbnn_core {len(paths) / t_ours:6.2f} "
-              f"clips/s   ratio {t_obv / t_ours:5.2f}x   (max prob. difference {diff:.1e})")
+        print(
+            f"   {label:<10} obvious {len(paths) / t_obv:6.2f} clips/s   bbnn_core {len(paths) / t_ours:6.2f} "
+            f"clips/s   ratio {t_obv / t_ours:5.2f}x   (max prob. difference {diff:.1e})"
+        )
 
     flops = count_flops(build_bbnn())
     peak = matmul_peak("float32")
     reached = rates["1 model"] * flops
     print("\n3. arithmetic")
     print(f"   {flops / 1e9:.2f} GFLOP per clip per model; 10-model ensemble {10 * flops / 1e9:.1f} GFLOP per clip")
-    print(f"   reached {fmt_flops(reached)} = {reached / peak:.0%} of the measured float32 matmul peak "
-          f"({fmt_flops(peak)})")
+    print(
+        f"   reached {fmt_flops(reached)} = {reached / peak:.0%} of the measured float32 matmul peak "
+        f"({fmt_flops(peak)})"
+    )
     print(f"   ceiling at that peak: {peak / flops:.1f} clips/s with 1 model, {peak / flops / 10:.1f} with 10")
 
     bbnn = Path(sys.executable).with_name("bbnn")
@@ -99,8 +103,10 @@ def main() -> None:
     subprocess.run(cmd, check=True, capture_output=True)
     wall = time.perf_counter() - t
     print("\n4. end to end, fresh process")
-    print(f"   bbnn predict --model authors-gtzan:0 ({len(paths)} files): {wall:.1f} s wall, "
-          f"of which about {len(paths) / rates['1 model']:.1f} s prediction")
+    print(
+        f"   bbnn predict --model authors-gtzan:0 ({len(paths)} files): {wall:.1f} s wall, "
+        f"of which about {len(paths) / rates['1 model']:.1f} s prediction"
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,12 @@ def _plain_model(frames: int, policy: str, jit):
         model = build_bbnn((frames, 128, 1))
     finally:
         keras.mixed_precision.set_global_policy("float32")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="categorical_crossentropy",
-                  metrics=["accuracy"], jit_compile=jit)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=0.01),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=jit,
+    )
     return model
 
 
@@ -121,8 +125,13 @@ def _isolated(*worker_args) -> dict:
     env = dict(os.environ)
     if worker_args[0] in ("plain", "project-nondet", "xla", "bf16"):
         env["TF_NUM_INTEROP_THREADS"] = "0"
-    out = subprocess.run([sys.executable, __file__, "--worker", *map(str, worker_args)], capture_output=True,
-                         text=True, check=False, env=env)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", *map(str, worker_args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
     if out.returncode != 0:
         raise SystemExit(f"measurement {' '.join(map(str, worker_args))} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -145,11 +154,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=6, help="timed steps of batch 8 per variant")
     ap.add_argument("--frames", type=int, default=647, help="input length (the paper: 647)")
-    ap.add_argument("--variants", default=None,
-                    help="comma-separated (default: plain,project,project-nondet,xla,bf16 under TensorFlow, "
-                    "plain,project otherwise)")
-    ap.add_argument("--mixed-precision", choices=["auto", "on", "off"], default="auto",
-                    help="bf16 in the project step (auto: on where the device has a GPU)")
+    ap.add_argument(
+        "--variants",
+        default=None,
+        help="comma-separated (default: plain,project,project-nondet,xla,bf16 under TensorFlow, "
+        "plain,project otherwise)",
+    )
+    ap.add_argument(
+        "--mixed-precision",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="bf16 in the project step (auto: on where the device has a GPU)",
+    )
     args = ap.parse_args()
 
     import keras
@@ -164,16 +180,17 @@ def main() -> None:
     variants = (args.variants or default).split(",")
     flops = count_flops(build_bbnn((args.frames, 128, 1)))
     print(f"device: {dev}; keras {keras.__version__} ({backend}); {os.cpu_count()} cores")
-    print(f"input {args.frames} x 128, batch {BATCH}, {args.steps} timed steps per variant; "
-          f"{flops / 1e9:.2f} GFLOP forward, {3 * flops / 1e9:.1f} GFLOP per training sample")
+    print(
+        f"input {args.frames} x 128, batch {BATCH}, {args.steps} timed steps per variant; "
+        f"{flops / 1e9:.2f} GFLOP forward, {3 * flops / 1e9:.1f} GFLOP per training sample"
+    )
     peaks = {"float32": _isolated("peak", "float32")["peak"]}
     if mixed or "bf16" in variants:
         peaks["bfloat16"] = _isolated("peak", "bfloat16")["peak"]
     print("measured matmul peak: " + ", ".join(f"{k} {fmt_flops(v)}" for k, v in peaks.items()))
 
     rows = {}
-    print(f"\n{'variant':<16}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}"
-          f"{'warm-up':>10}")
+    print(f"\n{'variant':<16}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}{'warm-up':>10}")
     for name in variants:
         mp = mixed if name.startswith("project") else name == "bf16"
         m = _isolated(name, args.steps, args.frames, int(mp))
@@ -186,12 +203,17 @@ def main() -> None:
         extra = f"  ({reached / nominal:.1%} of the {fmt_flops(nominal)} data sheet)" if nominal else ""
         ratio = rate / rows["plain"][0] if "plain" in rows else float("nan")
         label = f"{name}{' bf16' if name == 'project' and mp else ''}"
-        print(f"{label:<16}{per_step:9.3f}{rate:11.2f}{ratio:9.2f}x{fmt_flops(reached):>16}"
-              f"{reached / peaks[dtype]:9.0%}{warm:9.1f}s{extra}", flush=True)
+        print(
+            f"{label:<16}{per_step:9.3f}{rate:11.2f}{ratio:9.2f}x{fmt_flops(reached):>16}"
+            f"{reached / peaks[dtype]:9.0%}{warm:9.1f}s{extra}",
+            flush=True,
+        )
 
     p = PROTOCOL
-    print(f"\nprojected full protocol ({p['runs']} runs x {p['epochs']} epochs x {p['train']} clips, "
-          f"+ {p['val']} validation clips per epoch), at {args.frames} frames:")
+    print(
+        f"\nprojected full protocol ({p['runs']} runs x {p['epochs']} epochs x {p['train']} clips, "
+        f"+ {p['val']} validation clips per epoch), at {args.frames} frames:"
+    )
     for name, (rate, per_val) in rows.items():
         seconds = p["runs"] * p["epochs"] * (p["train"] / rate + p["val"] * per_val)
         print(f"   {name:<9}{seconds / 60:10.1f} min  ({seconds / 3600:.1f} h)")

@@ -25,11 +25,30 @@ def synthetic_features(path: Path):
         X[y == c, :, 20 * c : 20 * c + 20] += 25.0
     tracks = [f"synthetic/{i}.wav" for i in range(18)]
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, X=X, y=y, tracks=np.array(tracks), groups=np.array([str(i) for i in range(18)]),
-             fingerprints=np.array([""] * 18),
-             meta=np.array(json.dumps({"dataset": "synthetic", "classes": ["a", "b", "c"],
-                                       "params": {"sr": 22050, "n_fft": 2048, "hop_length": 1024,
-                                                  "n_mels": 128, "n_samples": 661794, "top_db": 80.0}})))
+    np.savez(
+        path,
+        X=X,
+        y=y,
+        tracks=np.array(tracks),
+        groups=np.array([str(i) for i in range(18)]),
+        fingerprints=np.array([""] * 18),
+        meta=np.array(
+            json.dumps(
+                {
+                    "dataset": "synthetic",
+                    "classes": ["a", "b", "c"],
+                    "params": {
+                        "sr": 22050,
+                        "n_fft": 2048,
+                        "hop_length": 1024,
+                        "n_mels": 128,
+                        "n_samples": 661794,
+                        "top_db": 80.0,
+                    },
+                }
+            )
+        ),
+    )
     return FeatureSet.load(path)
 
 
@@ -88,8 +107,7 @@ def make_gtzan(tmp_path):
         root = tmp_path / "synthetic_gtzan"
         for gi, g in enumerate(genres or GTZAN_GENRES):
             for i in range(per_genre):
-                write_audio(root / "genres" / g / f"{g}.{i:05d}.wav",
-                            tone(seconds, freq=110 * (gi + 1), seed=i))
+                write_audio(root / "genres" / g / f"{g}.{i:05d}.wav", tone(seconds, freq=110 * (gi + 1), seed=i))
         return root
 
     return make

@@ -21,9 +21,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 class _Refs(HTMLParser):
@@ -80,13 +88,27 @@ def test_pages_render_in_chromium(book, tmp_path):
 
     for page in book:
         shot = tmp_path / f"{page.stem}.png"
-        res = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                              "--window-size=1280,1600", f"--screenshot={shot}", page.as_uri()],
-                             capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            [
+                CHROMIUM,
+                *FLAGS,
+                f"--user-data-dir={tmp_path / 'profile'}",
+                "--window-size=1280,1600",
+                f"--screenshot={shot}",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert shot.is_file(), f"{page.name}: no screenshot ({res.stderr[-500:]})"
         pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
         assert pixels.std() > 10, f"{page.name} renders blank"
-        dom = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-                              page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+        dom = subprocess.run(
+            [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
         assert re.search(r"<h1[^>]*>", dom), f"{page.name}: no title in the rendered page"
         assert "Traceback" not in dom, f"{page.name} shows a traceback"

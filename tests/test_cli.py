@@ -10,10 +10,14 @@ import sys
 import pytest
 
 
-
 def bbnn(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "bbnn_core.cli", *map(str, args)],
-                          capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bbnn_core.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 @pytest.mark.parametrize("command", [[], ["features"], ["validate"]])
@@ -79,8 +83,19 @@ def test_installed_entry_point():
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory, mirror):
     run = tmp_path_factory.mktemp("runs") / "smoke"
-    res = bbnn("train", "--dataset", "gtzan_mini", "--protocol", "kfold", "--profile", "smoke",
-               "--run-dir", run, "--json", "--quiet")
+    res = bbnn(
+        "train",
+        "--dataset",
+        "gtzan_mini",
+        "--protocol",
+        "kfold",
+        "--profile",
+        "smoke",
+        "--run-dir",
+        run,
+        "--json",
+        "--quiet",
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     return run, json.loads(res.stdout)
 
@@ -92,8 +107,11 @@ def test_train_smoke_on_the_embedded_data(smoke_run):
     for k in range(10):
         assert (run / f"fold{k}" / "metrics.json").is_file() and (run / f"fold{k}" / "best.keras").is_file()
     # true k-fold: every clip tested once
-    tested = [line.split(",")[0] for k in range(10)
-              for line in (run / f"fold{k}" / "predictions.csv").read_text().splitlines()[1:]]
+    tested = [
+        line.split(",")[0]
+        for k in range(10)
+        for line in (run / f"fold{k}" / "predictions.csv").read_text().splitlines()[1:]
+    ]
     assert len(tested) == len(set(tested)) == 100
 
 
@@ -121,14 +139,21 @@ def test_predict_reads_paths_from_stdin_and_folders(gtzan_mini, tmp_path):
     folder = tmp_path / "clips"
     folder.mkdir()
     (folder / blues[0].name).symlink_to(blues[0])
-    res = subprocess.run([sys.executable, "-m", "bbnn_core.cli", "predict", "-", folder, "--model",
-                          "authors-gtzan:0", "--top", "1"], input=f"{blues[1]}\n", capture_output=True,
-                         text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-m", "bbnn_core.cli", "predict", "-", folder, "--model", "authors-gtzan:0", "--top", "1"],
+        input=f"{blues[1]}\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert [line.split("\t")[0] for line in lines] == [str(blues[1]), str(folder / blues[0].name)]
     empty = tmp_path / "empty"
     empty.mkdir()
     res = bbnn("predict", empty)
-    assert res.returncode == 1 and res.stderr.strip() == f"bbnn: error: {empty}: folder holds no audio " \
-        "file (.wav, .au, .flac, .ogg, .mp3, .aif, .aiff)"
+    assert (
+        res.returncode == 1
+        and res.stderr.strip()
+        == f"bbnn: error: {empty}: folder holds no audio file (.wav, .au, .flac, .ogg, .mp3, .aif, .aiff)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from conftest import tone, write_audio
 
 from bbnn_core.datasets import (
     BALLROOM_GENRES,
@@ -16,12 +17,21 @@ from bbnn_core.datasets import (
     validate,
 )
 from bbnn_core.errors import DatasetError
-from conftest import tone, write_audio
 
 PAPER_EXTENDED_BALLROOM = {  # the paper's Table 2
-    "Chacha": 455, "Jive": 350, "Quickstep": 497, "Rumba": 470, "Samba": 468, "Tango": 464,
-    "Viennesewaltz": 252, "Waltz": 529, "Foxtrot": 507, "Pasodoble": 53, "Salsa": 47,
-    "Slowwaltz": 65, "Wcswing": 23,
+    "Chacha": 455,
+    "Jive": 350,
+    "Quickstep": 497,
+    "Rumba": 470,
+    "Samba": 468,
+    "Tango": 464,
+    "Viennesewaltz": 252,
+    "Waltz": 529,
+    "Foxtrot": 507,
+    "Pasodoble": 53,
+    "Salsa": 47,
+    "Slowwaltz": 65,
+    "Wcswing": 23,
 }
 
 
@@ -62,10 +72,15 @@ def test_missing_data_directory(tmp_path):
 
 def test_ballroom_merges_rumba_and_groups_the_duplicate(tmp_path):
     data = tmp_path / "BallroomData"
-    for folder, stem in [("ChaChaCha", "Albums-Cafe_Paradiso-05"), ("Rumba-American", "a"),
-                         ("Rumba-International", "b"), ("Rumba-Misc", "c"),
-                         ("Samba", "Albums-Latin_Jam-06"), ("Samba", "Albums-Latin_Jam-15"),
-                         ("Waltz", "w")]:
+    for folder, stem in [
+        ("ChaChaCha", "Albums-Cafe_Paradiso-05"),
+        ("Rumba-American", "a"),
+        ("Rumba-International", "b"),
+        ("Rumba-Misc", "c"),
+        ("Samba", "Albums-Latin_Jam-06"),
+        ("Samba", "Albums-Latin_Jam-15"),
+        ("Waltz", "w"),
+    ]:
         write_audio(data / folder / f"{stem}.wav", tone(0.5))
     ds = load_dataset(tmp_path)
     assert ds.kind == "ballroom" and ds.classes == BALLROOM_GENRES
@@ -110,8 +125,8 @@ def _mini_extended_ballroom(tmp_path):
         f.rename(target)  # libsndfile reads by content, not by extension
         audio[sid] = hashlib.md5(target.read_bytes()).hexdigest()
     xml = f"""<ballroom>
-  <Jive><song id="1" hash="{audio['1']}"><exact id="2"/></song><song id="2" hash="{audio['2']}"/></Jive>
-  <Salsa><song id="3" hash="{audio['3']}"/><song id="4" hash="0000"/><song id="5" hash="1111"/></Salsa>
+  <Jive><song id="1" hash="{audio["1"]}"><exact id="2"/></song><song id="2" hash="{audio["2"]}"/></Jive>
+  <Salsa><song id="3" hash="{audio["3"]}"/><song id="4" hash="0000"/><song id="5" hash="1111"/></Salsa>
 </ballroom>"""
     (tmp_path / "extendedballroom_v1.1.xml").write_text(xml)
     return tmp_path

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import tone, write_audio
 
 from bbnn_core.errors import AudioError, DatasetError, ParameterError
 from bbnn_core.features import (
@@ -19,7 +20,6 @@ from bbnn_core.features import (
     log_mel,
     log_mel_librosa,
 )
-from conftest import tone, write_audio
 
 
 def test_paper_params_give_647_by_128():
@@ -151,8 +151,15 @@ def test_array_input_channels_first_is_mixed(tmp_path):
     assert log_mel(y, sr=22050).shape == (647, 128)
 
 
-@pytest.mark.parametrize("bad", [np.zeros((2, 2, 2), "float32"), np.array([], "float32"),
-                                 np.arange(100, dtype=np.int16), np.full(100, np.nan, "float32")])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((2, 2, 2), "float32"),
+        np.array([], "float32"),
+        np.arange(100, dtype=np.int16),
+        np.full(100, np.nan, "float32"),
+    ],
+)
 def test_bad_arrays_raise_parameter_error(bad):
     with pytest.raises(ParameterError):
         log_mel(bad)

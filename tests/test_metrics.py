@@ -22,8 +22,12 @@ def test_classification_report():
     y_pred = [0, 1, 1, 1, 2, 0]
     r = classification_report(y_true, y_pred, ["a", "b", "c"])
     assert r["accuracy"] == pytest.approx(4 / 6)
-    assert r["per_class"]["b"] == {"precision": pytest.approx(2 / 3), "recall": 1.0,
-                                   "f1": pytest.approx(0.8), "support": 2}
+    assert r["per_class"]["b"] == {
+        "precision": pytest.approx(2 / 3),
+        "recall": 1.0,
+        "f1": pytest.approx(0.8),
+        "support": 2,
+    }
     assert confusion(y_true, y_pred, 3).tolist() == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
 
 

@@ -37,7 +37,6 @@ def test_shapes_follow_table_1(model):
     assert shape["classifier"] == (10,)
 
 
-
 def _flops_by_hand(frames: int, mels: int, n_blocks: int, f: int, n_classes: int) -> int:
     """2 x MACs, written out from Table 1 independently of the layer walk."""
     stem = frames * mels * 9 * 1 * f
@@ -62,10 +61,18 @@ def test_flops_per_clip(model):
     with pytest.raises(ParameterError, match="n_frames"):
         count_flops(any_length)
 
+
 def test_layer_names_read_like_the_paper(model):
     names = {layer.name for layer in model.layers}
-    for expected in ("stem_conv", "bm1_branch3x3_conv", "bm3_branch5x5_reduce_conv", "bm2_pool_proj_conv",
-                     "transition_conv", "head_gap", "classifier"):
+    for expected in (
+        "stem_conv",
+        "bm1_branch3x3_conv",
+        "bm3_branch5x5_reduce_conv",
+        "bm2_pool_proj_conv",
+        "transition_conv",
+        "head_gap",
+        "classifier",
+    ):
         assert expected in names
 
 
@@ -85,10 +92,17 @@ def test_other_sizes_build():
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"input_shape": (647, 128)}, {"input_shape": (4, 128, 1)}, {"n_classes": 1}, {"n_blocks": 0}, {"filters": 2.5},
-    {"bn_momentum": 1.0},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"input_shape": (647, 128)},
+        {"input_shape": (4, 128, 1)},
+        {"n_classes": 1},
+        {"n_blocks": 0},
+        {"filters": 2.5},
+        {"bn_momentum": 1.0},
+    ],
+)
 def test_bad_arguments_raise_parameter_error(kwargs):
     from bbnn_core.model import build_bbnn
 

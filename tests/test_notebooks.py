@@ -20,8 +20,11 @@ def test_pair_in_sync(text):
     ipynb = text.with_suffix(".ipynb")
     assert ipynb.exists(), f"{ipynb.name} missing: run jupytext --sync {text.name}"
     a = [(c.cell_type, c.source.strip()) for c in jupytext.read(text).cells]
-    b = [(c.cell_type, c.source.strip()) for c in jupytext.read(ipynb).cells
-         if "injected-parameters" not in c.metadata.get("tags", [])]
+    b = [
+        (c.cell_type, c.source.strip())
+        for c in jupytext.read(ipynb).cells
+        if "injected-parameters" not in c.metadata.get("tags", [])
+    ]
     assert a == b, f"{text.name} and {ipynb.name} differ: run jupytext --sync {text.name}"
 
 

@@ -11,7 +11,6 @@ import hashlib
 from pathlib import Path
 
 import nbformat
-
 from conftest import tone, write_audio
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -21,8 +20,14 @@ def _execute(name, tmp_path, **parameters):
     import papermill
 
     out = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=parameters,
-                               cwd=str(NOTEBOOKS), progress_bar=False, kernel_name="python3")
+    papermill.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(out),
+        parameters=parameters,
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+        kernel_name="python3",
+    )
     return nbformat.read(out, as_version=4)
 
 
@@ -40,11 +45,19 @@ def _outputs(nb):
 
 def test_ballroom_chapter_on_synthetic_ballroom(tmp_path):
     data = tmp_path / "synthetic_ballroom" / "BallroomData"
-    for g, folder in enumerate(["ChaChaCha", "Jive", "Quickstep", "Rumba-Misc", "Samba", "Tango", "VienneseWaltz", "Waltz"]):
+    for g, folder in enumerate(
+        ["ChaChaCha", "Jive", "Quickstep", "Rumba-Misc", "Samba", "Tango", "VienneseWaltz", "Waltz"]
+    ):
         for i in range(10):
             write_audio(data / folder / f"{folder}-{i}.wav", tone(1.0, freq=100 + 60 * g, seed=i))
-    nb = _execute("ballroom", tmp_path, data_dir=str(data.parent), dataset="synthetic_ballroom",
-                  profile="smoke", run_dir=str(tmp_path / "run"))
+    nb = _execute(
+        "ballroom",
+        tmp_path,
+        data_dir=str(data.parent),
+        dataset="synthetic_ballroom",
+        profile="smoke",
+        run_dir=str(tmp_path / "run"),
+    )
     text, images = _outputs(nb)
     assert str(data.parent) in text and "REDUCED" in text  # the overview names the data and the profile
     assert "MMCNN" in text and "this run (synthetic_ballroom, kfold, smoke, reduced: not the paper's recipe)" in text
@@ -63,12 +76,24 @@ def test_extended_ballroom_chapter_on_synthetic_data(tmp_path, mirror):
             target = f.with_suffix(".mp3")
             f.rename(target)
             link = f'<exact id="{g}{i - 1:03d}"/>' if i % 4 == 1 else ""  # copies of one song
-            songs.append((genre, f'<song id="{sid}" hash="{hashlib.md5(target.read_bytes()).hexdigest()}">{link}</song>'))
-    xml = "<ballroom>" + "".join(f"<{g}>" + "".join(s for gg, s in songs if gg == g) + f"</{g}>"
-                                 for g in ["Jive", "Salsa", "Tango"]) + "</ballroom>"
+            songs.append(
+                (genre, f'<song id="{sid}" hash="{hashlib.md5(target.read_bytes()).hexdigest()}">{link}</song>')
+            )
+    xml = (
+        "<ballroom>"
+        + "".join(f"<{g}>" + "".join(s for gg, s in songs if gg == g) + f"</{g}>" for g in ["Jive", "Salsa", "Tango"])
+        + "</ballroom>"
+    )
     (root / "extendedballroom_v1.1.xml").write_text(xml)
-    nb = _execute("extended_ballroom", tmp_path, data_dir=str(root), dataset="synthetic_extended_ballroom",
-                  profile="smoke", n_folds=3, run_dir=str(tmp_path / "run"))  # 9 song groups per genre
+    nb = _execute(
+        "extended_ballroom",
+        tmp_path,
+        data_dir=str(root),
+        dataset="synthetic_extended_ballroom",
+        profile="smoke",
+        n_folds=3,
+        run_dir=str(tmp_path / "run"),
+    )  # 9 song groups per genre
     text, images = _outputs(nb)
     assert str(root) in text and "grouped" in text
     assert "the authors' released logs" in text  # their Extended Ballroom results beside ours

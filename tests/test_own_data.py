@@ -37,8 +37,9 @@ def _cfg(run_dir, **kw):
 
 
 def _subset(fs, keep):
-    return dataclasses.replace(fs, X=fs.X[keep], y=fs.y[keep], tracks=[fs.tracks[i] for i in keep],
-                               groups=[fs.groups[i] for i in keep])
+    return dataclasses.replace(
+        fs, X=fs.X[keep], y=fs.y[keep], tracks=[fs.tracks[i] for i in keep], groups=[fs.groups[i] for i in keep]
+    )
 
 
 @pytest.mark.parametrize("change", ["deleted", "added", "changed", "relabelled"])
@@ -90,9 +91,24 @@ def test_wilson_interval_stays_inside_0_1():
 @pytest.mark.parametrize("protocol", ["kfold", "grouped"])
 def test_each_kfold_protocol_trains_a_small_four_class_folder(four_classes, tmp_path, protocol):
     run = tmp_path / "run"
-    res = bbnn("train", "--data-dir", four_classes, "--protocol", protocol, "--profile", "smoke",
-               "--n-folds", 3, "--epochs", 1, "--run-dir", run, "--json", "--quiet",
-               env={"BBNN_CACHE": str(tmp_path / "cache")})
+    res = bbnn(
+        "train",
+        "--data-dir",
+        four_classes,
+        "--protocol",
+        protocol,
+        "--profile",
+        "smoke",
+        "--n-folds",
+        3,
+        "--epochs",
+        1,
+        "--run-dir",
+        run,
+        "--json",
+        "--quiet",
+        env={"BBNN_CACHE": str(tmp_path / "cache")},
+    )
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["folds_done"] == summary["n_folds"] == 3
@@ -105,15 +121,34 @@ def test_each_kfold_protocol_trains_a_small_four_class_folder(four_classes, tmp_
     assert list((tmp_path / "cache").rglob("my_music-*.npz")) or list((tmp_path / "cache").rglob("my music-*.npz"))
 
 
-@pytest.mark.parametrize("protocol, message", [
-    ("authors", "the authors protocol (stratified random 80/10/10 draws) needs at least 10 tracks per class; "
-                "the smallest class, accordion, has 6"),
-    ("fault-filtered", "the fault-filtered split needs the full GTZAN"),
-])
+@pytest.mark.parametrize(
+    "protocol, message",
+    [
+        (
+            "authors",
+            "the authors protocol (stratified random 80/10/10 draws) needs at least 10 tracks per class; "
+            "the smallest class, accordion, has 6",
+        ),
+        ("fault-filtered", "the fault-filtered split needs the full GTZAN"),
+    ],
+)
 def test_protocols_that_cannot_split_a_small_set_say_so_in_one_line(four_classes, tmp_path, protocol, message):
     run = tmp_path / "run"
-    res = bbnn("train", "--data-dir", four_classes, "--protocol", protocol, "--profile", "smoke",
-               "--n-folds", 3, "--run-dir", run, "--quiet", env={"BBNN_CACHE": str(tmp_path / "cache")})
+    res = bbnn(
+        "train",
+        "--data-dir",
+        four_classes,
+        "--protocol",
+        protocol,
+        "--profile",
+        "smoke",
+        "--n-folds",
+        3,
+        "--run-dir",
+        run,
+        "--quiet",
+        env={"BBNN_CACHE": str(tmp_path / "cache")},
+    )
     lines = [line for line in res.stderr.splitlines() if not line.startswith("bbnn: warning")]
     assert res.returncode == 1 and message in res.stderr
     assert len([line for line in lines if line.startswith("bbnn: error")]) == 1 and "Traceback" not in res.stderr
@@ -121,19 +156,44 @@ def test_protocols_that_cannot_split_a_small_set_say_so_in_one_line(four_classes
 
 
 def test_kfold_with_too_many_folds_says_how_many_it_can_take(four_classes, tmp_path):
-    res = bbnn("train", "--data-dir", four_classes, "--profile", "smoke", "--run-dir", tmp_path / "r",
-               "--quiet", env={"BBNN_CACHE": str(tmp_path / "cache")})
+    res = bbnn(
+        "train",
+        "--data-dir",
+        four_classes,
+        "--profile",
+        "smoke",
+        "--run-dir",
+        tmp_path / "r",
+        "--quiet",
+        env={"BBNN_CACHE": str(tmp_path / "cache")},
+    )
     assert res.returncode == 1 and "the smallest class, accordion, has 6 (use --n-folds 6 or fewer)" in res.stderr
 
 
-@pytest.mark.parametrize("folds, code, message", [
-    ("11", 1, "fold 11 does not exist: this kfold run has folds 0-2"),
-    ("a,b", 2, "expected comma-separated fold numbers"),
-])
+@pytest.mark.parametrize(
+    "folds, code, message",
+    [
+        ("11", 1, "fold 11 does not exist: this kfold run has folds 0-2"),
+        ("a,b", 2, "expected comma-separated fold numbers"),
+    ],
+)
 def test_bad_folds_are_refused_before_anything_is_written(four_classes, tmp_path, folds, code, message):
     run = tmp_path / "run"
-    res = bbnn("train", "--data-dir", four_classes, "--profile", "smoke", "--n-folds", 3, "--folds", folds,
-               "--run-dir", run, "--quiet", env={"BBNN_CACHE": str(tmp_path / "cache")})
+    res = bbnn(
+        "train",
+        "--data-dir",
+        four_classes,
+        "--profile",
+        "smoke",
+        "--n-folds",
+        3,
+        "--folds",
+        folds,
+        "--run-dir",
+        run,
+        "--quiet",
+        env={"BBNN_CACHE": str(tmp_path / "cache")},
+    )
     assert res.returncode == code and message in res.stderr and "Traceback" not in res.stderr
     assert not run.exists()
 

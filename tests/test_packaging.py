@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from PyPI's
@@ -34,8 +35,19 @@ def test_environment_yml_matches_pyproject():
 
 
 def test_layout():
-    for p in ("bbnn_core", "notebooks", "book", "tests", "_config.yml", "_toc.yml", "environment.yml",
-              "pyproject.toml", "README.md", "Makefile", ".ci/run"):
+    for p in (
+        "bbnn_core",
+        "notebooks",
+        "book",
+        "tests",
+        "_config.yml",
+        "_toc.yml",
+        "environment.yml",
+        "pyproject.toml",
+        "README.md",
+        "Makefile",
+        ".ci/run",
+    ):
         assert (ROOT / p).exists(), p
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import write_audio
 
 from bbnn_core.predict import load_ensemble, predict_files, windows
-from conftest import write_audio
 
 N = 661_794
 
@@ -88,9 +88,13 @@ def test_expand_inputs_folders_stdin_and_files(tmp_path):
         (tmp_path / name).write_bytes(b"x")
     stdin = io.StringIO(f"{tmp_path / 'a.wav'}\n\n/no/such.wav\r\n")
     got = expand_inputs([tmp_path / "b", "-", "missing.wav"], stdin=stdin)
-    assert got == [str(tmp_path / "b/2.wav"), str(tmp_path / "b/sub/3.FLAC"),  # folder: audio only, sorted
-                   str(tmp_path / "a.wav"), "/no/such.wav",  # stdin: blank lines skipped
-                   "missing.wav"]  # left for iter_predictions to report
+    assert got == [
+        str(tmp_path / "b/2.wav"),
+        str(tmp_path / "b/sub/3.FLAC"),  # folder: audio only, sorted
+        str(tmp_path / "a.wav"),
+        "/no/such.wav",  # stdin: blank lines skipped
+        "missing.wav",
+    ]  # left for iter_predictions to report
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetError, match="empty: folder holds no audio file"):
         expand_inputs([tmp_path / "empty"])

@@ -30,8 +30,11 @@ def _make(features_dir: Path, run_dir: Path) -> Path:
     from bbnn_core.train import config_for, train
 
     fs = synthetic_features(features_dir / "synthetic.npz")
-    train(config_for("smoke", dataset="synthetic", n_folds=3, epochs=3, folds=(0,), run_dir=str(run_dir)),
-          features=fs, progress=False)
+    train(
+        config_for("smoke", dataset="synthetic", n_folds=3, epochs=3, folds=(0,), run_dir=str(run_dir)),
+        features=fs,
+        progress=False,
+    )
     return run_dir / "fold0"
 
 
@@ -40,7 +43,8 @@ def test_retraining_the_reference_fold_gives_the_same_bytes(tmp_path):
     for name in FILES:
         assert (fold / name).read_bytes() == (REFERENCE / name).read_bytes(), (
             f"{name} differs from the committed reference: if the change is meant to move results, "
-            "regenerate it (python tests/test_reference_run.py --regenerate) and the committed runs")
+            "regenerate it (python tests/test_reference_run.py --regenerate) and the committed runs"
+        )
     ref = json.loads((REFERENCE / "metrics.json").read_text())
     new = json.loads((fold / "metrics.json").read_text())
     for key in ("train_loss", "val_loss", "test_loss", "test_acc", "best_epoch", "epochs_run"):

@@ -71,8 +71,16 @@ def test_figures_from_the_authors_logs(mirror, tmp_path):
 def test_read_histories_of_a_run(tmp_path):
     for k in range(2):
         (tmp_path / f"fold{k}").mkdir()
-        pd.DataFrame({"epoch": [0, 1], "acc": [.5, .6], "loss": [1, .8], "lr": [.01, .01],
-                      "val_acc": [.4, .5], "val_loss": [1.2, 1.1]}).to_csv(tmp_path / f"fold{k}/history.csv", index=False)
+        pd.DataFrame(
+            {
+                "epoch": [0, 1],
+                "acc": [0.5, 0.6],
+                "loss": [1, 0.8],
+                "lr": [0.01, 0.01],
+                "val_acc": [0.4, 0.5],
+                "val_loss": [1.2, 1.1],
+            }
+        ).to_csv(tmp_path / f"fold{k}/history.csv", index=False)
     h = read_histories(tmp_path)
     assert list(h.fold) == [0, 0, 1, 1]
 
@@ -80,8 +88,10 @@ def test_read_histories_of_a_run(tmp_path):
 def test_comparison_table_quotes_and_computes():
     from bbnn_core.reports import comparison_table
 
-    summary = {"test_acc": {"mean": 0.53, "ci_low": 0.434, "ci_high": 0.626},
-               "baseline_test_acc": {"mean": 0.74, "ci_low": 0.643, "ci_high": 0.837}}
+    summary = {
+        "test_acc": {"mean": 0.53, "ci_low": 0.434, "ci_high": 0.626},
+        "baseline_test_acc": {"mean": 0.74, "ci_low": 0.643, "ci_high": 0.837},
+    }
     t = comparison_table("gtzan", ours=summary, authors={"mean": 0.911, "ci_low": 0.89, "ci_high": 0.93})
     assert (t.source == "quoted from the paper").sum() == 8
     assert t.iloc[-2]["accuracy (%)"] == "53.0 [43.4, 62.6]"

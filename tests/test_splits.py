@@ -75,8 +75,7 @@ def test_deterministic_for_a_seed(labels, protocol):
 
 def test_fault_filtered_needs_full_gtzan(gtzan_mini):
     with pytest.raises(DatasetError, match="needs the full GTZAN"):
-        make_splits(gtzan_mini.labels, protocol="fault-filtered",
-                    tracks=[str(t.path) for t in gtzan_mini.tracks])
+        make_splits(gtzan_mini.labels, protocol="fault-filtered", tracks=[str(t.path) for t in gtzan_mini.tracks])
 
 
 def test_fault_filtered_on_a_full_track_list(mirror):

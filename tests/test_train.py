@@ -13,10 +13,9 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-
-from bbnn_core.errors import ParameterError, RunError
-from bbnn_core.features import FeatureSet
 from conftest import synthetic_features
+
+from bbnn_core.errors import RunError
 from bbnn_core.train import HISTORY_COLUMNS, config_for, train
 
 
@@ -37,8 +36,15 @@ def test_smoke_run_leaves_complete_artifacts(small_features, tmp_path):
         assert (run / f).is_file()
     for k in range(3):
         fold = run / f"fold{k}"
-        for f in ("config.json", "history.csv", "best.keras", "predictions.csv", "metrics.json",
-                  "provenance.json", "baseline.json"):
+        for f in (
+            "config.json",
+            "history.csv",
+            "best.keras",
+            "predictions.csv",
+            "metrics.json",
+            "provenance.json",
+            "baseline.json",
+        ):
             assert (fold / f).is_file(), f
         assert not (fold / "checkpoint").exists()
         hist = pd.read_csv(fold / "history.csv")
@@ -47,8 +53,9 @@ def test_smoke_run_leaves_complete_artifacts(small_features, tmp_path):
         assert len(preds) == 6 and list(preds.columns[:3]) == ["track", "true", "predicted"]
         np.testing.assert_allclose(preds[["p_a", "p_b", "p_c"]].sum(axis=1), 1.0, atol=1e-4)
         prov = json.loads((fold / "provenance.json").read_text())
-        assert {"git_commit", "versions", "keras_backend", "device", "dataset_checksum", "seed",
-                "wall_time_s"} <= set(prov)
+        assert {"git_commit", "versions", "keras_backend", "device", "dataset_checksum", "seed", "wall_time_s"} <= set(
+            prov
+        )
         m = json.loads((fold / "metrics.json").read_text())
         assert set(m["report"]["per_class"]) == {"a", "b", "c"}
     cfg = json.loads((run / "config.json").read_text())
@@ -64,9 +71,9 @@ def _files(run, folds, names=("history.csv", "predictions.csv")):
 def test_same_seed_same_bytes_at_full_model_size(small_features, tmp_path):
     """Two runs of the full-size model (quick profile: 3 Inception blocks of 32 filters, the only
     size whose parallel branches made reruns differ) write byte-identical histories and predictions."""
+
     def cfg(name):
-        return config_for("quick", dataset="synthetic", n_folds=3, epochs=2, folds=(0, 1),
-                          run_dir=str(tmp_path / name))
+        return config_for("quick", dataset="synthetic", n_folds=3, epochs=2, folds=(0, 1), run_dir=str(tmp_path / name))
 
     train(cfg("a"), features=small_features, progress=False)
     train(cfg("b"), features=small_features, progress=False)
@@ -98,8 +105,13 @@ RUNNER = textwrap.dedent("""
 
 def _run(args, **kw):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.Popen([sys.executable, "-c", RUNNER, *map(str, args)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", RUNNER, *map(str, args)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        **kw,
+    )
 
 
 def test_resume_after_sigkill_gives_the_same_metrics(small_features, tmp_path):
@@ -117,8 +129,8 @@ def test_resume_after_sigkill_gives_the_same_metrics(small_features, tmp_path):
     assert proc.poll() is None, "the run ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert (killed / "fold0" / "metrics.json").exists()       # finished fold kept
-    assert not (killed / "fold1" / "metrics.json").exists()   # current fold unfinished
+    assert (killed / "fold0" / "metrics.json").exists()  # finished fold kept
+    assert not (killed / "fold1" / "metrics.json").exists()  # current fold unfinished
     fold0_before = (killed / "fold0" / "metrics.json").read_text()
 
     again = _run([small_features.path, killed])
@@ -168,7 +180,12 @@ def test_trains_on_jax_without_tensorflow(small_features, tmp_path):
         print("ok", s["test_acc"]["mean"])
     """)
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    res = subprocess.run([sys.executable, "-c", code, str(small_features.path), str(tmp_path / "jax")],
-                         env=env, capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(small_features.path), str(tmp_path / "jax")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.startswith("ok")
