@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ParameterError, RunError
+from .paper import PAPER_RECIPE
 from .splits import PROTOCOLS, Fold, check_folds, make_splits
 
 __all__ = [
@@ -75,15 +76,15 @@ class TrainConfig:
     seed: int = 0
     run_dir: str = "runs/gtzan_mini-kfold-paper-seed0"
     # the recipe
-    epochs: int = 100
-    batch_size: int = 8
-    learning_rate: float = 0.01
-    lr_factor: float = 0.5
-    lr_patience: int = 3
+    epochs: int = PAPER_RECIPE["epochs"]
+    batch_size: int = PAPER_RECIPE["batch_size"]
+    learning_rate: float = PAPER_RECIPE["learning_rate"]
+    lr_factor: float = PAPER_RECIPE["lr_factor"]
+    lr_patience: int = PAPER_RECIPE["lr_patience"]
     lr_min_delta: float = 1e-4
-    es_min_delta: float = 0.01
-    es_patience: int = 10
-    n_folds: int = 10
+    es_min_delta: float = PAPER_RECIPE["es_min_delta"]
+    es_patience: int = PAPER_RECIPE["es_patience"]
+    n_folds: int = PAPER_RECIPE["folds"]
     folds: tuple[int, ...] | None = None
     # model and input
     n_blocks: int = 3

@@ -73,7 +73,9 @@ pd.DataFrame(rows).style.hide(axis="index").format({"max |ours - Keras' own load
 # ## 2. The paper against the authors' released logs
 
 # %% tags=["hide-input"]
-published = {"gtzan": 93.9, "extended_ballroom": 97.2}
+from bbnn_core.paper import PAPER_ACCURACY
+
+published = {key: PAPER_ACCURACY[key] for key in ("gtzan", "extended_ballroom")}
 rows = []
 for key, paper in published.items():
     df, s = authors_results(key)
@@ -157,8 +159,6 @@ pd.DataFrame(stops).style.hide(axis="index").format(precision=1, na_rep="-")
 # ## Discrepancies, plainly
 
 # %% tags=["hide-input"]
-from bbnn_core.reports import PAPER_ACCURACY
-
 PAPER_GTZAN = PAPER_ACCURACY["gtzan"]
 g_df, g = authors_results("gtzan")
 e_df, e = authors_results("extended_ballroom")

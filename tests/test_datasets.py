@@ -17,22 +17,9 @@ from bbnn_core.datasets import (
     validate,
 )
 from bbnn_core.errors import DatasetError
+from bbnn_core.paper import PAPER_TABLE2
 
-PAPER_EXTENDED_BALLROOM = {  # the paper's Table 2
-    "Chacha": 455,
-    "Jive": 350,
-    "Quickstep": 497,
-    "Rumba": 470,
-    "Samba": 468,
-    "Tango": 464,
-    "Viennesewaltz": 252,
-    "Waltz": 529,
-    "Foxtrot": 507,
-    "Pasodoble": 53,
-    "Salsa": 47,
-    "Slowwaltz": 65,
-    "Wcswing": 23,
-}
+PAPER_EXTENDED_BALLROOM = PAPER_TABLE2["extended_ballroom"]  # the paper's Table 2
 
 
 def test_gtzan_mini_is_100_clips_in_the_authors_order(gtzan_mini):
