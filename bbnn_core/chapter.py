@@ -204,7 +204,7 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
     except ResourceError as exc:  # released for GTZAN and Extended Ballroom; fold_results.csv via the mirror
         ch.notes.append(f"no authors' results: {exc}")
     try:
-        ch.authors_hist = read_histories(authors_history_path(key, 0).parent, "fold*_history.csv")
+        ch.authors_hist = read_histories(authors_history_path(key, 0).parent, authors=True)
     except ResourceError as exc:
         ch.notes.append(f"no authors' training logs: {exc}")
     return ch

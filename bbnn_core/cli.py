@@ -179,11 +179,9 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 def cmd_evaluate(args) -> int:
     from .errors import RunError
     from .metrics import summarize_run
-    from .train import is_run
+    from .runs import Run
 
-    run = Path(args.run_dir)
-    if not is_run(run):
-        raise RunError(f"{run} is not a run folder (no config.json and splits.json)")
+    run = Run.open(args.run_dir).path
     summary = summarize_run(run)
     if not summary["folds_done"]:
         raise RunError(f"{run} has no finished fold yet (0 of {summary['n_folds']}): nothing to evaluate")

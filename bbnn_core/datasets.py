@@ -142,7 +142,7 @@ def _require_dir(root: Path, what: str) -> Path:
     return root
 
 
-def _audio_files(folder: Path, *, recursive: bool = False) -> list[Path]:
+def audio_files(folder: Path, *, recursive: bool = False) -> list[Path]:
     """The audio files in ``folder`` (and below it when ``recursive``), sorted."""
     found = folder.rglob("*") if recursive else folder.iterdir()
     return sorted(p for p in found if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
@@ -170,7 +170,7 @@ def load_gtzan(root: str | os.PathLike, *, name: str = "gtzan") -> Dataset:
     for sub in sorted(p for p in genres.iterdir() if p.is_dir()):
         if sub.name not in GTZAN_GENRES:
             raise DatasetError(f"unknown GTZAN genre folder {sub}: expected one of {', '.join(GTZAN_GENRES)}")
-        for f in _audio_files(sub):
+        for f in audio_files(sub):
             rel = f.relative_to(root)
             tracks.append(Track(rel, sub.name, group=f.stem))
     return _nonempty(Dataset(name, root, GTZAN_GENRES, tuple(tracks), kind="gtzan"))
@@ -189,7 +189,7 @@ def load_ballroom(root: str | os.PathLike, *, name: str = "ballroom") -> Dataset
                 f"unknown Ballroom genre folder {sub}: expected one of {', '.join(sorted(_BALLROOM_FOLDERS))}"
             )
         label = _BALLROOM_FOLDERS[sub.name]
-        for f in _audio_files(sub):
+        for f in audio_files(sub):
             tracks.append(Track(f.relative_to(root), label, group=_BALLROOM_DUPLICATES.get(f.stem, f.stem)))
     return _nonempty(Dataset(name, root, BALLROOM_GENRES, tuple(tracks), kind="ballroom"))
 
@@ -277,13 +277,13 @@ def load_folder(root: str | os.PathLike, *, name: str | None = None) -> Dataset:
     tracks: list[Track] = []
     classes: list[str] = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        files = _audio_files(sub)
+        files = audio_files(sub)
         if files:
             classes.append(sub.name)
         tracks.extend(Track(f.relative_to(root), sub.name, group=str(f.relative_to(root))) for f in files)
     ds = Dataset(name or dataset_name(root), root, tuple(classes), tuple(tracks), kind="folder")
     if not tracks:
-        flat = _audio_files(root)
+        flat = audio_files(root)
         if flat:
             raise DatasetError(
                 f"folder data set at {root} holds {len(flat)} audio files but no class folders: "
@@ -397,7 +397,7 @@ def validate(
     """
     from tqdm.auto import tqdm
 
-    from .features import _read
+    from .audio import read_audio
 
     report = ValidationReport(dataset.name, len(dataset), counts=dataset.counts())
     for track in tqdm(
@@ -409,7 +409,7 @@ def validate(
             continue
         if decode:
             try:
-                _read(path)
+                read_audio(path)
             except AudioError as exc:
                 report.unreadable.append((str(path), exc.reason))
                 continue

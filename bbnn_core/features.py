@@ -29,8 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import tempfile
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +39,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .audio import (  # noqa: F401 - PAD_WARN_FRACTION, PaddingWarning, fix_length, load_audio: re-exported
+    PAD_WARN_FRACTION,
+    PaddingWarning,
+    decode_into,
+    fix_length,
+    load_audio,
+    padding_note,
+    to_mono_resampled,
+)
 from .errors import AudioError, DatasetError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,12 +63,9 @@ __all__ = [
     "FeatureSet",
     "extract",
     "feature_file",
+    "spectrogram",
     "PaddingWarning",
 ]
-
-
-class PaddingWarning(UserWarning):
-    """A clip was much shorter than the analysis window and was padded with silence."""
 
 
 @dataclass(frozen=True)
@@ -118,177 +122,6 @@ class FeatureParams:
 
 
 PAPER_PARAMS = FeatureParams()
-
-# Fraction of the window that may be padded without a warning: GTZAN clips run 29.98 s to 30.6 s,
-# and those are padded by a few frames silently, as the authors did.
-PAD_WARN_FRACTION = 0.05
-
-_TRUNCATED = re.compile(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
-
-
-def _describe_decode_error(path: Path, exc: Exception) -> str:
-    msg = str(exc)
-    if "Format not recognised" in msg or "unknown format" in msg.lower() or "possibly a pipe" in msg:
-        return "not a recognised audio format (wav, flac, ogg, mp3, aiff, au)"
-    return msg.split(": ", 1)[-1] if msg.startswith("Error opening") else msg
-
-
-def _sniff_text(path: Path) -> str | None:
-    """A reason when the file is plainly text, not audio: said before a decoder sees it (MP3
-    decoders otherwise print resync notes on stderr for a text file named ``.mp3``)."""
-    with open(path, "rb") as fh:
-        head = fh.read(512)
-    if head[:3] == b"ID3" or head[:4] in (b"RIFF", b"fLaC", b"OggS", b"FORM", b".snd"):
-        return None
-    printable = sum(32 <= b < 127 or b in (9, 10, 13) for b in head)
-    if head and printable == len(head):
-        return "a text file, not a recognised audio format"
-    return None
-
-
-def _open(path: Path):
-    """Open ``path`` with libsndfile, or raise an :class:`AudioError` that names it and says why."""
-    import soundfile as sf
-
-    if not path.exists():
-        raise AudioError(path, "no such file")
-    if path.is_dir():
-        raise AudioError(path, "is a directory, not an audio file")
-    if path.stat().st_size == 0:
-        raise AudioError(path, "empty file (0 bytes)")
-    kind = _sniff_text(path)
-    if kind:
-        raise AudioError(path, kind)
-    try:
-        f = sf.SoundFile(str(path))
-    except Exception as exc:
-        raise AudioError(path, _describe_decode_error(path, exc)) from exc
-    m = _TRUNCATED.search(f.extra_info or "")
-    if m is not None:
-        f.close()
-        raise AudioError(
-            path,
-            f"truncated: the header declares {int(m.group(1))} bytes of audio but the file holds {int(m.group(2))}",
-        )
-    return f
-
-
-def _read(path: Path) -> tuple[np.ndarray, int]:
-    """Decode a file to float32 ``(n_samples, n_channels)`` exactly as ``librosa.load`` would."""
-    with _open(path) as f:
-        return _read_open(f, path), int(f.samplerate)
-
-
-def _read_open(f, path: Path) -> np.ndarray:
-    """All of the open file ``f`` as float32 ``(n_samples, n_channels)``."""
-    try:
-        if f.subtype == "PCM_16":
-            # libsndfile scales PCM_16 by 1/32768 when it returns floats: doing it here is exact
-            # and much faster than its own conversion.
-            y = f.read(dtype="int16", always_2d=True).astype(np.float32)
-            y *= np.float32(1.0 / 32768.0)
-        else:
-            y = f.read(dtype="float32", always_2d=True)
-    except Exception as exc:
-        raise AudioError(path, _describe_decode_error(path, exc)) from exc
-    if y.shape[0] == 0:
-        raise AudioError(path, "contains no samples")
-    return y
-
-
-def _decode_into(path: Path, out: np.ndarray, sr: int) -> int:
-    """Decode the first ``len(out)`` samples of ``path`` (mono, ``sr`` Hz) into ``out``.
-
-    The rest of ``out`` is zeroed; returns the number of samples decoded. Mono files at ``sr``
-    (all of GTZAN and Ballroom) are decoded straight into ``out`` through a reused buffer:
-    a fresh array per clip costs more in page faults than decoding it. Other files are decoded
-    whole, mixed down and resampled as in :func:`load_audio`. Either way the samples equal
-    ``librosa.load(path, sr=sr)``'s.
-    """
-    with _open(path) as f:
-        if f.channels != 1 or f.samplerate != sr:
-            y = _to_mono_resampled(_read_open(f, path), f.samplerate, sr)
-            n = min(y.shape[0], out.shape[0])
-            out[:n] = y[:n]
-        else:
-            try:
-                if f.subtype == "PCM_16":
-                    raw = getattr(_workspace, "pcm", None)
-                    if raw is None or raw.shape[0] < out.shape[0]:
-                        raw = _workspace.pcm = np.empty((out.shape[0], 1), dtype=np.int16)
-                    n = f.read(out.shape[0], dtype="int16", out=raw[: out.shape[0]]).shape[0]
-                    np.multiply(raw[:n, 0], np.float32(1.0 / 32768.0), out=out[:n], casting="unsafe")
-                else:
-                    n = f.read(out.shape[0], dtype="float32", out=out[:, None]).shape[0]
-            except Exception as exc:
-                raise AudioError(path, _describe_decode_error(path, exc)) from exc
-    if n == 0:
-        raise AudioError(path, "contains no samples")
-    out[n:] = 0
-    return n
-
-
-def _to_mono_resampled(y: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
-    """``y`` is ``(n_samples, n_channels)``: average the channels, then resample as librosa."""
-    mono = y[:, 0] if y.shape[1] == 1 else y.mean(axis=1, dtype=np.float32)
-    if sr != target_sr:
-        import librosa
-
-        mono = librosa.resample(mono, orig_sr=sr, target_sr=target_sr, res_type="soxr_hq")
-    return np.ascontiguousarray(mono, dtype=np.float32)
-
-
-def load_audio(path: str | os.PathLike, *, sr: int = PAPER_PARAMS.sr) -> np.ndarray:
-    """Read an audio file as mono float32 at ``sr`` Hz (as ``librosa.load(path, sr=sr)``).
-
-    wav, flac, ogg, mp3, aiff and au are read with libsndfile; stereo is averaged to mono; other
-    rates are resampled (soxr, librosa's default).
-
-    Returns
-    -------
-    y : np.ndarray [shape=(n,)], float32
-
-    Raises
-    ------
-    AudioError
-        Missing, empty, truncated or undecodable file; the message names the file.
-    """
-    path = Path(path)
-    y, native = _read(path)
-    return _to_mono_resampled(y, native, sr)
-
-
-def _fit(y: np.ndarray, n_samples: int) -> tuple[np.ndarray, int]:
-    """Crop to the first ``n_samples`` or pad with trailing zeros; also return the padding."""
-    n = y.shape[-1]
-    if n >= n_samples:
-        return y[..., :n_samples], 0
-    out = np.zeros(y.shape[:-1] + (n_samples,), dtype=y.dtype)
-    out[..., :n] = y
-    return out, n_samples - n
-
-
-def _padding_note(source: str, pad: int, n_samples: int) -> str | None:
-    if pad > PAD_WARN_FRACTION * n_samples:
-        return (
-            f"{source}: {n_samples - pad} samples is shorter than the {n_samples}-sample window; "
-            f"padded with {pad} samples of silence"
-        )
-    return None
-
-
-def fix_length(y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples, *, source: str = "<array>") -> np.ndarray:
-    """Crop ``y`` to its first ``n_samples`` or pad it with trailing zeros (the authors' rule).
-
-    Warns with :class:`PaddingWarning` (naming ``source``) when more than 5 % of the window is
-    padding.
-    """
-    out, pad = _fit(y, n_samples)
-    note = _padding_note(source, pad, n_samples)
-    if note:
-        warnings.warn(note, PaddingWarning, stacklevel=3)
-    return out
-
 
 # The Slaney filterbank is banded: cut along its diagonal into this many row ranges, its
 # nonzero weights fit in dense blocks covering 14 % of the full matrix (fewer BLAS calls than
@@ -375,7 +208,7 @@ def _signal_buffer(params: FeatureParams) -> np.ndarray:
     return _buffers(params)[0][half:-half]
 
 
-def _spectrogram(y: np.ndarray, params: FeatureParams) -> np.ndarray:
+def spectrogram(y: np.ndarray, params: FeatureParams) -> np.ndarray:
     """Fixed-length mono float32 signal -> (n_frames, n_mels) log-mel dB.
 
     librosa's centred, zero-padded STFT -> power -> Slaney mel -> dB, in float32: frames are
@@ -391,7 +224,7 @@ def _spectrogram(y: np.ndarray, params: FeatureParams) -> np.ndarray:
 
 def _clip_spectrogram(path: Path, params: FeatureParams) -> tuple[np.ndarray, int]:
     """A file's log-mel spectrogram and how many samples of padding it needed."""
-    n = _decode_into(path, _signal_buffer(params), params.sr)
+    n = decode_into(path, _signal_buffer(params), params.sr)
     return _buffered_spectrogram(params), params.n_samples - n
 
 
@@ -426,7 +259,7 @@ def _as_signal(audio, sr: int | None, params: FeatureParams) -> np.ndarray:
         raise ParameterError("audio array holds NaN or infinite samples")
     y = y.astype(np.float32, copy=False)
     y = y[None, :] if y.ndim == 1 else y  # librosa's (channels, samples)
-    return _to_mono_resampled(y.T, int(sr or params.sr), params.sr)
+    return to_mono_resampled(y.T, int(sr or params.sr), params.sr)
 
 
 def log_mel(
@@ -463,12 +296,12 @@ def log_mel(
     """
     if isinstance(audio, (str, os.PathLike)):
         S, pad = _clip_spectrogram(Path(audio), params)
-        note = _padding_note(str(audio), pad, params.n_samples)
+        note = padding_note(str(audio), pad, params.n_samples)
         if note:
             warnings.warn(note, PaddingWarning, stacklevel=2)
         return S
     y = _as_signal(audio, sr, params)
-    return _spectrogram(fix_length(y, params.n_samples, source="<array>"), params)
+    return spectrogram(fix_length(y, params.n_samples, source="<array>"), params)
 
 
 def log_mel_librosa(path: str | os.PathLike, *, params: FeatureParams = PAPER_PARAMS) -> np.ndarray:
@@ -564,7 +397,7 @@ def _worker(args):
     try:
         # warnings.catch_warnings is not thread-safe: padding notes travel back with the result
         S, pad = _clip_spectrogram(Path(path), params)
-        note = _padding_note(str(path), pad, params.n_samples)
+        note = padding_note(str(path), pad, params.n_samples)
         return index, S, None, [note] if note else []
     except AudioError as exc:
         return index, None, str(exc), []
@@ -707,14 +540,6 @@ def _no_bar(progress: bool | None) -> bool | None:
 
 
 def _atomic_savez(path: Path, **arrays) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .runs import atomic_write
+
+    atomic_write(path, lambda fh: np.savez(fh, **arrays))

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .runs import Run
+
 __all__ = [
     "mean_ci",
     "accuracy_ci",
@@ -123,12 +125,10 @@ def read_run(run_dir: str | os.PathLike):
     """Per-fold metrics of a run as a DataFrame (one row per finished fold) and pooled predictions."""
     import pandas as pd
 
-    run = Path(run_dir)
     rows, preds = [], []
-    for mf in sorted(run.glob("fold*/metrics.json"), key=lambda p: int(p.parent.name[4:])):
-        m = json.loads(mf.read_text())
-        base = mf.parent / "baseline.json"
-        b = json.loads(base.read_text()) if base.exists() else {}
+    for fold in Run(run_dir).finished_folds():
+        m = fold.metrics()
+        b = fold.baseline()
         rows.append(
             {
                 k: m[k]
@@ -147,7 +147,7 @@ def read_run(run_dir: str | os.PathLike):
             }
             | {"baseline_test_acc": b.get("test_acc")}
         )
-        p = pd.read_csv(mf.parent / "predictions.csv")
+        p = fold.predictions()
         p.insert(0, "fold", m["fold"])
         preds.append(p)
     folds = pd.DataFrame(rows)
@@ -155,10 +155,10 @@ def read_run(run_dir: str | os.PathLike):
 
 
 def summarize_run(run_dir: str | os.PathLike) -> dict:
-    """``summary.json``: accuracy mean / std / CI for BBNN and the baseline, pooled report."""
+    """The run's summary: accuracy mean / std / CI for BBNN and the baseline, pooled report."""
     run = Path(run_dir)
     folds, preds = read_run(run)
-    splits = json.loads((run / "splits.json").read_text())
+    splits = Run.open(run).splits()
     classes = splits["classes"]
     out = {"run_dir": str(run), "folds_done": int(len(folds)), "n_folds": len(splits["folds"])}
     if len(folds):
@@ -189,11 +189,7 @@ _PROVENANCE_KEYS = {
 def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     """One line per way in which the finished folds of a run were made differently: code, dirty
     tree, library versions, backend, device, data, determinism; and folds made from a dirty tree."""
-    run = Path(run_dir)
-    prov = {}
-    for f in sorted(run.glob("fold*/provenance.json"), key=lambda p: int(p.parent.name[4:])):
-        if (f.parent / "metrics.json").exists():
-            prov[int(f.parent.name[4:])] = json.loads(f.read_text())
+    prov = {f.index: f.provenance() for f in Run(run_dir).finished_folds()}
     out: list[str] = []
     if not prov:
         return out

@@ -13,7 +13,6 @@ Files are processed in chunks, so results stream out and memory stays bounded.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError, DatasetError, ModelError
-from .features import PAD_WARN_FRACTION, PAPER_PARAMS, FeatureParams, _fit, _spectrogram, load_audio
+from .audio import PAD_WARN_FRACTION, fit_length, load_audio
+from .errors import AudioError, DatasetError, ModelError, RunError
+from .features import PAPER_PARAMS, FeatureParams, spectrogram
+from .runs import Run
 
 __all__ = ["Ensemble", "load_ensemble", "windows", "predict_files", "iter_predictions", "Prediction", "expand_inputs"]
 
@@ -98,25 +99,23 @@ def load_ensemble(spec: str | os.PathLike) -> Ensemble:
         models = [load_authors_model(authors_model_path(dataset, k)) for k in folds]
         classes = GTZAN_GENRES if dataset == "gtzan" else load_extended_ballroom().classes
         return Ensemble(models, tuple(classes), str(spec))
-    run = Path(base)
-    if not (run / "splits.json").is_file():
-        raise ModelError(
-            f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {run} has no splits.json"
+    if not Run(base).exists:
+        raise RunError(
+            f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {base} is not a run folder"
         )
     import keras
 
-    done = {
-        int(p.parent.name[4:]): p for p in sorted(run.glob("fold*/best.keras")) if (p.parent / "metrics.json").exists()
-    }
+    run = Run(base)
+    done = {f.index: f.best_model for f in run.finished_folds()}
     if wanted is not None:
         missing = [k for k in wanted if k not in done]
         if missing:
-            raise ModelError(f"run folder {run} has no finished fold {missing[0]} (finished: {sorted(done) or 'none'})")
+            raise RunError(f"run folder {base} has no finished fold {missing[0]} (finished: {sorted(done) or 'none'})")
         done = {k: done[k] for k in wanted}
     if not done:
-        raise ModelError(f"run folder {run} has no finished fold (fold*/metrics.json)")
+        raise RunError(f"run folder {base} has no finished fold yet")
     models = [keras.models.load_model(p, compile=False) for p in done.values()]
-    classes = tuple(json.loads((run / "splits.json").read_text())["classes"])
+    classes = tuple(run.splits()["classes"])
     return Ensemble(models, classes, str(spec))
 
 
@@ -125,7 +124,7 @@ def windows(y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples) -> list[np.n
     n_full, rest = divmod(y.shape[0], n_samples)
     out = [y[i * n_samples : (i + 1) * n_samples] for i in range(n_full)]
     if n_full == 0 or rest >= n_samples // 2:
-        out.append(_fit(y[n_full * n_samples :], n_samples)[0])
+        out.append(fit_length(y[n_full * n_samples :], n_samples)[0])
     return out
 
 
@@ -151,7 +150,7 @@ def _file_features(path: str, params: FeatureParams):
     """(path, windows' features, error, note): the note warns of a file much shorter than a window."""
     try:
         y = load_audio(path, sr=params.sr)
-        X = np.stack([_spectrogram(w, params) for w in windows(y, params.n_samples)])
+        X = np.stack([spectrogram(w, params) for w in windows(y, params.n_samples)])
     except AudioError as exc:
         return path, None, str(exc), None
     pad = params.n_samples - y.shape[0]
@@ -189,7 +188,7 @@ def expand_inputs(items, stdin=None) -> list[str]:
     """
     import sys
 
-    from .datasets import AUDIO_EXTENSIONS, _audio_files
+    from .datasets import AUDIO_EXTENSIONS, audio_files
 
     out: list[str] = []
     for item in items:
@@ -197,7 +196,7 @@ def expand_inputs(items, stdin=None) -> list[str]:
         if item == "-":
             out.extend(line.rstrip("\r\n") for line in (stdin or sys.stdin) if line.strip())
         elif Path(item).is_dir():
-            found = [str(p) for p in _audio_files(Path(item), recursive=True)]
+            found = [str(p) for p in audio_files(Path(item), recursive=True)]
             if not found:
                 raise DatasetError(f"{item}: folder holds no audio file ({', '.join(AUDIO_EXTENSIONS)})")
             out.extend(found)

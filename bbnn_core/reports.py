@@ -159,24 +159,19 @@ def table2(datasets: dict):
     return pd.DataFrame(columns)
 
 
-def read_histories(folder: str | os.PathLike, pattern: str = "fold*/history.csv"):
-    """Per-fold training histories (the authors' columns) as one DataFrame with a ``fold`` column.
-
-    Works on a run folder and, with ``pattern="fold*_history.csv"``, on the authors' logs.
-    """
-    import re
-
+def read_histories(folder: str | os.PathLike, *, authors: bool = False):
+    """Per-fold training histories (the authors' columns) as one DataFrame with a ``fold`` column:
+    of a run folder (every fold that has one, finished or not), or with ``authors=True`` of the
+    authors' released logs in ``folder``."""
     import pandas as pd
 
-    frames = []
-    for p in sorted(Path(folder).glob(pattern)):
-        m = re.search(r"fold(\d+)", str(p.relative_to(folder)))
-        if m is None:
-            continue
-        fold = int(m.group(1))
-        df = pd.read_csv(p)
-        df.insert(0, "fold", fold)
-        frames.append(df)
+    from .runs import Run, authors_histories
+
+    if authors:
+        frames = [pd.read_csv(p).assign(fold=k) for k, p in authors_histories(folder)]
+    else:
+        frames = [f.history().assign(fold=f.index) for f in Run(folder).folds()]
+    frames = [f[["fold", *[c for c in f.columns if c != "fold"]]] for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -337,7 +332,7 @@ def comparison_table(
 ):
     """Tables 3 / 5 / 7: the paper's literature rows (quoted), then the numbers computed here.
 
-    ``ours`` is a run ``summary.json`` (its BBNN and baseline accuracies with 95 % CIs);
+    ``ours`` is a run's summary (its BBNN and baseline accuracies with 95 % CIs);
     ``authors`` the summary of the authors' released ``fold_results.csv``.
     """
     import pandas as pd
@@ -443,10 +438,9 @@ def open_run(run_dir, *, dataset: str | None = None):
         When the run belongs to another data set than ``dataset`` (a page must not show the
         committed gtzan_mini run under the name of the user's data).
     """
-    import json
-
     from .errors import RunError
     from .metrics import read_run, summarize_run
+    from .runs import Run
     from .train import is_run, load_run_config
 
     if run_dir is None or not is_run(run_dir):
@@ -462,8 +456,7 @@ def open_run(run_dir, *, dataset: str | None = None):
     if not summary["folds_done"]:
         return None
     folds, _ = read_run(run)
-    first = int(folds["fold"].iloc[0])
-    provenance = json.loads((run / f"fold{first}" / "provenance.json").read_text())
+    provenance = Run(run).finished_folds()[0].provenance()
     return summary, cfg, folds, provenance
 
 

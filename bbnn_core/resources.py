@@ -9,7 +9,7 @@ this order:
 
        $BBNN_MIRROR/datasets/gtzan_mini/genres/<genre>/<genre>.NNNNN.wav
        $BBNN_MIRROR/reference/bbnn_authors/gtzan/fold{0..9}_model.hdf5
-       $BBNN_MIRROR/reference/bbnn_authors/gtzan/fold{0..9}_history.csv
+       $BBNN_MIRROR/reference/bbnn_authors/gtzan/fold{0..9}_history (.csv)
        $BBNN_MIRROR/reference/extended_ballroom/extendedballroom_v1.1.xml
        ...
 
@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import ResourceError
+from .runs import AUTHORS_HISTORY
 
 __all__ = [
     "MIRROR_ENV",
@@ -91,11 +92,11 @@ def _registry() -> dict[str, tuple[str | None, str | None]]:
             f"{_AUTHORS_RAW}GTZAN_2048_1/model/{i}_fold_GTZAN_model.hdf5",
             _GTZAN_MODEL_SHA[i],
         )
-        reg[f"reference/bbnn_authors/gtzan/fold{i}_history.csv"] = (
+        reg["reference/bbnn_authors/gtzan/" + AUTHORS_HISTORY.format(fold=i)] = (
             f"{_AUTHORS_RAW}GTZAN_2048_1/2048log/{i}_fold_GTZAN_csv.csv",
             _GTZAN_HISTORY_SHA[i],
         )
-        reg[f"reference/bbnn_authors/extended_ballroom/fold{i}_history.csv"] = (
+        reg["reference/bbnn_authors/extended_ballroom/" + AUTHORS_HISTORY.format(fold=i)] = (
             f"{_AUTHORS_RAW}ExtendeBallroom_2048_1/2048log/{i}_fold_ExtendeBallroom_csv.csv",
             _EBR_HISTORY_SHA[i],
         )
@@ -299,7 +300,7 @@ def authors_model_path(dataset: str = "gtzan", fold: int = 0) -> Path:
 
 def authors_history_path(dataset: str = "gtzan", fold: int = 0) -> Path:
     """The authors' per-epoch training log of one run (fold 0-9)."""
-    relpath = f"reference/bbnn_authors/{dataset}/fold{fold}_history.csv"
+    relpath = f"reference/bbnn_authors/{dataset}/" + AUTHORS_HISTORY.format(fold=fold)
     if relpath not in REGISTRY:
         raise ResourceError(f"the authors released no {dataset} history for fold {fold}")
     return resolve(relpath)

@@ -5,16 +5,12 @@ Recipe (paper 3.3 and the authors' training notebook): Adam, learning rate 0.01,
 patience 3); EarlyStopping on the training loss (min_delta 0.01, patience 10); the weights of the
 best validation accuracy are kept and evaluated on the test set.
 
-A run folder holds::
-
-    config.json  splits.json  summary.json
-    fold{k}/config.json  history.csv  best.keras  predictions.csv  metrics.json
-           provenance.json  baseline.json  checkpoint/{model.keras,state.json}
-
-Every file is written atomically. ``metrics.json`` is written last: a fold that has it is done and
+A run folder (its layout: :mod:`bbnn_core.runs`) holds the run's configuration and split, and per
+fold its configuration, history, best weights, test predictions, metrics, baseline and provenance.
+Every file is written atomically. The metrics are written last: a fold that has them is done and
 skipped when the run is started again; a fold with a checkpoint resumes from its last finished
-epoch, with the same shuffling, learning rate and callback state, so a killed run ends with the
-same metrics as one that was never interrupted.
+epoch, with the same shuffling, learning rate and callback state, so a killed run ends with
+byte-identical results to one that was never interrupted.
 
 Profiles:
 
@@ -29,14 +25,10 @@ Profiles:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import platform
-import shutil
 import subprocess
-import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -45,6 +37,7 @@ import numpy as np
 
 from .errors import ParameterError, RunError
 from .paper import PAPER_RECIPE
+from .runs import HISTORY_COLUMNS, FoldRun, Run
 from .splits import PROTOCOLS, Fold, check_folds, make_splits
 
 __all__ = [
@@ -58,8 +51,6 @@ __all__ = [
     "determinism_settings",
     "code_state",
 ]
-
-HISTORY_COLUMNS = ["epoch", "acc", "loss", "lr", "val_acc", "val_loss"]
 
 
 @dataclass(frozen=True)
@@ -132,7 +123,7 @@ def config_for(profile: str = "paper", **overrides) -> TrainConfig:
 
 
 def load_run_config(run_dir: str | os.PathLike) -> TrainConfig:
-    d = json.loads((Path(run_dir) / "config.json").read_text())
+    d = Run(run_dir).config()
     if d.get("folds") is not None:
         d["folds"] = tuple(d["folds"])
     return TrainConfig(**d)
@@ -140,46 +131,6 @@ def load_run_config(run_dir: str | os.PathLike) -> TrainConfig:
 
 # ----------------------------------------------------------------------------------------------
 # Atomic files
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data.encode() if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _write_json(path: Path, obj) -> None:
-    _atomic_write(path, json.dumps(obj, indent=2, sort_keys=True, default=_jsonable) + "\n")
-
-
-def _jsonable(o):
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(type(o))
-
-
-def _save_model(model, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
-
-
-def _write_history(path: Path, rows: list[dict]) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: r[k] for k in HISTORY_COLUMNS})
-    _atomic_write(path, buf.getvalue())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -391,7 +342,7 @@ def _evaluate(model, X, y1h, idx, batch=16):
     return probs, loss, acc
 
 
-def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -> dict:
+def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress) -> dict:
     import keras
     from tqdm.auto import tqdm
 
@@ -399,14 +350,12 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
 
     n_classes = len(fs.classes)
     y1h = np.eye(n_classes, dtype=np.float32)[fs.y]
-    ckpt = out / "checkpoint"
-    state_path = ckpt / "state.json"
     t0 = time.perf_counter()
     # seeds and deterministic ops in every process, also one that resumes
     determinism = _set_seed(cfg.seed * 1000 + k)
-    if state_path.exists() and (ckpt / "model.keras").exists():
-        state = json.loads(state_path.read_text())
-        model = keras.models.load_model(ckpt / "model.keras")
+    if out.has_checkpoint:
+        state = out.state()
+        model = keras.models.load_model(out.checkpoint_model)
         model.optimizer.learning_rate.assign(state["lr"])
         history = state["history"]
     else:
@@ -446,7 +395,7 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
         )
         if val_acc > state["best_val_acc"]:  # ModelCheckpoint(monitor=val_acc, save_best_only)
             state["best_val_acc"], state["best_epoch"] = val_acc, epoch
-            _save_model(model, out / "best.keras")
+            out.save_model(model, out.best_model)
         # ReduceLROnPlateau(monitor=loss, factor=0.5, patience=3)
         if loss < state["plateau_best"] - cfg.lr_min_delta:
             state["plateau_best"], state["plateau_wait"] = loss, 0
@@ -467,15 +416,15 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
         state["elapsed"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         state["history"] = history
-        _save_model(model, ckpt / "model.keras")
-        _write_json(state_path, state)
-        _write_history(out / "history.csv", history)
+        out.save_model(model, out.checkpoint_model)
+        out.write_state(state)
+        out.write_history(history)
         bar.set_postfix(loss=f"{loss:.3f}", acc=f"{acc:.2f}", val_acc=f"{val_acc:.2f}")
         bar.update(1)
         epoch += 1
     bar.close()
 
-    best = keras.models.load_model(out / "best.keras", compile=False)
+    best = keras.models.load_model(out.best_model, compile=False)
     result = {
         "fold": k,
         "best_epoch": state["best_epoch"],
@@ -491,17 +440,15 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
     y_pred = probs["test"].argmax(1)
     result["report"] = classification_report(fs.y[test_idx], y_pred, fs.classes)
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["track", "true", "predicted", *[f"p_{c}" for c in fs.classes]])
-    for row, i in enumerate(test_idx):
-        w.writerow(
+    out.write_predictions(
+        ["track", "true", "predicted", *[f"p_{c}" for c in fs.classes]],
+        [
             [fs.tracks[i], fs.classes[fs.y[i]], fs.classes[y_pred[row]], *[f"{v:.6f}" for v in probs["test"][row]]]
-        )
-    _atomic_write(out / "predictions.csv", buf.getvalue())
-    _write_json(out / "baseline.json", baseline_fold(fs, fold))
-    _write_json(
-        out / "provenance.json",
+            for row, i in enumerate(test_idx)
+        ],
+    )
+    out.write_baseline(baseline_fold(fs, fold))
+    out.write_provenance(
         {
             **code_state(),
             "versions": _versions(),
@@ -518,8 +465,8 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: Path, progress) -
         },
     )
     result["wall_time_s"] = round(state["elapsed"], 3)
-    _write_json(out / "metrics.json", result)  # last: marks the fold done
-    shutil.rmtree(ckpt, ignore_errors=True)
+    out.write_metrics(result)  # last: marks the fold done
+    out.clear_checkpoint()
     return result
 
 
@@ -548,13 +495,13 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _check_same_data(run: Path, new: dict) -> None:
+def _check_same_data(run: Run, new: dict) -> None:
     """Refuse, in one line, to resume or extend a run whose data, classes or split differ."""
-    old = json.loads((run / "splits.json").read_text())
+    old = run.splits()
     fix = "start a new run (another --run-dir) or discard this one (--restart)"
     if old.get("classes") != new["classes"]:
         raise RunError(
-            f"{run} was trained on classes {', '.join(old.get('classes', []))}, not {', '.join(new['classes'])}: {fix}"
+            f"{run.path} was trained on classes {', '.join(old.get('classes', []))}, not {', '.join(new['classes'])}: {fix}"
         )
     before, after = old.get("tracks", []), new["tracks"]
     removed = sorted(set(before) - set(after))
@@ -566,7 +513,7 @@ def _check_same_data(run: Path, new: dict) -> None:
         if not (removed or added or changed) and old.get("labels") not in (None, new["labels"]):
             changed = [t for t, a, b in zip(after, old["labels"], new["labels"]) if a != b]
     else:  # a run from before per-track digests: the finished folds' checksums decide
-        sums = {json.loads(p.read_text()).get("dataset_checksum") for p in run.glob("fold*/provenance.json")}
+        sums = {f.provenance().get("dataset_checksum") for f in run.finished_folds()}
         if not (removed or added) and sums - {new["dataset_checksum"]}:
             changed = ["(per-track record missing; the data checksum differs)"]
     if removed or added or changed:
@@ -577,16 +524,16 @@ def _check_same_data(run: Path, new: dict) -> None:
         ]
         first = (removed or added or changed)[0]
         raise RunError(
-            f"{run} was trained on other data: {', '.join(parts)} since (first: {first}); "
+            f"{run.path} was trained on other data: {', '.join(parts)} since (first: {first}); "
             f"resuming would mix folds of two data sets: {fix}"
         )
     if old.get("folds") != new["folds"]:
-        raise RunError(f"{run} was split differently ({old.get('protocol')}, seed {old.get('seed')}): {fix}")
+        raise RunError(f"{run.path} was split differently ({old.get('protocol')}, seed {old.get('seed')}): {fix}")
 
 
 def is_run(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a run folder written by :func:`train`."""
-    return (Path(path) / "config.json").is_file() and (Path(path) / "splits.json").is_file()
+    return Run(path).exists
 
 
 def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, restart: bool = False) -> dict:
@@ -613,7 +560,7 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
     """
     from .metrics import summarize_run
 
-    run = Path(cfg.run_dir)
+    run = Run(cfg.run_dir)
     if features is None:
         features = _features_for(cfg, progress)
     fs = features
@@ -631,34 +578,32 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
     bad = [k for k in todo if not 0 <= k < len(folds)]
     if bad:
         raise ParameterError(f"fold {bad[0]} does not exist: this {cfg.protocol} run has folds 0-{len(folds) - 1}")
-    if restart and run.exists():
-        if not is_run(run) and any(run.iterdir()):
-            raise RunError(f"{run} is not a run folder; --restart only discards runs")
-        shutil.rmtree(run)
-    if (run / "config.json").exists():
-        old = load_run_config(run)
+    if restart:
+        run.discard()
+    if run.has_config:
+        old = load_run_config(run.path)
         if replace(old, run_dir=cfg.run_dir, folds=cfg.folds) != cfg:  # same run, any fold subset
             changed = [
                 k for k, v in old.to_json().items() if k not in ("run_dir", "folds") and cfg.to_json().get(k) != v
             ]
             raise RunError(
-                f"{run} holds a run with a different configuration ({', '.join(changed)}): "
+                f"{run.path} holds a run with a different configuration ({', '.join(changed)}): "
                 "use another --run-dir, or --restart to discard it"
             )
     record = _data_record(fs, folds, cfg)
-    if (run / "splits.json").exists():
+    if run.has_splits:
         _check_same_data(run, record)
-    _write_json(run / "config.json", cfg.to_json())
-    if not (run / "splits.json").exists() or "track_digests" not in json.loads((run / "splits.json").read_text()):
-        _write_json(run / "splits.json", record)
+    run.write_config(cfg.to_json())
+    if not run.has_splits or "track_digests" not in run.splits():  # new, or from before the record
+        run.write_splits(record)
     for k in todo:
-        out = run / f"fold{k}"
-        if (out / "metrics.json").exists():
+        out = run.fold(k)
+        if out.finished:
             continue
-        _write_json(out / "config.json", {**cfg.to_json(), "fold": k})
+        out.write_config({**cfg.to_json(), "fold": k})
         _train_fold(fs, folds[k], k, cfg, out, progress)
-    summary = summarize_run(run)
-    _write_json(run / "summary.json", summary)
+    summary = summarize_run(run.path)
+    run.write_summary(summary)
     return summary
 
 

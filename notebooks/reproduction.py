@@ -58,11 +58,16 @@ for fold in (0, 1):
     path = authors_model_path("gtzan", fold)
     ours = load_authors_model(path).predict(fs.X[..., None], batch_size=20, verbose=0)
     theirs = keras.models.load_model(path, compile=False).predict(fs.X[pick][..., None], verbose=0)
-    rows.append({"authors' GTZAN model": f"fold {fold}",
-                 "max |ours - Keras' own load|": float(np.abs(ours[pick] - theirs).max()),
-                 "accuracy on the 100 gtzan_mini clips": float((ours.argmax(1) == fs.y).mean())})
-pd.DataFrame(rows).style.hide(axis="index").format({"max |ours - Keras' own load|": "{:.1e}",
-                                                      "accuracy on the 100 gtzan_mini clips": "{:.2f}"})
+    rows.append(
+        {
+            "authors' GTZAN model": f"fold {fold}",
+            "max |ours - Keras' own load|": float(np.abs(ours[pick] - theirs).max()),
+            "accuracy on the 100 gtzan_mini clips": float((ours.argmax(1) == fs.y).mean()),
+        }
+    )
+pd.DataFrame(rows).style.hide(axis="index").format(
+    {"max |ours - Keras' own load|": "{:.1e}", "accuracy on the 100 gtzan_mini clips": "{:.2f}"}
+)
 
 # %% [markdown]
 # Where the paper's text differs from the released model, the model is what is reproduced: the
@@ -79,10 +84,17 @@ published = {key: PAPER_ACCURACY[key] for key in ("gtzan", "extended_ballroom")}
 rows = []
 for key, paper in published.items():
     df, s = authors_results(key)
-    rows.append({"data set": key, "paper (%)": paper, "authors' logs, mean (%)": 100 * s["mean"],
-                 "95 % CI (%)": f"[{100 * s['ci_low']:.1f}, {100 * s['ci_high']:.1f}]",
-                 "lowest run (%)": 100 * df["test_acc"].min(), "highest run (%)": 100 * df["test_acc"].max(),
-                 "paper - logs (points)": paper - 100 * s["mean"]})
+    rows.append(
+        {
+            "data set": key,
+            "paper (%)": paper,
+            "authors' logs, mean (%)": 100 * s["mean"],
+            "95 % CI (%)": f"[{100 * s['ci_low']:.1f}, {100 * s['ci_high']:.1f}]",
+            "lowest run (%)": 100 * df["test_acc"].min(),
+            "highest run (%)": 100 * df["test_acc"].max(),
+            "paper - logs (points)": paper - 100 * s["mean"],
+        }
+    )
 pd.DataFrame(rows).style.hide(axis="index").format(precision=2)
 
 # %% [markdown]
@@ -97,12 +109,14 @@ draws = make_splits(y, protocol="authors", seed=0)
 times = np.bincount(np.concatenate([f.test for f in draws]), minlength=len(y))
 kfold = make_splits(y, protocol="kfold", seed=0)
 k_times = np.bincount(np.concatenate([f.test for f in kfold]), minlength=len(y))
-pd.DataFrame({
-    "protocol": ["authors (random draws)", "kfold (this project)"],
-    "clips never tested": [int((times == 0).sum()), int((k_times == 0).sum())],
-    "clips tested once": [int((times == 1).sum()), int((k_times == 1).sum())],
-    "clips tested 2+ times": [int((times >= 2).sum()), int((k_times >= 2).sum())],
-}).style.hide(axis="index")
+pd.DataFrame(
+    {
+        "protocol": ["authors (random draws)", "kfold (this project)"],
+        "clips never tested": [int((times == 0).sum()), int((k_times == 0).sum())],
+        "clips tested once": [int((times == 1).sum()), int((k_times == 1).sum())],
+        "clips tested 2+ times": [int((times >= 2).sum()), int((k_times >= 2).sum())],
+    }
+).style.hide(axis="index")
 
 # %% [markdown]
 # Test sets that overlap make the ten accuracies dependent, so their spread understates the
@@ -127,17 +141,29 @@ for protocol, run in runs.items():
         print(f"{protocol}: no fold of {run} has finished yet")
         continue
     cfg = pd.read_json(f"{run}/config.json", typ="series")
-    rows.append({"protocol": protocol, "data set": cfg["dataset"], "profile": cfg["profile"],
-                 "folds": f"{s['folds_done']} of {s['n_folds']}",
-                 "BBNN (%)": 100 * s["test_acc"]["mean"],
-                 "BBNN 95 % CI (%)": f"[{100 * s['test_acc']['ci_low']:.1f}, {100 * s['test_acc']['ci_high']:.1f}]",
-                 "SVM, same folds (%)": 100 * s["baseline_test_acc"]["mean"],
-                 "SVM 95 % CI (%)": f"[{100 * s['baseline_test_acc']['ci_low']:.1f}, "
-                                    f"{100 * s['baseline_test_acc']['ci_high']:.1f}]"})
+    rows.append(
+        {
+            "protocol": protocol,
+            "data set": cfg["dataset"],
+            "profile": cfg["profile"],
+            "folds": f"{s['folds_done']} of {s['n_folds']}",
+            "BBNN (%)": 100 * s["test_acc"]["mean"],
+            "BBNN 95 % CI (%)": f"[{100 * s['test_acc']['ci_low']:.1f}, {100 * s['test_acc']['ci_high']:.1f}]",
+            "SVM, same folds (%)": 100 * s["baseline_test_acc"]["mean"],
+            "SVM 95 % CI (%)": f"[{100 * s['baseline_test_acc']['ci_low']:.1f}, "
+            f"{100 * s['baseline_test_acc']['ci_high']:.1f}]",
+        }
+    )
     for f in s["per_fold"]:
-        stops.append({"run": f"ours, {protocol}, fold {f['fold']}", "epochs run": f["epochs_run"],
-                      "best epoch": f["best_epoch"] + 1, "train acc (%)": 100 * f["train_acc"],
-                      "test acc (%)": 100 * f["test_acc"]})
+        stops.append(
+            {
+                "run": f"ours, {protocol}, fold {f['fold']}",
+                "epochs run": f["epochs_run"],
+                "best epoch": f["best_epoch"] + 1,
+                "train acc (%)": 100 * f["train_acc"],
+                "test acc (%)": 100 * f["test_acc"],
+            }
+        )
 ours = pd.DataFrame(rows)
 ours.style.hide(axis="index").format(precision=1) if len(ours) else None
 
@@ -148,11 +174,17 @@ ours.style.hide(axis="index").format(precision=1) if len(ours) else None
 # the 80 training clips, not a failure to learn.
 
 # %% tags=["hide-input"]
-hist = read_histories(authors_history_path("gtzan", 0).parent, "fold*_history.csv")
+hist = read_histories(authors_history_path("gtzan", 0).parent, authors=True)
 for fold, h in hist.groupby("fold"):
-    stops.append({"run": f"authors, fold {fold}", "epochs run": len(h),
-                  "best epoch": int(h["val_acc"].to_numpy().argmax()) + 1,
-                  "train acc (%)": np.nan, "test acc (%)": np.nan})
+    stops.append(
+        {
+            "run": f"authors, fold {fold}",
+            "epochs run": len(h),
+            "best epoch": int(h["val_acc"].to_numpy().argmax()) + 1,
+            "train acc (%)": np.nan,
+            "test acc (%)": np.nan,
+        }
+    )
 pd.DataFrame(stops).style.hide(axis="index").format(precision=1, na_rep="-")
 
 # %% [markdown]

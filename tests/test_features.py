@@ -60,12 +60,12 @@ def test_fast_path_equals_librosa_on_resampled_stereo(tmp_path):
     ],
 )
 def test_decode_into_equals_load_audio(tmp_path, name, sr, channels, subtype, seconds):
-    from bbnn_core.features import _decode_into
+    from bbnn_core.audio import decode_into
 
     f = write_audio(tmp_path / name, tone(seconds, sr=sr, channels=channels), sr=sr, subtype=subtype)
     expected = load_audio(f)[: PAPER_PARAMS.n_samples]
     out = np.full(PAPER_PARAMS.n_samples, np.nan, dtype=np.float32)  # stale data must be overwritten
-    n = _decode_into(f, out, PAPER_PARAMS.sr)
+    n = decode_into(f, out, PAPER_PARAMS.sr)
     assert n == expected.shape[0]
     np.testing.assert_array_equal(out[:n], expected)
     assert not out[n:].any()
@@ -103,10 +103,10 @@ def test_mel_blocks_hold_the_whole_filterbank(rng):
 
 
 def test_spectrogram_wants_a_fixed_length_signal():
-    from bbnn_core.features import _spectrogram
+    from bbnn_core.features import spectrogram
 
     with pytest.raises(ParameterError, match="expected 661794 samples"):
-        _spectrogram(np.zeros(1000, dtype=np.float32), PAPER_PARAMS)
+        spectrogram(np.zeros(1000, dtype=np.float32), PAPER_PARAMS)
 
 
 def test_authors_fold0_model_classifies_gtzan_mini(gtzan_mini_features):

@@ -39,9 +39,9 @@ def test_authors_gtzan_ensemble_puts_blues_first(authors, gtzan_mini, tmp_path):
 
 
 def test_unknown_model_spec(tmp_path):
-    from bbnn_core.errors import ModelError
+    from bbnn_core.errors import RunError
 
-    with pytest.raises(ModelError, match="run folder"):
+    with pytest.raises(RunError, match="is not a run folder"):
         load_ensemble(tmp_path)
 
 
@@ -52,8 +52,11 @@ def test_fold_selection(mirror, tmp_path):
     assert len(two.models) == 2 and two.classes[0] == "blues"
     with pytest.raises(ModelError, match="no fold 12"):
         load_ensemble("authors-gtzan:12")
+    from bbnn_core.errors import RunError
+
     (tmp_path / "splits.json").write_text("{}")
-    with pytest.raises(ModelError, match="no finished fold 1"):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(RunError, match="no finished fold 1"):
         load_ensemble(f"{tmp_path}:1")
 
 

@@ -56,7 +56,7 @@ def test_table2_from_data_sets(gtzan_mini, mirror):
 def test_figures_from_the_authors_logs(mirror, tmp_path):
     from bbnn_core.metrics import authors_results
 
-    hist = read_histories(mirror / "reference/bbnn_authors/gtzan", "fold*_history.csv")
+    hist = read_histories(mirror / "reference/bbnn_authors/gtzan", authors=True)
     assert sorted(hist.fold.unique()) == list(range(10))
     ax = plot_histories(hist, title="GTZAN, authors' runs")
     assert len(ax.lines) == 22  # 10 folds x 2 curves + 2 means

@@ -1,0 +1,258 @@
+"""Run folders: the one place that knows their layout, reads them and writes them atomically.
+
+A run folder, as :func:`bbnn_core.train.train` writes it::
+
+    config.json  splits.json  summary.json
+    fold{k}/config.json  history.csv  best.keras  predictions.csv  metrics.json
+           provenance.json  baseline.json  checkpoint/{model.keras,state.json}
+
+``metrics.json`` is written last: a fold that has it is finished. Every other module reaches
+these files through :class:`Run` and :class:`FoldRun`; none spells their names. The authors'
+released logs have a layout of their own (``fold{k}_history.csv``), named here as well.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from .errors import RunError
+
+__all__ = ["Run", "FoldRun", "atomic_write", "write_json", "HISTORY_COLUMNS", "AUTHORS_HISTORY"]
+
+HISTORY_COLUMNS = ["epoch", "acc", "loss", "lr", "val_acc", "val_loss"]
+
+# the authors' released training logs: one file per fold, in the folder of their models
+AUTHORS_HISTORY = "fold{fold}_history.csv"
+_AUTHORS_HISTORY_GLOB = "fold*_history.csv"
+
+
+# ----------------------------------------------------------------------------------------------
+# Atomic files (the project's one writer)
+
+
+def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO], None]) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a part.
+
+    ``data`` is text, bytes, or a function that writes into the open binary file (e.g.
+    ``lambda fh: np.savez(fh, ...)``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data.encode() if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _jsonable(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o))
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    atomic_write(path, json.dumps(obj, indent=2, sort_keys=True, default=_jsonable) + "\n")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise RunError(f"cannot read {path}: {exc}") from exc
+
+
+# ----------------------------------------------------------------------------------------------
+# One fold
+
+
+@dataclass(frozen=True)
+class FoldRun:
+    """The folder of fold ``index`` of a run."""
+
+    path: Path
+    index: int
+
+    @property
+    def finished(self) -> bool:
+        return (self.path / "metrics.json").is_file()
+
+    @property
+    def best_model(self) -> Path:
+        return self.path / "best.keras"
+
+    @property
+    def checkpoint_model(self) -> Path:
+        return self.path / "checkpoint" / "model.keras"
+
+    @property
+    def has_checkpoint(self) -> bool:
+        return (self.path / "checkpoint" / "state.json").is_file() and self.checkpoint_model.is_file()
+
+    # reading
+    def metrics(self) -> dict:
+        return _read_json(self.path / "metrics.json")
+
+    def provenance(self) -> dict:
+        return _read_json(self.path / "provenance.json")
+
+    def baseline(self) -> dict:
+        p = self.path / "baseline.json"
+        return _read_json(p) if p.is_file() else {}
+
+    def state(self) -> dict:
+        return _read_json(self.path / "checkpoint" / "state.json")
+
+    def history(self):
+        """``history.csv`` as a DataFrame (empty when the fold has not finished an epoch)."""
+        import pandas as pd
+
+        p = self.path / "history.csv"
+        return pd.read_csv(p) if p.is_file() else pd.DataFrame(columns=HISTORY_COLUMNS)
+
+    def predictions(self):
+        import pandas as pd
+
+        return pd.read_csv(self.path / "predictions.csv")
+
+    # writing
+    def write_config(self, config: dict) -> None:
+        write_json(self.path / "config.json", config)
+
+    def write_state(self, state: dict) -> None:
+        write_json(self.path / "checkpoint" / "state.json", state)
+
+    def write_history(self, rows: list[dict]) -> None:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=HISTORY_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r[k] for k in HISTORY_COLUMNS})
+        atomic_write(self.path / "history.csv", buf.getvalue())
+
+    def write_predictions(self, header: list[str], rows: list[list]) -> None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+        atomic_write(self.path / "predictions.csv", buf.getvalue())
+
+    def write_baseline(self, baseline: dict) -> None:
+        write_json(self.path / "baseline.json", baseline)
+
+    def write_provenance(self, provenance: dict) -> None:
+        write_json(self.path / "provenance.json", provenance)
+
+    def write_metrics(self, metrics: dict) -> None:
+        """Last: marks the fold finished."""
+        write_json(self.path / "metrics.json", metrics)
+
+    def save_model(self, model, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+        model.save(tmp)
+        os.replace(tmp, path)
+
+    def clear_checkpoint(self) -> None:
+        shutil.rmtree(self.path / "checkpoint", ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# A run
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run folder. ``Run(path)`` does not touch the disk; :meth:`open` checks that it is a run."""
+
+    path: Path
+
+    def __init__(self, path: str | os.PathLike):
+        object.__setattr__(self, "path", Path(path))
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Run:
+        """The run in ``path``, or a :class:`RunError` saying that the folder is not one."""
+        run = cls(path)
+        if not run.exists:
+            raise RunError(f"{run.path} is not a run folder (no config.json and splits.json)")
+        return run
+
+    @property
+    def exists(self) -> bool:
+        return (self.path / "config.json").is_file() and (self.path / "splits.json").is_file()
+
+    @property
+    def has_config(self) -> bool:
+        return (self.path / "config.json").is_file()
+
+    @property
+    def has_splits(self) -> bool:
+        return (self.path / "splits.json").is_file()
+
+    def config(self) -> dict:
+        return _read_json(self.path / "config.json")
+
+    def splits(self) -> dict:
+        return _read_json(self.path / "splits.json")
+
+    def write_config(self, config: dict) -> None:
+        write_json(self.path / "config.json", config)
+
+    def write_splits(self, splits: dict) -> None:
+        write_json(self.path / "splits.json", splits)
+
+    def write_summary(self, summary: dict) -> None:
+        write_json(self.path / "summary.json", summary)
+
+    def fold(self, k: int) -> FoldRun:
+        return FoldRun(self.path / f"fold{int(k)}", int(k))
+
+    def folds(self) -> list[FoldRun]:
+        """Every fold folder, in fold order (finished or not)."""
+        found = [p for p in self.path.glob("fold*") if p.is_dir() and re.fullmatch(r"fold\d+", p.name)]
+        return sorted((FoldRun(p, int(p.name[4:])) for p in found), key=lambda f: f.index)
+
+    def finished_folds(self) -> list[FoldRun]:
+        return [f for f in self.folds() if f.finished]
+
+    def discard(self) -> None:
+        """Delete the run folder: only a folder that is a run (or empty)."""
+        if not self.path.exists():
+            return
+        if not self.exists and any(self.path.iterdir()):
+            raise RunError(f"{self.path} is not a run folder; --restart only discards runs")
+        shutil.rmtree(self.path)
+
+
+def authors_histories(folder: str | os.PathLike) -> list[tuple[int, Path]]:
+    """``(fold, path)`` of the authors' released training logs in ``folder``, in fold order."""
+    found = []
+    for p in Path(folder).glob(_AUTHORS_HISTORY_GLOB):
+        m = re.fullmatch(r"fold(\d+)_history\.csv", p.name)
+        if m:
+            found.append((int(m.group(1)), p))
+    return sorted(found)
