@@ -395,14 +395,11 @@ def validate(
     progress : bool, optional
         Progress bar (default: only on a terminal).
     """
-    from tqdm.auto import tqdm
-
     from .audio import read_audio
+    from .progress import bar
 
     report = ValidationReport(dataset.name, len(dataset), counts=dataset.counts())
-    for track in tqdm(
-        dataset.tracks, desc=f"validate {dataset.name}", unit="file", disable=None if progress is None else not progress
-    ):
+    for track in bar(dataset.tracks, desc=f"validate {dataset.name}", unit="file", progress=progress):
         path = dataset.root / track.path
         if not dataset.has_audio or not path.is_file():
             report.missing.append(str(path if dataset.has_audio else track.path))

@@ -443,7 +443,7 @@ def extract(
     DatasetError
         If any track cannot be decoded: the message lists every failing file and why.
     """
-    from tqdm.auto import tqdm
+    from .progress import bar as progress_bar
 
     if len(dataset) == 0:
         raise DatasetError(f"data set {dataset.name!r} at {dataset.root} has no tracks")
@@ -491,7 +491,7 @@ def extract(
     # Threads, not processes: decoding (libsndfile) and the FFT (scipy.fft) release the GIL, so
     # threads scale with cores without pickling, spawn start-up or a __main__ guard.
     with (
-        tqdm(total=len(jobs), desc=f"log-mel {dataset.name}", unit="clip", disable=_no_bar(progress)) as bar,
+        progress_bar(total=len(jobs), desc=f"log-mel {dataset.name}", unit="clip", progress=progress) as bar,
         ThreadPoolExecutor(n_jobs) as pool,
     ):
         for index, S, err, warns in pool.map(_worker, jobs):
@@ -532,11 +532,6 @@ def extract(
         params=params,
         path=out,
     )
-
-
-def _no_bar(progress: bool | None) -> bool | None:
-    # tqdm: disable=None hides the bar when stderr is not a terminal
-    return None if progress is None else not progress
 
 
 def _atomic_savez(path: Path, **arrays) -> None:

@@ -220,14 +220,14 @@ def iter_predictions(
     Features of a chunk are computed on ``n_jobs`` threads, then every model runs on the chunk's
     windows. A file that cannot be read gets an ``error``; the others are still predicted.
     """
-    from tqdm.auto import tqdm
+    from .progress import bar as progress_bar
 
     paths = [str(p) for p in paths]
-    bar = tqdm(
+    bar = progress_bar(
         total=len(paths),
         desc=f"predict ({len(ensemble.models)} model{'s' if len(ensemble.models) != 1 else ''})",
         unit="file",
-        disable=None if progress is None else not progress,
+        progress=progress,
     )
     with bar, ThreadPoolExecutor(max(1, n_jobs or os.cpu_count() or 1)) as pool:
         for start in range(0, len(paths), chunk):

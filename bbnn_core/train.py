@@ -344,9 +344,9 @@ def _evaluate(model, X, y1h, idx, batch=16):
 
 def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress) -> dict:
     import keras
-    from tqdm.auto import tqdm
 
     from .metrics import baseline_fold, classification_report
+    from .progress import bar as progress_bar
 
     n_classes = len(fs.classes)
     y1h = np.eye(n_classes, dtype=np.float32)[fs.y]
@@ -377,12 +377,12 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress
     state.setdefault("sessions", []).append(
         {**code_state(), "first_epoch": state["epoch"] + 1, "determinism": determinism}
     )
-    bar = tqdm(
+    bar = progress_bar(
         total=cfg.epochs,
         initial=state["epoch"] + 1,
         desc=f"fold {k}",
         unit="epoch",
-        disable=None if progress is None else not progress,
+        progress=progress,
     )
     epoch = state["epoch"] + 1
     while epoch < cfg.epochs and not state["stopped_early"]:

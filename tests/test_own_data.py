@@ -290,3 +290,31 @@ def test_feature_cache_follows_the_data(four_classes, tmp_path):
     fs.path.write_bytes(fs.path.read_bytes()[:1000])  # half-written
     again = run()
     assert len(again) == 24 and np.array_equal(again.X, fs.X)
+
+
+def test_dataset_given_a_folder_is_the_data_dir_and_the_cache_stays_in_the_cache(four_classes, tmp_path):
+    run = tmp_path / "run"
+    cache = tmp_path / "cache"
+    res = bbnn(
+        "train",
+        "--dataset",
+        four_classes,
+        "--profile",
+        "smoke",
+        "--n-folds",
+        3,
+        "--folds",
+        0,
+        "--epochs",
+        1,
+        "--run-dir",
+        run,
+        "--quiet",
+        env={"BBNN_CACHE": str(cache)},
+    )
+    assert res.returncode == 0, res.stderr
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["dataset"] == "my music" and cfg["data_dir"] == str(four_classes)
+    files = list(cache.rglob("*.npz"))
+    assert len(files) == 1 and files[0].parent == cache / "features" and files[0].name.startswith("my music-")
+    assert not list(four_classes.parent.rglob("*.npz"))  # nothing inside or beside the user's data
