@@ -1,0 +1,66 @@
+"""Write NOTE.md of a committed run folder from its own files (command, commit, tree, wall time per
+fold, CPU hours): ``python results/write_note.py results/gtzan_mini-kfold-paper-seed0``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bbnn_core.metrics import summarize_run
+from bbnn_core.runs import Run
+
+
+def note(path: Path) -> str:
+    run = Run.open(path)
+    cfg = run.config()
+    s = summarize_run(path)
+    folds = run.finished_folds()
+    lines = [
+        f"# {cfg['dataset']}, {cfg['protocol']}, {cfg['profile']} profile, seed {cfg['seed']}",
+        "",
+        "Made on the project's 2-core CPU machine (AMD EPYC, TensorFlow backend, no GPU), in the background,",
+        "from a clean git worktree of the commit named below (so no fold ran from a dirty tree), with",
+        "",
+        f"    bbnn train --dataset {cfg['dataset']} --protocol {cfg['protocol']} --profile {cfg['profile']} "
+        f"--seed {cfg['seed']} --run-dir {path}",
+        "",
+        "(the run folder was written outside the checkout and its small files copied here; the `best.keras`",
+        "model files, 2.4 MB each, and checkpoints are not committed: every table and figure reads only the",
+        "other files). The command resumes wherever it stopped: finished folds are skipped, and the fold in",
+        "progress restarts from its last finished epoch with byte-identical results.",
+        "",
+        f"**{s['folds_done']} of {s['n_folds']} folds finished**; the others were still to run when this was",
+        "committed. Every page of the book says how many folds its numbers cover.",
+        "",
+        "| fold | commit | tree | deterministic | processes | epochs run | stopped early | best epoch | wall time |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    total = 0.0
+    for f in folds:
+        p, m = f.provenance(), f.metrics()
+        total += p["wall_time_s"]
+        commits = sorted({x["git_commit"][:10] for x in p.get("sessions", [])}) or [str(p["git_commit"])[:10]]
+        tree = "dirty" if p.get("git_dirty") or any(x.get("git_dirty") for x in p.get("sessions", [])) else "clean"
+        lines.append(
+            f"| {f.index} | {', '.join(commits)} | {tree} | {p.get('determinism', {}).get('deterministic')} | "
+            f"{len(p.get('sessions', []))} | {m['epochs_run']} | {m['stopped_early']} | {m['best_epoch'] + 1} | "
+            f"{p['wall_time_s'] / 60:.1f} min |"
+        )
+    lines += [
+        "",
+        f"Training wall time so far: {total / 3600:.2f} h, on 2 cores: {2 * total / 3600:.2f} CPU hours "
+        "(the machine was shared with other work of the session, so these are upper bounds).",
+        "",
+        f"`bbnn evaluate {path}` prints the per-fold and pooled accuracies with their Wilson intervals and",
+        "the SVM baseline on the same folds.",
+        "",
+    ]
+    for w in s.get("warnings", []):
+        lines.append(f"Warning from `bbnn evaluate`: {w}.")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1])
+    (target / "NOTE.md").write_text(note(target))
+    print(f"wrote {target / 'NOTE.md'}")
