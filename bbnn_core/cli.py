@@ -172,7 +172,8 @@ def _print_summary(summary: dict, as_json: bool) -> None:
             s = summary[key]
             print(
                 f"{name}\tmean {s['mean']:.4f}\tstd {s['std']:.4f}\t"
-                f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}]\tn={s['n']}"
+                f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}] (Wilson, pooled)\t"
+                f"n={s['n']} folds, {s.get('n_clips', '?')} clips"
             )
 
 

@@ -462,6 +462,18 @@ def open_run(run_dir, *, dataset: str | None = None):
     return summary, cfg, folds, provenance
 
 
+def _feature_code_note(provenance: dict) -> str:
+    """Whether the feature code changed since the run computed its features (by git history)."""
+    from .train import code_state
+
+    then, now = provenance.get("features_commit"), code_state().get("features_commit")
+    if then is None:
+        return "not recorded (run predates the record)"
+    if now is None or now == then:
+        return f"as in this checkout (last changed in {then[:10]})"
+    return f"changed since this run (run: {then[:10]}, now: {now[:10]}); its features were made by the older code"
+
+
 def run_overview(summary: dict, cfg, provenance: dict):
     """The facts stated at the top of a results page: data, protocol, profile, provenance."""
     import pandas as pd
@@ -491,6 +503,7 @@ def run_overview(summary: dict, cfg, provenance: dict):
             if provenance.get("git_dirty") is False
             else "not recorded (run predates the record)"
         ),
+        "feature code": _feature_code_note(provenance),
         "deterministic": {True: "yes (bit-for-bit repeatable on this software)", False: "no", None: "not recorded"}[
             (provenance.get("determinism") or {}).get("deterministic")
         ],

@@ -123,6 +123,11 @@ def _registry() -> dict[str, tuple[str | None, str | None]]:
         ("test", "09cafa6a89ce0a27f30ed250d56ecb4d03c22fffb5a693f96c7ae655ee02ac72"),
     ):
         reg[f"reference/gtzan_fault_filtered/{part}_filtered.txt"] = (None, digest)
+    # MD5 of all 1000 GTZAN clips, from mirdata 0.3.8's GTZAN index (in its wheel, BSD-3)
+    reg["reference/gtzan_checksums/gtzan_genre_md5.csv"] = (
+        None,
+        "ef36ab28d703ef83bca42751040cdb6c2374bd83cb1e2b543423036db4a1847c",
+    )
     return reg
 
 
@@ -136,6 +141,7 @@ _WHERE_TO_GET = {
     "reference/extended_ballroom/": "the Extended Ballroom metadata ships in the data set's "
     "archive (Marchand & Peeters 2016)",
     "reference/gtzan_fault_filtered/": "the fault-filtered split files of Kereliuk et al. 2015 (coreyker/dnn-mgr)",
+    "reference/gtzan_checksums/": "the MD5 of the 1000 GTZAN clips, from mirdata's GTZAN index",
     "reference/bbnn_authors/": "tabulated from the authors' logs in the bbnn-book mirror",
 }
 

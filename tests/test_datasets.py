@@ -135,5 +135,41 @@ def test_validate_reports_missing_unreadable_and_checksum(tmp_path):
 
 
 def test_validate_clean_gtzan(make_gtzan):
-    report = validate(load_gtzan(make_gtzan(per_genre=1)), progress=False)
+    report = validate(
+        load_gtzan(make_gtzan(per_genre=1)), checksums=False, progress=False
+    )  # synthetic audio, real names
     assert report.ok and report.n_tracks == 10 and report.lines() == []
+
+
+def test_validate_checks_gtzan_against_the_independent_checksums(mirror, gtzan_mini, tmp_path):
+    """A copy of gtzan_mini with one byte changed in one clip and another clip replaced by text:
+    `bbnn validate` names both and exits non-zero."""
+    import shutil
+
+    from test_cli import bbnn
+
+    copy = tmp_path / "gtzan_copy"
+    shutil.copytree(gtzan_mini.root, copy)
+    changed = copy / "genres" / "rock" / "rock.00003.wav"
+    data = bytearray(changed.read_bytes())
+    data[100_000] ^= 0x01  # one sample's lowest bit: still decodes, checksum differs
+    changed.write_bytes(bytes(data))
+    texted = copy / "genres" / "pop" / "pop.00002.wav"
+    texted.write_text("not a song\n")
+    res = bbnn("validate", copy, "--quiet")
+    assert res.returncode == 1
+    assert f"checksum mismatch: {changed}" in res.stdout
+    assert f"unreadable: {texted}: a text file" in res.stdout
+    assert len([line for line in res.stdout.splitlines() if line.startswith(("checksum", "unreadable"))]) == 2
+    # the untouched copy passes, every one of its 100 clips checked
+    assert bbnn("validate", gtzan_mini.root, "--quiet").returncode == 0
+    assert sum(t.md5 is not None for t in load_dataset(gtzan_mini.root).tracks) == 100
+
+
+def test_a_broken_jazz_00054_is_left_out_with_a_warning(make_gtzan):
+    root = make_gtzan(per_genre=2, genres=["jazz", "rock"])
+    broken = root / "genres" / "jazz" / "jazz.00054.wav"
+    broken.write_bytes(b"\x00" * 4096)  # as in many circulating copies: not a RIFF file
+    with pytest.warns(UserWarning, match=r"jazz\.00054\.wav: not audio in this copy of GTZAN"):
+        ds = load_dataset(root)
+    assert len(ds) == 4 and not any("00054" in str(t.path) for t in ds.tracks)
