@@ -11,14 +11,13 @@ import argparse
 import json
 import logging
 import os
-import re
 import sys
-import threading
 import warnings
 from pathlib import Path
 
 from . import __version__
 from .errors import BBNNError
+from .progress import backend_noise_filtered
 
 __all__ = ["main", "build_parser"]
 
@@ -340,40 +339,6 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     print(f"bbnn: warning: {message}", file=sys.stderr)
 
 
-# Lines TensorFlow's C++ runtime writes to file descriptor 2 whatever TF_CPP_MIN_LOG_LEVEL says.
-_BACKEND_NOISE = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} [\d:. ]+\d+ \S+\.cc:\d+\]|"
-    r"To enable the following instructions:|This TensorFlow binary is optimized)"
-)
-
-
-class _StderrFilter:
-    """Route fd 2 through a thread that drops the backend's start-up notes and forwards the rest."""
-
-    def __enter__(self):
-        sys.stderr.flush()
-        self.saved = os.dup(2)
-        read, write = os.pipe()
-        os.dup2(write, 2)
-        os.close(write)
-        self.thread = threading.Thread(target=self._pump, args=(read,), daemon=True)
-        self.thread.start()
-        return self
-
-    def _pump(self, fd):
-        with os.fdopen(fd, "rb") as pipe, os.fdopen(os.dup(self.saved), "wb", buffering=0) as out:
-            for line in iter(pipe.readline, b""):
-                if not _BACKEND_NOISE.match(line.decode(errors="replace")):
-                    out.write(line)
-
-    def __exit__(self, *exc):
-        sys.stderr.flush()
-        os.dup2(self.saved, 2)  # closes the pipe's last write end: the pump sees EOF
-        self.thread.join(timeout=2)
-        os.close(self.saved)
-        return False
-
-
 def _quiet_backends() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # tf.function retracing notes
@@ -389,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     _STDERR_IS_TTY = sys.stderr.isatty()
     try:
         if args.command in ("train", "predict"):  # the commands that load a Keras backend
-            with _StderrFilter():
+            with backend_noise_filtered():
                 return args.func(args)
         return args.func(args)
     except BBNNError as exc:

@@ -1,8 +1,14 @@
-"""The project's one progress idiom: a tqdm bar on stderr, shown only on a terminal by default."""
+"""What the project writes to the terminal besides results: its one progress idiom (a tqdm bar
+on stderr, shown only on a terminal by default) and a filter for the backend's start-up noise."""
 
 from __future__ import annotations
 
-__all__ = ["bar"]
+import os
+import re
+import sys
+import threading
+
+__all__ = ["bar", "backend_noise_filtered"]
 
 
 def bar(iterable=None, *, progress: bool | None = None, **kwargs):
@@ -11,3 +17,39 @@ def bar(iterable=None, *, progress: bool | None = None, **kwargs):
     from tqdm.auto import tqdm
 
     return tqdm(iterable, disable=None if progress is None else not progress, **kwargs)
+
+
+# Lines TensorFlow's C++ runtime writes to file descriptor 2 whatever TF_CPP_MIN_LOG_LEVEL says.
+_BACKEND_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} [\d:. ]+\d+ \S+\.cc:\d+\]|"
+    r"To enable the following instructions:|This TensorFlow binary is optimized)"
+)
+
+
+class backend_noise_filtered:  # noqa: N801 - used as a context manager, like contextlib's
+    """``with backend_noise_filtered(): ...``: route file descriptor 2 through a thread that drops
+    the backend's start-up notes (which TensorFlow's C++ runtime writes whatever
+    TF_CPP_MIN_LOG_LEVEL says) and forwards everything else, in order."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        read, write = os.pipe()
+        os.dup2(write, 2)
+        os.close(write)
+        self.thread = threading.Thread(target=self._pump, args=(read,), daemon=True)
+        self.thread.start()
+        return self
+
+    def _pump(self, fd):
+        with os.fdopen(fd, "rb") as pipe, os.fdopen(os.dup(self.saved), "wb", buffering=0) as out:
+            for line in iter(pipe.readline, b""):
+                if not _BACKEND_NOISE.match(line.decode(errors="replace")):
+                    out.write(line)
+
+    def __exit__(self, *exc):
+        sys.stderr.flush()
+        os.dup2(self.saved, 2)  # closes the pipe's last write end: the pump sees EOF
+        self.thread.join(timeout=2)
+        os.close(self.saved)
+        return False

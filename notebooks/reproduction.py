@@ -48,7 +48,14 @@ from bbnn_core.splits import make_splits
 # not generalisation.
 
 # %% tags=["hide-input"]
-import keras
+from bbnn_core.progress import backend_noise_filtered
+
+with backend_noise_filtered():  # TensorFlow's start-up notes stay off the page
+    import keras
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")  # and its retracing notes
+    keras.ops.ones(1)  # starts the backend inside the filter
 
 from bbnn_core.model import load_authors_model
 from bbnn_core.resources import authors_model_path
