@@ -318,3 +318,35 @@ def test_dataset_given_a_folder_is_the_data_dir_and_the_cache_stays_in_the_cache
     files = list(cache.rglob("*.npz"))
     assert len(files) == 1 and files[0].parent == cache / "features" and files[0].name.startswith("my music-")
     assert not list(four_classes.parent.rglob("*.npz"))  # nothing inside or beside the user's data
+
+
+def test_the_command_refuses_to_resume_after_a_file_is_deleted(four_classes, tmp_path):
+    """End to end, as a user meets it: train, delete a file from the folder, run the same command."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(four_classes, data)
+    run, env = tmp_path / "run", {"BBNN_CACHE": str(tmp_path / "cache")}
+    args = (
+        "train",
+        "--data-dir",
+        data,
+        "--profile",
+        "smoke",
+        "--n-folds",
+        3,
+        "--epochs",
+        1,
+        "--run-dir",
+        run,
+        "--quiet",
+    )
+    assert bbnn(*args, "--folds", 0, env=env).returncode == 0
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    (data / "kazoo" / "take 2.wav").unlink()
+    res = bbnn(*args, env=env)
+    errors = [line for line in res.stderr.splitlines() if line.startswith("bbnn: error")]
+    assert res.returncode == 1 and len(errors) == 1
+    assert "was trained on other data: 1 track removed since (first: kazoo/take 2.wav)" in errors[0]
+    assert "--restart" in errors[0] and "Traceback" not in res.stderr
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before  # nothing written, nothing mixed
