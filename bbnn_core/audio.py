@@ -81,13 +81,15 @@ def open_audio(path: Path):
         raise AudioError(path, "is a directory, not an audio file")
     if path.stat().st_size == 0:
         raise AudioError(path, "empty file (0 bytes)")
-    kind = _sniff_text(path)
+    # MP3 decoders print resync notes for a text file before they fail: sniff those first; any
+    # other file is sniffed only once libsndfile has refused it (no extra open on the hot path)
+    kind = _sniff_text(path) if path.suffix.lower() == ".mp3" else None
     if kind:
         raise AudioError(path, kind)
     try:
         f = sf.SoundFile(str(path))
     except Exception as exc:
-        raise AudioError(path, describe_decode_error(path, exc)) from exc
+        raise AudioError(path, _sniff_text(path) or describe_decode_error(path, exc)) from exc
     m = _TRUNCATED.search(f.extra_info or "")
     if m is not None:
         f.close()

@@ -441,7 +441,7 @@ def open_run(run_dir, *, dataset: str | None = None):
         committed gtzan_mini run under the name of the user's data).
     """
     from .errors import RunError
-    from .metrics import read_run, summarize_run
+    from .metrics import summarize_run
     from .runs import Run
     from .train import is_run, load_run_config
 
@@ -457,7 +457,9 @@ def open_run(run_dir, *, dataset: str | None = None):
     summary = summarize_run(run)
     if not summary["folds_done"]:
         return None
-    folds, _ = read_run(run)
+    import pandas as pd
+
+    folds = pd.DataFrame(summary["per_fold"])  # summarize_run has read every finished fold
     provenance = Run(run).finished_folds()[0].provenance()
     return summary, cfg, folds, provenance
 

@@ -342,7 +342,7 @@ def _evaluate(model, X, y1h, idx, batch=16):
     return probs, loss, acc
 
 
-def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress) -> dict:
+def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress, checksum: str) -> dict:
     import keras
 
     from .metrics import baseline_fold, classification_report
@@ -456,7 +456,7 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress
             "device": _device(),
             "cpu": _cpu(),
             "determinism": determinism,
-            "dataset_checksum": _data_checksum(fs),
+            "dataset_checksum": checksum,
             "feature_file": str(fs.path),
             "seed": cfg.seed,
             "wall_time_s": round(state["elapsed"], 3),
@@ -601,7 +601,7 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
         if out.finished:
             continue
         out.write_config({**cfg.to_json(), "fold": k})
-        _train_fold(fs, folds[k], k, cfg, out, progress)
+        _train_fold(fs, folds[k], k, cfg, out, progress, record["dataset_checksum"])
     summary = summarize_run(run.path)
     run.write_summary(summary)
     return summary
