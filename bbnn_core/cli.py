@@ -129,30 +129,94 @@ def _train_source(args) -> tuple[str, str | None]:
     return args.dataset or "gtzan_mini", None
 
 
-def cmd_train(args) -> int:
-    from .train import config_for, train
+def _seed_list(text: str) -> tuple[int, ...]:
+    """``--seeds 0,1,2``."""
+    try:
+        seeds = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated seeds such as 0,1,2; got {text!r}") from None
+    if len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"a seed is given twice in {text!r}")
+    return seeds
+
+
+def _train_configs(args) -> list:
+    """One configuration per seed; with several seeds, --run-dir must say where each goes."""
+    from .errors import ParameterError
+    from .train import config_for
 
     dataset, data_dir = _train_source(args)
-    cfg = config_for(
-        args.profile,
-        dataset=dataset,
-        data_dir=data_dir,
-        protocol=args.protocol,
-        seed=args.seed,
-        run_dir=args.run_dir,
-        folds=args.folds,
-        epochs=args.epochs,
-        n_folds=args.n_folds,
-        mixed_precision=args.mixed_precision or None,
-        kind=args.kind,
-    )
-    print(
-        f"bbnn: training {cfg.dataset}{f' ({data_dir})' if data_dir else ''} / {cfg.protocol} / "
-        f"profile {cfg.profile} into {cfg.run_dir}",
-        file=sys.stderr,
-    )
-    summary = train(cfg, progress=_progress(args), restart=args.restart)
-    _print_summary(summary, args.json)
+    seeds = args.seeds or (args.seed,)
+    if len(seeds) > 1 and args.run_dir and "{seed}" not in args.run_dir:
+        raise ParameterError(
+            f"--seeds gives {len(seeds)} runs: --run-dir must contain {{seed}} (e.g. runs/mine-seed{{seed}}); "
+            f"got {args.run_dir!r}"
+        )
+    return [
+        config_for(
+            args.profile,
+            dataset=dataset,
+            data_dir=data_dir,
+            protocol=args.protocol,
+            seed=seed,
+            run_dir=args.run_dir.replace("{seed}", str(seed)) if args.run_dir else None,
+            folds=args.folds,
+            epochs=args.epochs,
+            n_folds=args.n_folds,
+            mixed_precision=args.mixed_precision or None,
+            kind=args.kind,
+        )
+        for seed in seeds
+    ]
+
+
+def _workers(args):
+    """The Dask workers asked for, or None for the sequential run in this process."""
+    from .cluster import ClusterConfig, batch_workers, connect, local_workers
+    from .errors import ParameterError
+
+    asked = [
+        n for n, v in (("--workers", args.workers), ("--scheduler", args.scheduler), ("--cluster", args.cluster)) if v
+    ]
+    if len(asked) > 1:
+        raise ParameterError(f"{' and '.join(asked)} exclude each other: choose where the folds run")
+    if args.cluster_config and not args.cluster:
+        raise ParameterError("--cluster-config needs --cluster slurm, pbs or sge")
+    if args.workers:
+        return local_workers(args.workers, threads=args.threads, quiet=args.quiet)
+    if args.scheduler:
+        return connect(args.scheduler, threads=args.threads)
+    if args.cluster:
+        return batch_workers(ClusterConfig.load(args.cluster_config, args.cluster))
+    return None
+
+
+def cmd_train(args) -> int:
+    from .errors import ParameterError
+    from .train import train
+
+    if args.threads is not None and args.threads < 1:
+        raise ParameterError(f"--threads must be at least 1; got {args.threads}")
+    cfgs = _train_configs(args)
+    workers = _workers(args)
+    for cfg in cfgs:
+        print(
+            f"bbnn: training {cfg.dataset}{f' ({cfg.data_dir})' if cfg.data_dir else ''} / {cfg.protocol} / "
+            f"profile {cfg.profile} / seed {cfg.seed} into {cfg.run_dir}",
+            file=sys.stderr,
+        )
+    if workers is None:
+        summaries = [train(cfg, progress=_progress(args), restart=args.restart, threads=args.threads) for cfg in cfgs]
+    else:
+        from .cluster import train_runs
+
+        with workers as w:
+            print(f"bbnn: folds run as Dask tasks on {w.description}", file=sys.stderr)
+            if w.dashboard:
+                print(f"bbnn: Dask dashboard at {w.dashboard}", file=sys.stderr)
+            summaries = train_runs(cfgs, w, restart=args.restart, progress=_progress(args))
+    for summary in summaries:
+        _print_summary(summary, args.json)
     return 0
 
 
@@ -281,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seeds", type=_seed_list, help="several runs, one per seed, e.g. 0,1,2 (--run-dir then needs {seed})"
+    )
     p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN)")
     p.add_argument("--folds", type=_fold_list, help="comma-separated folds to run, from 0 (default: all)")
     p.add_argument(
@@ -293,6 +360,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, help="override the profile's epochs")
     p.add_argument(
         "--mixed-precision", action="store_true", help="bf16 mixed precision (GPUs; 1.13x on a CPU with AVX512-BF16)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="backend threads per fold (default: all cores; with --workers, the cores divided among "
+        "them). The numbers depend on it: a rerun gives the same bytes with the same count",
+    )
+    where = p.add_argument_group("where the folds run (default: one after another, in this process)")
+    where.add_argument("--workers", type=int, help="as tasks on a Dask LocalCluster of N worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="as tasks on a running Dask scheduler (tcp://host:8786)")
+    where.add_argument(
+        "--cluster",
+        choices=["slurm", "pbs", "sge"],
+        help="as tasks on batch jobs (dask-jobqueue), see --cluster-config",
+    )
+    where.add_argument(
+        "--cluster-config",
+        type=Path,
+        metavar="FILE",
+        help="YAML: queue, account, walltime, cores, memory, gpus, jobs, python, prologue, env (README)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")

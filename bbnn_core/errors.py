@@ -45,6 +45,9 @@ class AudioError(BBNNError):
         self.reason = reason
         super().__init__(f"cannot decode {self.path}: {reason}")
 
+    def __reduce__(self):  # travels between processes (Dask workers) intact
+        return (type(self), (self.path, self.reason))
+
 
 class DatasetError(BBNNError):
     """A data set folder is missing, empty or not laid out as expected."""

@@ -30,6 +30,7 @@ import os
 import platform
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -45,6 +46,10 @@ __all__ = [
     "PROFILES",
     "config_for",
     "train",
+    "prepare_run",
+    "train_fold",
+    "finish_run",
+    "RunPlan",
     "is_run",
     "load_run_config",
     "HISTORY_COLUMNS",
@@ -241,7 +246,7 @@ def _data_checksum(fs) -> str:
 # Training
 
 
-def determinism_settings() -> dict:
+def determinism_settings(threads: int | None = None) -> dict:
     """Make this process's training bit-for-bit repeatable (on the same machine and software) and
     say what it depends on.
 
@@ -251,9 +256,14 @@ def determinism_settings() -> dict:
     ops that share the intra-op thread pool. One inter-op thread (each op still uses every core)
     makes two runs byte-identical and costs nothing measurable, so it is always on.
 
-    Inter-op threads can only be set before TensorFlow starts. When something in this process
+    The numbers also depend on the intra-op thread count (how oneDNN splits each reduction):
+    two runs give the same bytes only with the same count. ``threads`` sets it (default: what
+    TensorFlow chose, all cores); it is recorded, and :func:`bbnn_core.metrics.provenance_warnings`
+    names folds made with different counts.
+
+    Thread pools can only be set before TensorFlow starts. When something in this process
     started it first (e.g. a notebook that loaded a model), the setting in force is recorded and,
-    if it is not 1, ``deterministic`` is False and a warning says so.
+    if it is not 1 inter-op thread, ``deterministic`` is False and a warning says so.
     """
     import keras
 
@@ -266,16 +276,28 @@ def determinism_settings() -> dict:
         tf.config.experimental.enable_op_determinism()
         try:
             tf.config.threading.set_inter_op_parallelism_threads(1)
+            if threads:
+                tf.config.threading.set_intra_op_parallelism_threads(int(threads))
         except RuntimeError:  # TensorFlow already started in this process
             pass
         inter = tf.config.threading.get_inter_op_parallelism_threads()
         inter = inter or int(os.environ.get("TF_NUM_INTEROP_THREADS", "0"))
+        intra = tf.config.threading.get_intra_op_parallelism_threads()
+        intra = intra or int(os.environ.get("TF_NUM_INTRAOP_THREADS", "0")) or os.cpu_count()
         out |= {
             "op_determinism": True,
             "inter_op_threads": inter,
-            "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count(),
+            "intra_op_threads": intra,
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"),
         }
+        if threads and intra != int(threads):
+            import warnings
+
+            warnings.warn(
+                f"TensorFlow started before training with {intra} intra-op threads, not the {threads} "
+                "asked for: this fold's numbers match runs made with that many",
+                stacklevel=2,
+            )
         if inter != 1:
             out["deterministic"] = False
             import warnings
@@ -290,12 +312,31 @@ def determinism_settings() -> dict:
     return out
 
 
-def _set_seed(seed: int) -> dict:
+def _set_seed(seed: int, threads: int | None = None) -> dict:
     import keras
 
-    settings = determinism_settings()
+    settings = determinism_settings(threads)
     keras.utils.set_random_seed(seed)
     return settings
+
+
+@contextmanager
+def _own_python_random(seed: int):
+    """Keras draws the seeds of unseeded initializers from Python's global ``random``, which the
+    other threads of a process also draw from (a Dask worker's event loop does, between any two
+    lines of a task), so the initial weights would depend on their timing. While the model is
+    built, Keras draws from a generator of its own, seeded as ``keras.utils.set_random_seed(seed)``
+    seeds the global one: the same weights as in an undisturbed process, in any process."""
+    import random
+
+    from keras.src.random import seed_generator
+
+    saved = seed_generator.python_random
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = saved
 
 
 def _epoch_batch(X, y, idx, cfg: TrainConfig, fold: int, epoch: int):
@@ -342,7 +383,9 @@ def _evaluate(model, X, y1h, idx, batch=16):
     return probs, loss, acc
 
 
-def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress, checksum: str) -> dict:
+def _train_fold(
+    fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress, checksum: str, threads: int | None = None
+) -> dict:
     import keras
 
     from .metrics import baseline_fold, classification_report
@@ -352,14 +395,16 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress
     y1h = np.eye(n_classes, dtype=np.float32)[fs.y]
     t0 = time.perf_counter()
     # seeds and deterministic ops in every process, also one that resumes
-    determinism = _set_seed(cfg.seed * 1000 + k)
+    determinism = _set_seed(cfg.seed * 1000 + k, threads)
     if out.has_checkpoint:
         state = out.state()
-        model = keras.models.load_model(out.checkpoint_model)
+        with _own_python_random(cfg.seed * 1000 + k):  # deserialised initializers draw seeds too
+            model = keras.models.load_model(out.checkpoint_model)
         model.optimizer.learning_rate.assign(state["lr"])
         history = state["history"]
     else:
-        model = _build(cfg, n_classes, fs.X.shape[2])
+        with _own_python_random(cfg.seed * 1000 + k):
+            model = _build(cfg, n_classes, fs.X.shape[2])
         state = {
             "epoch": -1,
             "lr": cfg.learning_rate,
@@ -375,7 +420,13 @@ def _train_fold(fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress
         history = []
     # each process that works on the fold: its code and first epoch (provenance of a resumed fold)
     state.setdefault("sessions", []).append(
-        {**code_state(), "first_epoch": state["epoch"] + 1, "determinism": determinism}
+        {
+            **code_state(),
+            "first_epoch": state["epoch"] + 1,
+            "determinism": determinism,
+            "host": platform.node(),
+            "pid": os.getpid(),
+        }
     )
     bar = progress_bar(
         total=cfg.epochs,
@@ -536,11 +587,19 @@ def is_run(path: str | os.PathLike) -> bool:
     return Run(path).exists
 
 
-def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, restart: bool = False) -> dict:
-    """Run (or resume) every fold of ``cfg`` and return the run summary.
+def train(
+    cfg: TrainConfig,
+    *,
+    features=None,
+    progress: bool | None = None,
+    restart: bool = False,
+    threads: int | None = None,
+) -> dict:
+    """Run (or resume) every fold of ``cfg`` in this process and return the run summary.
 
     A run is bound to its data: resuming or extending it with other tracks, changed files,
     other classes or another split is refused (:class:`RunError`), never mixed.
+    :func:`bbnn_core.cluster.train_runs` runs the same folds as tasks on a Dask cluster.
 
     Parameters
     ----------
@@ -552,18 +611,36 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
         Progress bars (default: only on a terminal).
     restart : bool
         Discard the run already in ``cfg.run_dir`` (only if it is a run folder) and start anew.
+    threads : int, optional
+        Intra-op threads of the backend (default: all cores). The numbers depend on it: a run
+        repeats byte for byte with the same count (see :func:`determinism_settings`).
 
     Returns
     -------
     dict
         ``summary.json``: per-fold metrics and their mean, standard deviation and 95 % CI.
     """
-    from .metrics import summarize_run
+    fs = features if features is not None else _features_for(cfg, progress)
+    plan = prepare_run(cfg, fs, restart=restart)
+    for k in plan.todo:
+        _train_fold(fs, plan.folds[k], k, cfg, plan.run.fold(k), progress, plan.checksum, threads)
+    return finish_run(plan.run)
 
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A run folder made ready by :func:`prepare_run`: its folds and the ones still to train."""
+
+    run: Run
+    folds: list[Fold]
+    todo: list[int]
+    checksum: str
+
+
+def prepare_run(cfg: TrainConfig, fs, *, restart: bool = False) -> RunPlan:
+    """Check ``cfg`` and the features against the run folder, write its config and split, and
+    list the folds still to train (each fold's ``config.json`` is written here as well)."""
     run = Run(cfg.run_dir)
-    if features is None:
-        features = _features_for(cfg, progress)
-    fs = features
     folds = make_splits(
         fs.y,
         protocol=cfg.protocol,
@@ -574,8 +651,8 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
         classes=fs.classes,
     )
     check_folds(folds, len(fs))
-    todo = list(cfg.folds) if cfg.folds is not None else list(range(len(folds)))
-    bad = [k for k in todo if not 0 <= k < len(folds)]
+    asked = list(cfg.folds) if cfg.folds is not None else list(range(len(folds)))
+    bad = [k for k in asked if not 0 <= k < len(folds)]
     if bad:
         raise ParameterError(f"fold {bad[0]} does not exist: this {cfg.protocol} run has folds 0-{len(folds) - 1}")
     if restart:
@@ -596,12 +673,30 @@ def train(cfg: TrainConfig, *, features=None, progress: bool | None = None, rest
     run.write_config(cfg.to_json())
     if not run.has_splits or "track_digests" not in run.splits():  # new, or from before the record
         run.write_splits(record)
+    todo = [k for k in asked if not run.fold(k).finished]
     for k in todo:
-        out = run.fold(k)
-        if out.finished:
-            continue
-        out.write_config({**cfg.to_json(), "fold": k})
-        _train_fold(fs, folds[k], k, cfg, out, progress, record["dataset_checksum"])
+        run.fold(k).write_config({**cfg.to_json(), "fold": k})
+    return RunPlan(run=run, folds=folds, todo=todo, checksum=record["dataset_checksum"])
+
+
+def train_fold(run_dir: str | os.PathLike, k: int, fs, *, threads: int | None = None) -> dict:
+    """Train (or resume, or skip if finished) fold ``k`` of a run that :func:`prepare_run` made
+    ready: the unit of work of a cluster task. Everything it needs is read from the run folder
+    and the features; it returns the fold's ``metrics.json``."""
+    run = Run.open(run_dir)
+    out = run.fold(k)
+    if out.finished:  # e.g. a task that ran again after its worker died at the very end
+        return out.metrics()
+    cfg = load_run_config(run.path)
+    splits = run.splits()
+    fold = Fold(**{part: np.asarray(splits["folds"][k][part], dtype=int) for part in ("train", "val", "test")})
+    return _train_fold(fs, fold, k, cfg, out, False, splits["dataset_checksum"], threads)
+
+
+def finish_run(run: Run) -> dict:
+    """Summarise the finished folds of ``run`` into its ``summary.json``."""
+    from .metrics import summarize_run
+
     summary = summarize_run(run.path)
     run.write_summary(summary)
     return summary

@@ -1,0 +1,357 @@
+"""Runs on Dask: the folds (and seeds) of runs as tasks, from a laptop to a Slurm cluster.
+
+The unit of work is one fold of one run: it writes only its own folder and resumes from its last
+epoch, so a task that Dask runs again after its worker died continues where the worker stopped.
+Before the folds, one task per data set computes its feature file (in ``$BBNN_CACHE``, which on
+a cluster must be a folder every node sees); the folds read it and never recompute it.
+
+Three ways to get workers, all handled by Dask itself (no scheduler, queue or retry loop here):
+
+* ``LocalCluster``: N worker processes on this machine (``bbnn train --workers N``);
+* an existing scheduler (``--scheduler tcp://host:8786``);
+* ``dask-jobqueue``: Slurm, PBS or SGE jobs built from a small YAML file (``--cluster slurm
+  --cluster-config cluster.yaml``); see :class:`ClusterConfig`.
+
+The numbers of a fold depend on its backend's intra-op thread count
+(:func:`bbnn_core.train.determinism_settings`). Each worker trains with ``threads`` threads
+(on a ``LocalCluster``, the cores divided among the workers); a run made on N local workers
+therefore gives the same bytes as ``bbnn train --threads <cores // N>`` in one process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import BBNNError, ParameterError, RunError
+
+__all__ = ["ClusterConfig", "Workers", "local_workers", "connect", "jobqueue_cluster", "train_runs"]
+
+SCHEDULERS = ("slurm", "pbs", "sge")
+
+
+# ----------------------------------------------------------------------------------------------
+# Where the tasks run
+
+
+@dataclass
+class Workers:
+    """A Dask client and how its workers train: ``threads`` intra-op threads per fold (None: the
+    backend's default), ``resources`` asked by every fold task (e.g. ``{"GPU": 1}``)."""
+
+    client: object
+    threads: int | None = None
+    resources: dict | None = None
+    description: str = ""
+
+    @property
+    def dashboard(self) -> str | None:
+        """The dashboard's address, when the scheduler serves one (it needs ``bokeh``)."""
+        try:
+            if "dashboard" not in self.client.scheduler_info().get("services", {}):  # type: ignore[attr-defined]
+                return None
+            return self.client.dashboard_link  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - an address is a courtesy, never a failure
+            return None
+
+
+def _dashboard_address() -> str | None:
+    return ":0" if importlib.util.find_spec("bokeh") else None  # any free port; none without bokeh
+
+
+@contextmanager
+def local_workers(n: int, *, threads: int | None = None, quiet: bool = True) -> Iterator[Workers]:
+    """A ``LocalCluster`` of ``n`` worker processes, one task each, sharing this machine's cores:
+    each trains with ``threads`` (default ``cores // n``) intra-op threads."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if n < 1:
+        raise ParameterError(f"--workers must be at least 1; got {n}")
+    threads = threads or max(1, (os.cpu_count() or 1) // n)
+    env = {"TF_NUM_INTRAOP_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
+    cluster = LocalCluster(
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        env=env,
+        dashboard_address=_dashboard_address(),
+        silence_logs=logging.ERROR if quiet else logging.WARNING,
+    )
+    try:
+        with Client(cluster) as client:
+            yield Workers(client, threads=threads, description=f"{n} local worker processes, {threads} threads each")
+    finally:
+        cluster.close()
+
+
+@contextmanager
+def connect(address: str, *, threads: int | None = None) -> Iterator[Workers]:
+    """The workers of a running Dask scheduler at ``address`` (``tcp://host:8786``)."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout="30s")
+    except OSError as exc:
+        raise ParameterError(f"cannot reach a Dask scheduler at {address}: {exc}") from exc
+    with client:
+        yield Workers(client, threads=threads, description=f"the Dask scheduler at {address}")
+
+
+@dataclass
+class ClusterConfig:
+    """A batch-system cluster for ``bbnn train --cluster slurm|pbs|sge --cluster-config FILE``.
+
+    The file is YAML; every key is optional::
+
+        queue: gpu               # partition (Slurm) or queue (PBS, SGE)
+        account: my-project      # account / project to charge
+        walltime: "04:00:00"     # per job; a fold outliving its job resumes in the next
+        cores: 8                 # CPUs per job: one worker, one fold at a time, 8 threads
+        memory: 32GB             # per job
+        gpus: 1                  # GPUs per job (0: CPU only)
+        jobs: 10                 # jobs (workers) to start
+        python: /shared/env/bin/python   # the environment on the nodes (default: this one)
+        prologue: [module load cuda/12.4]  # shell lines before the worker starts
+        env: {KERAS_BACKEND: jax}          # environment of the workers
+        gpu_directive: "--gres=gpu:{gpus}" # how to ask for GPUs, if the site differs
+
+    ``BBNN_CACHE`` and ``BBNN_MIRROR`` are passed on from this process unless ``env`` sets them;
+    the cache must be on a file system every node sees, as must the run folders.
+    """
+
+    scheduler: str = "slurm"
+    queue: str | None = None
+    account: str | None = None
+    walltime: str = "04:00:00"
+    cores: int = 4
+    memory: str = "16GB"
+    gpus: int = 0
+    jobs: int = 1
+    python: str = field(default_factory=lambda: sys.executable)
+    prologue: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    gpu_directive: str | None = None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None, scheduler: str) -> ClusterConfig:
+        import yaml
+
+        if scheduler not in SCHEDULERS:
+            raise ParameterError(f"--cluster must be one of {', '.join(SCHEDULERS)}; got {scheduler!r}")
+        data: dict = {}
+        if path is not None:
+            try:
+                data = yaml.safe_load(Path(path).read_text()) or {}
+            except (OSError, yaml.YAMLError) as exc:
+                raise ParameterError(f"cannot read cluster config {path}: {exc}") from exc
+            if not isinstance(data, dict):
+                raise ParameterError(f"cluster config {path}: expected keys such as queue, walltime, gpus")
+        known = {f.name for f in fields(cls)} - {"scheduler"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ParameterError(
+                f"cluster config {path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})"
+            )
+        cfg = cls(scheduler=scheduler, **data)
+        for name in ("cores", "jobs"):
+            if int(getattr(cfg, name)) < 1:
+                raise ParameterError(f"cluster config {path}: {name} must be at least 1")
+        return cfg
+
+    def worker_env(self) -> dict[str, str]:
+        env = {k: os.environ[k] for k in ("BBNN_CACHE", "BBNN_MIRROR") if k in os.environ}
+        env |= {k: str(v) for k, v in self.env.items()}
+        env.setdefault("TF_NUM_INTRAOP_THREADS", str(self.cores))
+        env.setdefault("OMP_NUM_THREADS", str(self.cores))
+        return env
+
+
+_GPU_DIRECTIVES = {"slurm": "--gres=gpu:{gpus}", "pbs": "-l ngpus={gpus}", "sge": "-l gpu={gpus}"}
+
+
+def jobqueue_cluster(cfg: ClusterConfig):
+    """The ``dask-jobqueue`` cluster object for ``cfg`` (not yet scaled: nothing is submitted).
+
+    Each job runs one worker that works on one fold at a time (Dask's ``cores=1``) with
+    ``cfg.cores`` CPUs booked for the backend's threads, and offers ``GPU=cfg.gpus`` as a Dask
+    resource that every fold task asks for."""
+    import dask_jobqueue
+
+    prologue = [f"export {k}={_shell_quote(v)}" for k, v in sorted(cfg.worker_env().items())] + list(cfg.prologue)
+    directives: list[str] = []
+    extra_args = ["--resources", f"GPU={cfg.gpus}"] if cfg.gpus else []
+    if cfg.gpus:
+        directives.append((cfg.gpu_directive or _GPU_DIRECTIVES[cfg.scheduler]).format(gpus=cfg.gpus))
+    common: dict[str, Any] = {
+        "cores": 1,  # one task (fold) per worker; the backend's threads are booked below
+        "processes": 1,
+        "memory": cfg.memory,
+        "walltime": cfg.walltime,
+        "queue": cfg.queue,
+        "python": cfg.python,
+        "job_script_prologue": prologue,
+        "worker_extra_args": extra_args,
+        "job_name": "bbnn",
+        "scheduler_options": {"dashboard_address": _dashboard_address()},
+    }
+    if cfg.scheduler == "slurm":
+        return dask_jobqueue.SLURMCluster(
+            account=cfg.account, job_cpu=cfg.cores, job_extra_directives=directives, **common
+        )
+    if cfg.scheduler == "pbs":
+        spec = f"select=1:ncpus={cfg.cores}:mem={cfg.memory}" + (f":ngpus={cfg.gpus}" if cfg.gpus else "")
+        return dask_jobqueue.PBSCluster(
+            account=cfg.account,
+            resource_spec=spec,
+            job_extra_directives=[d for d in directives if "ngpus" not in d],
+            **common,
+        )
+    return dask_jobqueue.SGECluster(
+        project=cfg.account,
+        resource_spec=f"h_vmem={cfg.memory}",
+        job_extra_directives=[*directives, f"-pe smp {cfg.cores}"],
+        **common,
+    )
+
+
+def _shell_quote(v: str) -> str:
+    import shlex
+
+    return shlex.quote(str(v))
+
+
+@contextmanager
+def batch_workers(cfg: ClusterConfig) -> Iterator[Workers]:
+    """Submit ``cfg.jobs`` batch jobs and yield their workers as they join."""
+    from distributed import Client
+
+    cluster = jobqueue_cluster(cfg)
+    try:
+        cluster.scale(jobs=cfg.jobs)
+        with Client(cluster) as client:
+            yield Workers(
+                client,
+                threads=cfg.cores,
+                resources={"GPU": 1} if cfg.gpus else None,
+                description=f"{cfg.jobs} {cfg.scheduler} jobs ({cfg.cores} cores"
+                + (f", {cfg.gpus} GPU" if cfg.gpus else "")
+                + f", {cfg.walltime})",
+            )
+    finally:
+        cluster.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# The tasks (run in the worker processes)
+
+
+def _features_task(cfg_json: dict) -> str:
+    """Compute (or find current in the cache) the feature file of a run's data; its path."""
+    from .train import TrainConfig, _features_for
+
+    cfg = TrainConfig(**{**cfg_json, "folds": None})
+    return str(_features_for(cfg, False).path)
+
+
+@lru_cache(maxsize=2)
+def _load_features(path: str, stamp: int):
+    from .features import FeatureSet
+
+    return FeatureSet.load(path)
+
+
+def _fold_task(run_dir: str, k: int, feature_path: str, threads: int | None) -> dict:
+    """Train (or resume) fold ``k``: the unit of work. Features are read once per worker."""
+    from .train import train_fold
+
+    fs = _load_features(feature_path, Path(feature_path).stat().st_mtime_ns)
+    return train_fold(run_dir, k, fs, threads=threads)
+
+
+# ----------------------------------------------------------------------------------------------
+# A set of runs as one task graph
+
+
+def _source(cfg) -> tuple:
+    return (cfg.dataset, cfg.data_dir, cfg.kind)
+
+
+def train_runs(
+    cfgs: Sequence,
+    workers: Workers,
+    *,
+    restart: bool = False,
+    progress: bool | None = None,
+) -> list[dict]:
+    """Train every fold of every run in ``cfgs`` (e.g. one per seed) as Dask tasks and return
+    each run's summary, in order.
+
+    One feature task per data set runs first; the fold tasks of a run are submitted once its
+    split is written. A worker that dies takes its task with it and Dask runs the task again on
+    another worker, where the fold resumes from its last epoch. A fold that fails (a bad input,
+    a damaged checkpoint) does not stop the others: when all have ended, the run's summary is
+    written from the finished folds and the first failure is raised, naming its fold.
+    """
+    from distributed import as_completed
+
+    from .progress import bar
+    from .runs import Run
+    from .train import finish_run, prepare_run
+
+    client = workers.client
+    cfgs = list(cfgs)
+    dirs = [str(Path(c.run_dir)) for c in cfgs]
+    if len(set(dirs)) != len(dirs):
+        raise ParameterError("two runs would share one run folder: give each seed its own --run-dir")
+    feature_futures = {}
+    for cfg in cfgs:
+        if _source(cfg) not in feature_futures:
+            feature_futures[_source(cfg)] = client.submit(_features_task, cfg.to_json(), pure=False)  # type: ignore[attr-defined]
+    fold_futures = {}
+    plans = []
+    for cfg in cfgs:
+        path = feature_futures[_source(cfg)].result()  # raises the data set's error, naming its files
+        fs = _load_features(path, Path(path).stat().st_mtime_ns)
+        plan = prepare_run(cfg, fs, restart=restart)
+        plans.append(plan)
+        for k in plan.todo:
+            fut = client.submit(  # type: ignore[attr-defined]
+                _fold_task,
+                str(plan.run.path),
+                k,
+                path,
+                workers.threads,
+                pure=False,
+                resources=workers.resources,
+            )
+            fold_futures[fut] = (plan.run.path, k)
+    failures: list[tuple[Path, int, BaseException]] = []
+    with bar(total=len(fold_futures), desc="folds", unit="fold", progress=progress) as pbar:
+        for fut in as_completed(list(fold_futures)):
+            if fut.status == "error":
+                run_dir, k = fold_futures[fut]
+                failures.append((run_dir, k, fut.exception()))
+            pbar.update(1)
+    summaries = [finish_run(Run(p.run.path)) for p in plans]
+    if failures:
+        failures.sort(key=lambda f: (dirs.index(str(f[0])), f[1]))
+        run_dir, k, exc = failures[0]
+        more = f" ({len(failures) - 1} more folds failed)" if len(failures) > 1 else ""
+        if type(exc).__name__ == "KilledWorker":  # Dask gave up after several workers died in it
+            raise RunError(
+                f"fold {k} of {run_dir}: every worker that ran it died (out of memory or killed); "
+                f"the same command resumes it{more}"
+            ) from exc
+        if not isinstance(exc, BBNNError):
+            raise exc
+        raise RunError(f"fold {k} of {run_dir} failed: {exc}{more}") from exc
+    return summaries
