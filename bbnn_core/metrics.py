@@ -201,6 +201,15 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
                 groups.setdefault(json.dumps(p.get(key), sort_keys=True), []).append(k)
             parts = "; ".join("folds " + ",".join(map(str, ks)) for ks in groups.values())
             out.append(f"folds were made under different {name} ({parts})")
+    threads = {k: (p.get("determinism") or {}).get("intra_op_threads") for k, p in prov.items()}
+    if len(set(threads.values())) > 1:
+        by: dict[object, list[int]] = {}
+        for k, t in threads.items():
+            by.setdefault(t, []).append(k)
+        parts = "; ".join(f"{t} for folds {','.join(map(str, ks))}" for t, ks in by.items())
+        out.append(
+            f"folds were trained with different backend thread counts ({parts}): their numbers are not bit-comparable"
+        )
     det = {k: (p.get("determinism") or {}).get("deterministic") for k, p in prov.items()}
     if len(set(det.values())) > 1 or None in det.values() or False in det.values():
         bad = [k for k, v in det.items() if not v]

@@ -240,10 +240,12 @@ def test_evaluate_warns_when_folds_were_made_differently(features, tmp_path):
         prov = run / f"fold{k}" / "provenance.json"
         p = json.loads(prov.read_text())
         p["sessions"] = [s | {"git_dirty": False} for s in p["sessions"]]
+        p["determinism"]["intra_op_threads"] = 1 + k
         prov.write_text(json.dumps(p | change))
     res = bbnn("evaluate", run)
     assert res.returncode == 0
     assert "folds were made under different code (git commit) (folds 0; folds 1)" in res.stderr
+    assert "different backend thread counts (1 for folds 0; 2 for folds 1)" in res.stderr
     assert "folds 1 were trained from a tree with uncommitted changes" in res.stderr
 
 
