@@ -6,8 +6,9 @@ the class probabilities are averaged over windows and over the ensemble's models
 run, or the authors' ten GTZAN fold models).
 
 Cost: one model costs 7.4 GFLOP per 30 s window, so the authors' ten-model GTZAN ensemble costs
-74 GFLOP per clip: about 1 clip/s on two CPU cores, whose dense float32 peak is about 220 GFLOP/s.
-``SPEC:K`` selects fold models (``authors-gtzan:0``, ``runs/x:0,3``) for ten times the speed.
+74 GFLOP per clip. The models run on the fastest runtime measured (:mod:`bbnn_core.runtime`):
+``benchmarks/RESULTS.md`` has the figures. ``SPEC:K`` selects fold models (``authors-gtzan:0``,
+``runs/x:0,3``) for ten times the speed.
 Files are processed in chunks, so results stream out and memory stays bounded.
 """
 
@@ -15,14 +16,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .audio import PAD_WARN_FRACTION, fit_length, load_audio
-from .errors import AudioError, DatasetError, ModelError, RunError
+from .errors import AudioError, DatasetError, ModelError, ParameterError, RunError
 from .features import PAPER_PARAMS, FeatureParams, spectrogram
 from .runs import Run
 
@@ -36,38 +39,45 @@ AUTHORS = {
 
 @dataclass
 class Ensemble:
-    """Models whose probabilities are averaged, and their class names."""
+    """Models whose probabilities are averaged, and their class names.
 
-    models: list
+    The models stay files until the first prediction: then :func:`bbnn_core.runtime.make_runner`
+    compiles them into one graph on the chosen ``runtime`` and ``precision`` (by default
+    OpenVINO, bf16 where the CPU has it natively; a converted graph is cached, so Keras is not
+    even loaded the next time)."""
+
+    files: list[Path]
     classes: tuple[str, ...]
     name: str
-    _forward: list = field(default_factory=list, repr=False)
+    loader: Callable[[Path], Any] = field(repr=False)
+    runtime: str = "auto"
+    precision: str = "auto"
+    _runner: Any = field(default=None, repr=False)
 
-    def forward(self) -> list:
-        """One inference function per model, ``(batch, frames, mels, 1) -> probabilities``.
+    @property
+    def n_models(self) -> int:
+        return len(self.files)
 
-        Under TensorFlow, a ``tf.function`` whose batch and time axes are left open is traced once
-        per model; ``predict_on_batch`` would trace again for every new batch size (about 0.4 s
-        each on a CPU). Other backends use ``predict_on_batch``.
-        """
-        if not self._forward:
-            self._forward = [_inference_fn(m) for m in self.models]
-        return self._forward
+    def runner(self):
+        """The compiled ensemble (built on first use)."""
+        if self._runner is None:
+            from .runtime import make_runner
+
+            self._runner = make_runner(self.files, self.loader, runtime=self.runtime, precision=self.precision)
+        return self._runner
+
+    def probabilities(self, X: np.ndarray, batch_size: int = 16) -> np.ndarray:
+        """Mean probabilities over the models, ``(n, n_classes)``, for windows ``X`` ``(n, frames, mels, 1)``."""
+        return self.runner()(X, batch_size).mean(axis=1)
 
 
-def _inference_fn(model):
+def _keras_load(path: Path):
     import keras
 
-    if keras.backend.backend() != "tensorflow":
-        return lambda x: np.asarray(model.predict_on_batch(x))
-    import tensorflow as tf
-
-    def call(x):
-        return model(x, training=False)
-
-    spec = tf.TensorSpec((None, None, *model.input.shape[2:]), tf.float32)
-    fn = tf.function(call, input_signature=[spec], autograph=False)
-    return lambda x: fn(tf.constant(x, tf.float32)).numpy()
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many kinds for a damaged file
+        raise ModelError(f"cannot load model {path}: {exc}") from exc
 
 
 def _split_spec(spec: str) -> tuple[str, list[int] | None]:
@@ -77,13 +87,20 @@ def _split_spec(spec: str) -> tuple[str, list[int] | None]:
     return m.group(1), [int(k) for k in m.group(2).split(",")]
 
 
-def load_ensemble(spec: str | os.PathLike) -> Ensemble:
+def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: str = "auto") -> Ensemble:
     """``"authors-gtzan"``, ``"authors-extended-ballroom"``, or a run folder (its finished folds).
 
     A suffix ``:K`` or ``:K,L,...`` keeps only those folds (``"authors-gtzan:0"``: one model).
+    ``runtime`` and ``precision``: see :func:`bbnn_core.runtime.make_runner`. Every model file is
+    checked to exist here; a file that is not a model fails at the first prediction.
     """
     from .datasets import GTZAN_GENRES, load_extended_ballroom
+    from .runtime import PRECISIONS, RUNTIMES
 
+    if runtime not in RUNTIMES:
+        raise ParameterError(f"runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
+    if precision not in PRECISIONS:
+        raise ParameterError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     base, wanted = _split_spec(str(spec))
     if base in AUTHORS:
         from .model import load_authors_model
@@ -96,15 +113,13 @@ def load_ensemble(spec: str | os.PathLike) -> Ensemble:
             if unknown:
                 raise ModelError(f"{base} has folds {folds[0]}..{folds[-1]}; no fold {unknown[0]}")
             folds = wanted
-        models = [load_authors_model(authors_model_path(dataset, k)) for k in folds]
+        files = [authors_model_path(dataset, k) for k in folds]
         classes = GTZAN_GENRES if dataset == "gtzan" else load_extended_ballroom().classes
-        return Ensemble(models, tuple(classes), str(spec))
+        return Ensemble(files, tuple(classes), str(spec), load_authors_model, runtime, precision)
     if not Run(base).exists:
         raise RunError(
             f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {base} is not a run folder"
         )
-    import keras
-
     run = Run(base)
     done = {f.index: f.best_model for f in run.finished_folds()}
     if wanted is not None:
@@ -114,9 +129,11 @@ def load_ensemble(spec: str | os.PathLike) -> Ensemble:
         done = {k: done[k] for k in wanted}
     if not done:
         raise RunError(f"run folder {base} has no finished fold yet")
-    models = [keras.models.load_model(p, compile=False) for p in done.values()]
+    absent = [str(p) for p in done.values() if not p.is_file()]
+    if absent:
+        raise RunError(f"run folder {base}: model file {absent[0]} is missing (model files are not committed)")
     classes = tuple(run.splits()["classes"])
-    return Ensemble(models, classes, str(spec))
+    return Ensemble(list(done.values()), classes, str(spec), _keras_load, runtime, precision)
 
 
 def windows(y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples) -> list[np.ndarray]:
@@ -162,15 +179,6 @@ def _file_features(path: str, params: FeatureParams):
             "prediction is less reliable"
         )
     return path, X, None, note
-
-
-def _ensemble_probs(ensemble: Ensemble, X: np.ndarray, batch_size: int) -> np.ndarray:
-    # slices through a traced function: model.predict would set up a data pipeline on every call
-    total = np.zeros(0)
-    for m, fn in enumerate(ensemble.forward()):
-        out = np.concatenate([fn(X[i : i + batch_size]).astype(np.float64) for i in range(0, X.shape[0], batch_size)])
-        total = out if m == 0 else total + out
-    return total / len(ensemble.models)
 
 
 def expand_inputs(items, stdin=None) -> list[str]:
@@ -225,7 +233,7 @@ def iter_predictions(
     paths = [str(p) for p in paths]
     bar = progress_bar(
         total=len(paths),
-        desc=f"predict ({len(ensemble.models)} model{'s' if len(ensemble.models) != 1 else ''})",
+        desc=f"predict ({ensemble.n_models} model{'s' if ensemble.n_models != 1 else ''})",
         unit="file",
         progress=progress,
     )
@@ -235,7 +243,7 @@ def iter_predictions(
             results = [Prediction(p, error=err, note=note) for p, _, err, note in feats]
             good = [(i, X) for i, (_, X, err, _) in enumerate(feats) if err is None]
             if good:
-                probs = _ensemble_probs(ensemble, np.concatenate([X for _, X in good])[..., None], batch_size)
+                probs = ensemble.probabilities(np.concatenate([X for _, X in good])[..., None], batch_size)
                 offset = 0
                 for i, Xi in good:
                     n = Xi.shape[0]

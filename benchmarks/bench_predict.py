@@ -1,19 +1,21 @@
-"""Inference: clips per second of ``bbnn predict`` once its models are loaded, against the obvious way.
+"""Inference: clips per second of ``bbnn predict`` on each runtime, against the obvious way.
 
     python benchmarks/bench_predict.py [DATASET] [--clips N] [--repeat R]
 
 Prints, for the same audio files on this machine (features included: files in, genres out):
 
-1. loading: seconds to load one of the authors' GTZAN fold models and all ten (counted apart);
-2. throughput once loaded, for one model (``--model authors-gtzan:0``) and for the ten-model
-   ensemble (``--model authors-gtzan``, the default):
+1. conversion and loading: seconds to turn one of the authors' GTZAN fold models, and all ten,
+   into one OpenVINO graph (paid once: the graph is cached), and to start from the cache;
+2. throughput, for one model (``--model authors-gtzan:0``) and the ten-model ensemble
+   (``--model authors-gtzan``, the default), side by side in one run:
    - the obvious way: per file, ``librosa`` features then ``model.predict`` once per model;
-   - bbnn_core: ``iter_predictions``, what ``bbnn predict`` runs (threaded features, chunks of
-     files, ``predict_on_batch``);
+   - ``iter_predictions`` (what ``bbnn predict`` runs) on each runtime: Keras (TensorFlow,
+     ``--runtime keras``), OpenVINO f32 (``--precision f32``), OpenVINO bf16 (the default on a
+     CPU with native bf16); with each one's largest probability difference from Keras and the
+     files whose top genre differs from Keras';
 3. the arithmetic: FLOPs per clip, FLOP/s reached and their fraction of the dense float32 matrix
    product peak measured on the same device (the ceiling for a convolution network);
-4. ``bbnn predict --model authors-gtzan:0`` end to end in a fresh process (start-up, imports, one
-   model, the files).
+4. ``bbnn predict --model authors-gtzan:0`` end to end in a fresh process, on each runtime.
 
 DATASET defaults to ``gtzan_mini`` (found through BBNN_MIRROR or downloaded).
 """
@@ -45,8 +47,13 @@ def obvious(paths, models):
     return out
 
 
+RUNTIMES = [("keras", "f32"), ("openvino", "f32"), ("openvino", "bf16")]
+
+
 def main() -> None:
     args = dataset_args(__doc__, clips=16, repeat=2, clips_help="files per timing")
+
+    import tempfile
 
     import keras
 
@@ -60,53 +67,83 @@ def main() -> None:
     print(f"data set: {ds.name}, {len(paths)} clips of 30 s; best of {args.repeat}")
     print(f"device: {dev}; keras {keras.__version__} ({keras.backend.backend()}); {os.cpu_count()} cores")
 
-    t = time.perf_counter()
-    one = load_ensemble("authors-gtzan:0")
-    t_one = time.perf_counter() - t
-    t = time.perf_counter()
-    ten = load_ensemble("authors-gtzan")
-    t_ten = time.perf_counter() - t
-    print("\n1. loading (not counted below)")
-    print(f"   1 model     {t_one:6.2f} s   (first load: includes building the graph)")
-    print(f"   10 models   {t_ten:6.2f} s")
+    print("\n1. conversion to one OpenVINO graph (once per set of model files; then cached)")
+    with tempfile.TemporaryDirectory() as fresh:
+        saved = os.environ.get("BBNN_CACHE")
+        os.environ["BBNN_CACHE"] = fresh
+        try:
+            for spec in ("authors-gtzan:0", "authors-gtzan"):
+                t = time.perf_counter()
+                runner = load_ensemble(spec, runtime="openvino", precision="f32").runner()
+                total = time.perf_counter() - t
+                t = time.perf_counter()
+                load_ensemble(spec, runtime="openvino", precision="f32").runner()
+                cached = time.perf_counter() - t
+                print(
+                    f"   {spec:<16} convert {runner.convert_seconds:6.1f} s (of {total:.1f} s to the first "
+                    f"prediction); from the cache {cached:5.2f} s"
+                )
+        finally:
+            if saved is None:
+                del os.environ["BBNN_CACHE"]
+            else:
+                os.environ["BBNN_CACHE"] = saved
 
     def ours(ens):
-        return [r.probs for r in iter_predictions(paths, ens, progress=False)]
+        return np.array([r.probs for r in iter_predictions(paths, ens, progress=False)])
 
-    print("\n2. clips/s once loaded")
+    print("\n2. clips/s once loaded (files in, genres out)")
     rates = {}
-    for label, ens in (("1 model", one), ("10 models", ten)):
-        ours(ens), obvious(paths[:1], ens.models)  # warm-up: graph tracing, librosa
-        t_obv = best_of(lambda ens=ens: obvious(paths, ens.models), args.repeat)
-        t_ours = best_of(lambda ens=ens: ours(ens), args.repeat)
-        diff = max(float(np.abs(a - b).max()) for a, b in zip(ours(ens), obvious(paths, ens.models)))
-        rates[label] = len(paths) / t_ours
-        print(
-            f"   {label:<10} obvious {len(paths) / t_obv:6.2f} clips/s   bbnn_core {len(paths) / t_ours:6.2f} "
-            f"clips/s   ratio {t_obv / t_ours:5.2f}x   (max prob. difference {diff:.1e})"
-        )
+    for spec, label in (("authors-gtzan:0", "1 model"), ("authors-gtzan", "10 models")):
+        ensembles = {rt: load_ensemble(spec, runtime=rt[0], precision=rt[1]) for rt in RUNTIMES}
+        models = [load_authors_model_for(spec, k) for k in range(ensembles[RUNTIMES[0]].n_models)]
+        for ens in ensembles.values():
+            ours(ens)  # warm-up: tracing, compilation
+        obvious(paths[:1], models)
+        t_obv = best_of(lambda models=models: obvious(paths, models), args.repeat)
+        print(f"   {label}: obvious way {len(paths) / t_obv:6.2f} clips/s")
+        reference = ours(ensembles[RUNTIMES[0]])
+        for rt, ens in ensembles.items():
+            t = best_of(lambda ens=ens: ours(ens), args.repeat)
+            got = ours(ens)
+            rates[(label, rt)] = len(paths) / t
+            flips = int((got.argmax(1) != reference.argmax(1)).sum())
+            print(
+                f"      {rt[0]:<8} {rt[1]:<4} {len(paths) / t:6.2f} clips/s   vs Keras "
+                f"{rates[(label, rt)] / rates[(label, RUNTIMES[0])]:4.2f}x   vs obvious {t_obv / t:5.2f}x   "
+                f"max prob. difference {np.abs(got - reference).max():.1e}, top genre differs on {flips} "
+                f"of {len(paths)} files"
+            )
 
     flops = count_flops(build_bbnn())
     peak = matmul_peak("float32")
-    reached = rates["1 model"] * flops
     print("\n3. arithmetic")
     print(f"   {flops / 1e9:.2f} GFLOP per clip per model; 10-model ensemble {10 * flops / 1e9:.1f} GFLOP per clip")
-    print(
-        f"   reached {fmt_flops(reached)} = {reached / peak:.0%} of the measured float32 matmul peak "
-        f"({fmt_flops(peak)})"
-    )
+    for rt in RUNTIMES:
+        reached = rates[("1 model", rt)] * flops
+        print(
+            f"   {rt[0]} {rt[1]}: {fmt_flops(reached)} = {reached / peak:.0%} of the measured float32 matmul peak "
+            f"({fmt_flops(peak)})"
+        )
     print(f"   ceiling at that peak: {peak / flops:.1f} clips/s with 1 model, {peak / flops / 10:.1f} with 10")
 
     bbnn = Path(sys.executable).with_name("bbnn")
-    cmd = [str(bbnn) if bbnn.exists() else "bbnn", "predict", "--quiet", "--model", "authors-gtzan:0", *paths]
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    wall = time.perf_counter() - t
-    print("\n4. end to end, fresh process")
-    print(
-        f"   bbnn predict --model authors-gtzan:0 ({len(paths)} files): {wall:.1f} s wall, "
-        f"of which about {len(paths) / rates['1 model']:.1f} s prediction"
-    )
+    print("\n4. end to end, fresh process (graph already cached)")
+    for rt in RUNTIMES:
+        cmd = [str(bbnn) if bbnn.exists() else "bbnn", "predict", "--quiet", "--model", "authors-gtzan:0"]
+        cmd += ["--runtime", rt[0], *(["--precision", rt[1]] if rt[0] == "openvino" else []), *paths]
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        print(
+            f"   bbnn predict --runtime {rt[0]:<8} {rt[1]:<4} ({len(paths)} files): {time.perf_counter() - t:5.1f} s wall"
+        )
+
+
+def load_authors_model_for(spec: str, k: int):
+    from bbnn_core.model import load_authors_model
+    from bbnn_core.resources import authors_model_path
+
+    return load_authors_model(authors_model_path("gtzan", 0 if spec.endswith(":0") else k))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ def test_authors_gtzan_ensemble_puts_blues_first(authors, gtzan_mini, tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_text("nope")
     results = predict_files([blues, bad, long], authors, progress=False)
-    assert len(authors.models) == 10
+    assert authors.n_models == 10
     assert results[0].top(authors.classes, 1)[0][0] == "blues"
     assert results[1].error and "bad.wav" in results[1].error
     assert results[2].n_windows == 3 and results[2].top(authors.classes, 1)[0][0] == "blues"
@@ -49,7 +49,7 @@ def test_fold_selection(mirror, tmp_path):
     from bbnn_core.errors import ModelError
 
     two = load_ensemble("authors-gtzan:0,3")
-    assert len(two.models) == 2 and two.classes[0] == "blues"
+    assert two.n_models == 2 and two.classes[0] == "blues"
     with pytest.raises(ModelError, match="no fold 12"):
         load_ensemble("authors-gtzan:12")
     from bbnn_core.errors import RunError
