@@ -71,6 +71,12 @@ class Ensemble:
         return self.runner()(X, batch_size).mean(axis=1)
 
 
+def _authors_load(path: Path):
+    from .model import load_authors_model  # imports Keras: only when a graph must be built
+
+    return load_authors_model(path)
+
+
 def _keras_load(path: Path):
     import keras
 
@@ -103,7 +109,6 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
         raise ParameterError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     base, wanted = _split_spec(str(spec))
     if base in AUTHORS:
-        from .model import load_authors_model
         from .resources import authors_model_path
 
         dataset, fold_range = AUTHORS[base]
@@ -115,7 +120,7 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
             folds = wanted
         files = [authors_model_path(dataset, k) for k in folds]
         classes = GTZAN_GENRES if dataset == "gtzan" else load_extended_ballroom().classes
-        return Ensemble(files, tuple(classes), str(spec), load_authors_model, runtime, precision)
+        return Ensemble(files, tuple(classes), str(spec), _authors_load, runtime, precision)
     if not Run(base).exists:
         raise RunError(
             f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {base} is not a run folder"
