@@ -287,6 +287,52 @@ def cmd_predict(args) -> int:
     return 1 if failed else 0
 
 
+def _where_args(p: argparse.ArgumentParser) -> None:
+    where = p.add_argument_group("where the folds run (default: one after another, in this process)")
+    where.add_argument("--workers", type=int, help="as tasks on a Dask LocalCluster of N worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="as tasks on a running Dask scheduler (tcp://host:8786)")
+    where.add_argument(
+        "--cluster",
+        choices=["slurm", "pbs", "sge"],
+        help="as tasks on batch jobs (dask-jobqueue), see --cluster-config",
+    )
+    where.add_argument(
+        "--cluster-config",
+        type=Path,
+        metavar="FILE",
+        help="YAML: queue, account, walltime, cores, memory, gpus, jobs, python, prologue, env (README)",
+    )
+
+
+def cmd_book(args) -> int:
+    from .book import build_book, parse_data
+
+    data = parse_data(args.data)
+    workers = _workers(args)
+    kw = dict(
+        root=args.root,
+        profile=args.profile,
+        seed=args.seed,
+        n_folds=args.n_folds,
+        runs=args.runs,
+        build=not args.no_build,
+        progress=_progress(args),
+    )
+    if workers is None:
+        run_dirs = build_book(data, **kw)
+    else:
+        with workers as w:
+            print(f"bbnn: folds and notebooks run as Dask tasks on {w.description}", file=sys.stderr)
+            if w.dashboard:
+                print(f"bbnn: Dask dashboard at {w.dashboard}", file=sys.stderr)
+            run_dirs = build_book(data, workers=w, **kw)
+    for key, run_dir in run_dirs.items():
+        print(f"{key}\t{run_dir}")
+    if not args.no_build:
+        print(f"book\t{Path(args.root).resolve() / '_build' / 'html' / 'index.html'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bbnn",
@@ -367,23 +413,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="backend threads per fold (default: all cores; with --workers, the cores divided among "
         "them). The numbers depend on it: a rerun gives the same bytes with the same count",
     )
-    where = p.add_argument_group("where the folds run (default: one after another, in this process)")
-    where.add_argument("--workers", type=int, help="as tasks on a Dask LocalCluster of N worker processes")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="as tasks on a running Dask scheduler (tcp://host:8786)")
-    where.add_argument(
-        "--cluster",
-        choices=["slurm", "pbs", "sge"],
-        help="as tasks on batch jobs (dask-jobqueue), see --cluster-config",
-    )
-    where.add_argument(
-        "--cluster-config",
-        type=Path,
-        metavar="FILE",
-        help="YAML: queue, account, walltime, cores, memory, gpus, jobs, python, prologue, env (README)",
-    )
+    _where_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "book",
+        help="the whole book on your data: train each chapter's run, execute every notebook, render",
+        description="Train the run of every chapter given --data (resuming what is done), execute every "
+        "notebook into book/generated with papermill, then build the book with Jupyter Book. With "
+        "--workers/--scheduler/--cluster, the folds and then the notebooks run as Dask tasks.",
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="CHAPTER=FOLDER",
+        help="a chapter's data set: gtzan=, ballroom= or extended_ballroom= (repeatable)",
+    )
+    p.add_argument("--profile", default="paper", choices=["paper", "quick", "smoke"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-folds", type=int, help="folds per run (default 10)")
+    p.add_argument("--runs", default="runs", help="folder of the run folders (default: runs)")
+    p.add_argument("--root", default=".", help="the bbnn-book checkout (default: here)")
+    p.add_argument("--no-build", action="store_true", help="execute the notebooks, do not render")
+    p.add_argument("--threads", type=int, help="backend threads per fold (see bbnn train --threads)")
+    _where_args(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_book)
 
     p = sub.add_parser(
         "evaluate",
@@ -453,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
     _STDERR_IS_TTY = sys.stderr.isatty()
     try:
-        if args.command in ("train", "predict"):  # the commands that load a Keras backend
+        if args.command in ("train", "predict", "book"):  # the commands that load a Keras backend
             with backend_noise_filtered():
                 return args.func(args)
         return args.func(args)

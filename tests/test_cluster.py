@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 import warnings
+from pathlib import Path
 
 import pytest
 from conftest import tone, write_audio
@@ -196,3 +197,37 @@ def test_a_cluster_config_with_an_unknown_key_is_refused_by_name(tmp_path):
     path.write_text("queue: gpu\ngpu: 1\n")
     with pytest.raises(ParameterError, match="unknown key 'gpu'"):
         ClusterConfig.load(path, "slurm")
+
+
+def test_bbnn_book_trains_and_executes_the_chapters_as_tasks(workers, data, tmp_path):
+    import shutil
+
+    import nbformat
+
+    from bbnn_core.book import build_book, parse_data
+
+    root = tmp_path / "checkout"
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copy(Path(__file__).parents[1] / "notebooks" / "gtzan.ipynb", root / "notebooks")
+    with pytest.raises(ParameterError, match="no chapter 'jazz'"):
+        parse_data([f"jazz={data}"])
+    runs = build_book(
+        parse_data([f"gtzan={data}"]),
+        root=root,
+        profile="smoke",
+        n_folds=3,
+        runs=tmp_path / "runs",
+        workers=workers,
+        build=False,
+        progress=False,
+    )
+    run = Run(runs["gtzan"])
+    assert run.path.parent == tmp_path / "runs" and len(run.finished_folds()) == 3
+    nb = nbformat.read(root / "book" / "generated" / "gtzan.ipynb", as_version=4)
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/markdown", ""))
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
+    # the chapter read the run trained above, with the parameters given
+    assert "uses the **smoke** profile" in text and "true 3-fold cross-validation" in text, text[:2000]

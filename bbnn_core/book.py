@@ -1,0 +1,152 @@
+"""The whole book on your data in one command: train every data set's run, execute every chapter,
+render the book (``bbnn book --data gtzan=/data/GTZAN --data ballroom=/data/Ballroom ...``).
+
+With workers (``--workers N``, ``--scheduler``, ``--cluster``: :mod:`bbnn_core.cluster`), the folds
+of all data sets are one set of Dask tasks (features first, then folds), and once they have
+finished, every notebook is executed by papermill as a Dask task of its own. Without, everything
+runs here, one thing after another. The chapters then only read their finished runs
+(``train=False``), so a notebook never waits for training inside a worker.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import BBNNError, ParameterError
+
+__all__ = ["CHAPTERS", "parse_data", "build_book"]
+
+# the chapters that take a data set, and their protocol (Extended Ballroom's copies are grouped)
+CHAPTERS = {"gtzan": "kfold", "ballroom": "kfold", "extended_ballroom": "grouped"}
+
+
+def parse_data(items: list[str]) -> dict[str, str]:
+    """``["gtzan=/data/GTZAN", ...]`` -> ``{"gtzan": "/data/GTZAN", ...}``, checked."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, path = item.partition("=")
+        if not sep or not path:
+            raise ParameterError(f"--data expects CHAPTER=FOLDER (e.g. gtzan=/data/GTZAN); got {item!r}")
+        if key not in CHAPTERS:
+            raise ParameterError(f"--data {item!r}: no chapter {key!r} (chapters: {', '.join(CHAPTERS)})")
+        if key in out:
+            raise ParameterError(f"--data names the {key} chapter twice")
+        if not Path(path).is_dir():
+            raise ParameterError(f"--data {item!r}: {path} is not a folder")
+        out[key] = str(Path(path).resolve())
+    return out
+
+
+def _execute(notebook: str, output: str, parameters: dict, cwd: str) -> str:
+    """Run one notebook with papermill (a Dask task, or a call here); the output's path."""
+    import papermill
+
+    papermill.execute_notebook(
+        notebook, output, parameters=parameters, cwd=cwd, progress_bar=False, kernel_name="python3"
+    )
+    return output
+
+
+def build_book(
+    data: dict[str, str],
+    *,
+    root: str | Path = ".",
+    profile: str = "paper",
+    seed: int = 0,
+    n_folds: int | None = None,
+    runs: str | Path = "runs",
+    workers=None,
+    build: bool = True,
+    progress: bool | None = None,
+) -> dict[str, str]:
+    """Train the run of every chapter in ``data``, execute every notebook of ``root/notebooks``
+    into ``root/book/generated`` and render the book with Jupyter Book (unless ``build`` is
+    False). Returns each trained chapter's run folder."""
+    from .chapter import run_parameters
+    from .progress import bar
+
+    root = Path(root).resolve()
+    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        raise ParameterError(f"{root} holds no notebooks/*.ipynb: run bbnn book in a checkout of bbnn-book")
+    cfgs = {}
+    for key, folder in data.items():
+        name = Path(folder).name
+        run_dir = Path(runs).resolve() / f"{name}-{CHAPTERS[key]}-{profile}-seed{seed}"
+        cfgs[key], _ = run_parameters(
+            key,
+            data_dir=folder,
+            protocol=CHAPTERS[key],
+            profile=profile,
+            seed=seed,
+            n_folds=n_folds or 10,
+            run_dir=str(run_dir),
+        )
+    if workers is None:
+        from .train import train
+
+        for cfg in cfgs.values():
+            train(cfg, progress=progress)
+    else:
+        from .cluster import train_runs
+
+        train_runs(list(cfgs.values()), workers, progress=progress)
+
+    out_dir = root / "book" / "generated"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for nb in notebooks:
+        params: dict = {}
+        if nb.stem in cfgs:
+            cfg = cfgs[nb.stem]
+            params = {
+                "data_dir": cfg.data_dir,
+                "protocol": cfg.protocol,
+                "profile": cfg.profile,
+                "seed": cfg.seed,
+                "n_folds": cfg.n_folds,
+                "run_dir": cfg.run_dir,
+                "train": False,  # trained above: the chapter reads its run
+            }
+        jobs.append((str(nb), str(out_dir / nb.name), params, str(nb.parent)))
+    failures = []
+    with bar(total=len(jobs), desc="notebooks", unit="notebook", progress=progress) as pbar:
+        if workers is None:
+            for job in jobs:
+                try:
+                    _execute(*job)
+                except Exception as exc:  # noqa: BLE001 - reported with its notebook below
+                    failures.append((job[0], exc))
+                pbar.update(1)
+        else:
+            from distributed import as_completed
+
+            futures = {workers.client.submit(_execute, *job, pure=False): job[0] for job in jobs}
+            for fut in as_completed(list(futures)):
+                if fut.status == "error":
+                    failures.append((futures[fut], fut.exception()))
+                pbar.update(1)
+    if failures:
+        name, error = failures[0]
+        if hasattr(error, "ename"):  # papermill's error: the cell's exception
+            first = f"{error.ename}: {getattr(error, 'evalue', '')}"
+        else:
+            first = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise BBNNError(f"{len(failures)} notebook(s) failed; {Path(name).name}: {first}")
+    if build:
+        res = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("jupyter-book")),
+                "build",
+                str(root),
+                "--warningiserror",
+                "--keep-going",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if res.returncode != 0:
+            raise BBNNError(f"jupyter-book build failed: {(res.stdout + res.stderr).strip().splitlines()[-1]}")
+    return {key: cfg.run_dir for key, cfg in cfgs.items()}
