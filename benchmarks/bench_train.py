@@ -1,6 +1,6 @@
 """Training: samples per second of the project's training step against a plain fp32 ``model.fit``.
 
-    python benchmarks/bench_train.py [--steps N] [--frames F] [--variants plain,project,project-nondet,xla,bf16]
+    python benchmarks/bench_train.py [--steps N] [--frames F] [--variants plain,project,...] [--breakdown]
     KERAS_BACKEND=jax python benchmarks/bench_train.py            # on a GPU machine
 
 Times, on the same device and the same random log-mel-shaped batches (speed does not depend on
@@ -14,7 +14,16 @@ the values), after a warm-up that absorbs tracing and compilation (reported apar
 * ``project-nondet``: ``project`` without the one inter-op thread that makes reruns bit-for-bit
   identical (TensorFlow only): the cost of determinism is ``project-nondet`` / ``project``;
 * ``xla`` (TensorFlow only): ``plain`` with ``jit_compile=True``;
-* ``bf16``: ``plain`` under the ``mixed_bfloat16`` policy.
+* ``bf16``: ``plain`` under the ``mixed_bfloat16`` policy;
+* ``onednn-off`` (TensorFlow only): ``project`` with ``TF_ENABLE_ONEDNN_OPTS=0`` (Eigen kernels);
+* ``tfdata``: ``project`` fed through ``tf.data`` (``from_tensor_slices``, batch, prefetch) instead
+  of numpy arrays;
+* ``intra1``: ``project`` on one intra-op thread; ``2x-intra1``: two such processes at once (what
+  ``bbnn train --workers 2`` does on 2 cores), their samples/s summed.
+
+``--breakdown`` times, in one fresh process, where a ``project`` step goes: building the epoch's
+batches (numpy), the forward pass, forward + backward, forward + backward + Adam update (each a
+``tf.function``), and the whole ``model.fit`` step; the differences are each phase's share.
 
 Each variant and each peak is measured in a fresh process. For each: seconds per step, samples/s,
 the ratio to ``plain``, FLOP/s (3 x the forward FLOPs per sample) and their fraction of the
@@ -75,6 +84,8 @@ def time_variant(name: str, steps: int, frames: int, mixed: bool):
     from bbnn_core.train import _build, _epoch_batch, config_for
 
     X, y = _data(steps * BATCH, frames)
+    if name in ("onednn-off", "intra1", "tfdata"):  # the project's step under another setting
+        name = "project-tfdata" if name == "tfdata" else "project"
     if name.startswith("project"):
         import keras
 
@@ -94,7 +105,13 @@ def time_variant(name: str, steps: int, frames: int, mixed: bool):
 
         def epoch(e):
             xb, yb = _epoch_batch(X, y, idx, cfg, 0, e)
-            model.fit(xb, yb, batch_size=cfg.batch_size, epochs=1, shuffle=False, verbose=0)
+            if name == "project-tfdata":
+                import tensorflow as tf
+
+                ds = tf.data.Dataset.from_tensor_slices((xb, yb)).batch(cfg.batch_size).prefetch(tf.data.AUTOTUNE)
+                model.fit(ds, epochs=1, verbose=0)
+            else:
+                model.fit(xb, yb, batch_size=cfg.batch_size, epochs=1, shuffle=False, verbose=0)
     else:
         policy = "mixed_bfloat16" if name == "bf16" else "float32"
         model = _plain_model(frames, policy, True if name == "xla" else "auto")
@@ -116,31 +133,98 @@ def time_variant(name: str, steps: int, frames: int, mixed: bool):
     return per_step, warm, per_val
 
 
+def breakdown(steps: int, frames: int) -> dict:
+    """Seconds per step of each phase of the project's step (TensorFlow)."""
+    import keras
+    import tensorflow as tf
+
+    from bbnn_core.train import _build, _epoch_batch, config_for, determinism_settings
+
+    keras.utils.set_random_seed(0)
+    determinism_settings()
+    cfg = config_for("paper")
+    X, y = _data(steps * BATCH, frames)
+    idx = np.arange(len(X))
+    model = _build(cfg, 10, 128)
+    opt, loss_fn, variables = model.optimizer, keras.losses.CategoricalCrossentropy(), model.trainable_variables
+
+    @tf.function
+    def forward(x, t):
+        return loss_fn(t, model(x, training=True))
+
+    @tf.function
+    def backward(x, t):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(t, model(x, training=True))
+        return tape.gradient(loss, variables)
+
+    @tf.function
+    def update(x, t):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(t, model(x, training=True))
+        opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+    t = time.perf_counter()
+    xb, yb = _epoch_batch(X, y, idx, cfg, 0, 0)
+    out = {"batches": (time.perf_counter() - t) / steps}
+    batches = [(tf.constant(xb[i : i + BATCH]), tf.constant(yb[i : i + BATCH])) for i in range(0, len(xb), BATCH)]
+    for name, fn in (("forward", forward), ("forward+backward", backward), ("forward+backward+adam", update)):
+        fn(*batches[0])  # trace
+        t = time.perf_counter()
+        for b in batches:
+            r = fn(*b)
+        tf.nest.map_structure(lambda v: v.numpy(), r)
+        out[name] = (time.perf_counter() - t) / steps
+    model.fit(xb[: 2 * BATCH], yb[: 2 * BATCH], batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    t = time.perf_counter()
+    model.fit(xb, yb, batch_size=BATCH, epochs=1, shuffle=False, verbose=0)
+    out["model.fit"] = (time.perf_counter() - t) / steps
+    return out
+
+
+# environment of each variant's process: what it changes against the project's step
+VARIANT_ENV = {
+    "plain": {"TF_NUM_INTEROP_THREADS": "0"},  # TensorFlow's defaults (bbnn_core sets 1 on import)
+    "project-nondet": {"TF_NUM_INTEROP_THREADS": "0"},
+    "xla": {"TF_NUM_INTEROP_THREADS": "0"},
+    "bf16": {"TF_NUM_INTEROP_THREADS": "0"},
+    "onednn-off": {"TF_ENABLE_ONEDNN_OPTS": "0"},
+    "intra1": {"TF_NUM_INTRAOP_THREADS": "1"},
+}
+
+
 def _isolated(*worker_args) -> dict:
     """Run one measurement in a fresh process: a large eager matrix product, or one variant's
     kernels, can leave the backend's allocator and thread pools in a state that halves the speed
     of what is timed after it in the same process (measured: 3.4 -> 6.8 s per step on a CPU)."""
-    # bbnn_core sets one inter-op thread on import (what makes training repeatable); the plain fit
-    # and project-nondet run with TensorFlow's default instead (0: as many as cores)
-    env = dict(os.environ)
-    if worker_args[0] in ("plain", "project-nondet", "xla", "bf16"):
-        env["TF_NUM_INTEROP_THREADS"] = "0"
-    out = subprocess.run(
+    return _collect(_start(*worker_args), worker_args)
+
+
+def _start(*worker_args) -> subprocess.Popen:
+    env = {**os.environ, **VARIANT_ENV.get(str(worker_args[0]), {})}
+    return subprocess.Popen(
         [sys.executable, __file__, "--worker", *map(str, worker_args)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
         env=env,
     )
-    if out.returncode != 0:
-        raise SystemExit(f"measurement {' '.join(map(str, worker_args))} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _collect(proc: subprocess.Popen, worker_args) -> dict:
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"measurement {' '.join(map(str, worker_args))} failed:\n{err[-3000:]}")
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def _worker(argv: list[str]) -> None:
     what = argv[0]
     if what == "peak":
         result = {"peak": matmul_peak(argv[1])}
+    elif what == "breakdown":
+        result = breakdown(int(argv[1]), int(argv[2]))
     else:
         steps, frames, mixed = int(argv[1]), int(argv[2]), argv[3] == "1"
         per_step, warm, per_val = time_variant(what, steps, frames, mixed)
@@ -166,6 +250,7 @@ def main() -> None:
         default="auto",
         help="bf16 in the project step (auto: on where the device has a GPU)",
     )
+    ap.add_argument("--breakdown", action="store_true", help="also time the phases of the project's step")
     args = ap.parse_args()
 
     import keras
@@ -176,7 +261,11 @@ def main() -> None:
     dev = device()
     on_gpu = any(k in dev.lower() for k in ("gpu", "cuda", "h100", "h200", "a100", "nvidia"))
     mixed = on_gpu if args.mixed_precision == "auto" else args.mixed_precision == "on"
-    default = "plain,project,project-nondet,xla,bf16" if backend == "tensorflow" else "plain,project"
+    default = (
+        "plain,project,project-nondet,xla,bf16,onednn-off,tfdata,intra1,2x-intra1"
+        if backend == "tensorflow"
+        else "plain,project"
+    )
     variants = (args.variants or default).split(",")
     flops = count_flops(build_bbnn((args.frames, 128, 1)))
     print(f"device: {dev}; keras {keras.__version__} ({backend}); {os.cpu_count()} cores")
@@ -193,7 +282,13 @@ def main() -> None:
     print(f"\n{'variant':<16}{'s/step':>9}{'samples/s':>11}{'vs plain':>10}{'FLOP/s':>16}{'of peak':>9}{'warm-up':>10}")
     for name in variants:
         mp = mixed if name.startswith("project") else name == "bf16"
-        m = _isolated(name, args.steps, args.frames, int(mp))
+        if name == "2x-intra1":  # two one-thread processes at once: samples/s summed
+            procs = [_start("intra1", args.steps, args.frames, int(mp)) for _ in range(2)]
+            got = [_collect(p, ("intra1",)) for p in procs]
+            m = {k: max(g[k] for g in got) for k in ("warm", "per_val")}
+            m["per_step"] = 1 / sum(1 / g["per_step"] for g in got)  # seconds per step of the pair
+        else:
+            m = _isolated(name, args.steps, args.frames, int(mp))
         per_step, warm, per_val = m["per_step"], m["warm"], m["per_val"]
         rate = BATCH / per_step
         rows[name] = (rate, per_val)
@@ -208,6 +303,23 @@ def main() -> None:
             f"{reached / peaks[dtype]:9.0%}{warm:9.1f}s{extra}",
             flush=True,
         )
+
+    if args.breakdown and backend == "tensorflow":
+        b = _isolated("breakdown", args.steps, args.frames)
+        print(f"\nwhere a project step goes (one fresh process, {args.steps} steps of batch {BATCH}):")
+        fit = b["model.fit"]
+        phases = [
+            ("epoch batches (numpy shuffle and crop)", b["batches"]),
+            ("forward", b["forward"]),
+            ("backward", b["forward+backward"] - b["forward"]),
+            ("Adam update", b["forward+backward+adam"] - b["forward+backward"]),
+            ("model.fit overhead (feeding, metrics, callbacks)", fit - b["forward+backward+adam"]),
+        ]
+        for label, sec in phases:
+            print(f"   {label:<50}{sec:8.3f} s  {sec / (fit + b['batches']):6.1%}")
+        print(f"   {'whole step (model.fit + batches)':<50}{fit + b['batches']:8.3f} s")
+        fwd_rate = BATCH * flops / b["forward"]
+        print(f"   forward alone: {fmt_flops(fwd_rate)} = {fwd_rate / peaks['float32']:.0%} of the float32 peak")
 
     p = PROTOCOL
     print(
