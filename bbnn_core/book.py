@@ -60,6 +60,7 @@ def build_book(
     workers=None,
     build: bool = True,
     progress: bool | None = None,
+    threads: int | None = None,
 ) -> dict[str, str]:
     """Train the run of every chapter in ``data``, execute every notebook of ``root/notebooks``
     into ``root/book/generated`` and render the book with Jupyter Book (unless ``build`` is
@@ -88,7 +89,7 @@ def build_book(
         from .train import train
 
         for cfg in cfgs.values():
-            train(cfg, progress=progress)
+            train(cfg, progress=progress, threads=threads)
     else:
         from .cluster import train_runs
 

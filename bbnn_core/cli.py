@@ -319,7 +319,7 @@ def cmd_book(args) -> int:
         progress=_progress(args),
     )
     if workers is None:
-        run_dirs = build_book(data, **kw)
+        run_dirs = build_book(data, threads=args.threads, **kw)
     else:
         with workers as w:
             print(f"bbnn: folds and notebooks run as Dask tasks on {w.description}", file=sys.stderr)

@@ -55,6 +55,11 @@ def note(path: Path) -> str:
         "the SVM baseline on the same folds.",
         "",
     ]
+    pauses = path / "pauses.txt"  # written by hand when the run was stopped for other work
+    if pauses.is_file():
+        lines += ["Pauses (the wall times above include them):", ""]
+        lines += [f"- {line.strip()}" for line in pauses.read_text().splitlines() if line.strip()]
+        lines.append("")
     for w in s.get("warnings", []):
         lines.append(f"Warning from `bbnn evaluate`: {w}.")
     return "\n".join(lines) + "\n"
