@@ -1,6 +1,6 @@
 """Inference: clips per second of ``bbnn predict`` on each runtime, against the obvious way.
 
-    python benchmarks/bench_predict.py [DATASET] [--clips N] [--repeat R]
+    python benchmarks/bench_predict.py [DATASET] [--clips N] [--repeat R] [--skip-conversion]
 
 Prints, for the same audio files on this machine (features included: files in, genres out):
 
@@ -51,6 +51,10 @@ RUNTIMES = [("keras", "f32"), ("openvino", "f32"), ("openvino", "bf16")]
 
 
 def main() -> None:
+    # tests/test_benchmarks.py skips the timed conversion: tests/test_runtime.py tests converting
+    skip_conversion = "--skip-conversion" in sys.argv
+    if skip_conversion:
+        sys.argv.remove("--skip-conversion")
     args = dataset_args(__doc__, clips=16, repeat=2, clips_help="files per timing")
 
     import tempfile
@@ -69,10 +73,13 @@ def main() -> None:
 
     print("\n1. conversion to one OpenVINO graph (once per set of model files; then cached)")
     with tempfile.TemporaryDirectory() as fresh:
+        if skip_conversion:
+            print("   skipped (--skip-conversion)")
+            fresh = ""
         saved = os.environ.get("BBNN_CACHE")
-        os.environ["BBNN_CACHE"] = fresh
+        os.environ["BBNN_CACHE"] = fresh or saved or ""
         try:
-            for spec in ("authors-gtzan:0", "authors-gtzan"):
+            for spec in ("authors-gtzan:0", "authors-gtzan") if fresh else ():
                 t = time.perf_counter()
                 runner = load_ensemble(spec, runtime="openvino", precision="f32").runner()
                 total = time.perf_counter() - t
