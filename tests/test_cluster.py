@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -18,7 +20,7 @@ from conftest import tone, write_audio
 from bbnn_core.cluster import ClusterConfig, jobqueue_cluster, local_workers, train_runs
 from bbnn_core.errors import DatasetError, ParameterError, RunError
 from bbnn_core.runs import Run
-from bbnn_core.train import config_for, prepare_run, train
+from bbnn_core.train import config_for, prepare_run
 
 pytest.importorskip("distributed")
 
@@ -55,10 +57,23 @@ def _same_fold(a, b, k):
     assert ma == mb, k
 
 
+SEQUENTIAL = """
+import json, sys
+from bbnn_core.train import TrainConfig, train
+d = json.loads(sys.argv[1])
+d["folds"] = tuple(d["folds"]) if d["folds"] is not None else None
+train(TrainConfig(**d), progress=False, threads=1)
+"""
+
+
 def _sequential(cfg):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # 1 s tones are padded to 30 s
-        return train(cfg, progress=False, threads=1)
+    """The run in one fresh process on one thread, as ``bbnn train --threads 1`` runs it. (Not in
+    this process: the thread count would stay set for every later test in it, and the committed
+    reference run of tests/test_reference_run.py was made on all cores.)"""
+    res = subprocess.run(
+        [sys.executable, "-c", SEQUENTIAL, json.dumps(cfg.to_json())], capture_output=True, text=True, timeout=900
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
 
 
 def test_two_workers_give_the_sequential_bytes_and_compute_features_once(workers, data, tmp_path):
