@@ -175,14 +175,15 @@ def _workers(args):
     from .cluster import ClusterConfig, batch_workers, connect, local_workers
     from .errors import ParameterError
 
-    asked = [
-        n for n, v in (("--workers", args.workers), ("--scheduler", args.scheduler), ("--cluster", args.cluster)) if v
-    ]
+    given = (("--workers", args.workers), ("--scheduler", args.scheduler), ("--cluster", args.cluster))
+    asked = [n for n, v in given if v is not None]
     if len(asked) > 1:
         raise ParameterError(f"{' and '.join(asked)} exclude each other: choose where the folds run")
     if args.cluster_config and not args.cluster:
         raise ParameterError("--cluster-config needs --cluster slurm, pbs or sge")
-    if args.workers:
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers must be at least 1; got {args.workers}")
+    if args.workers is not None:
         return local_workers(args.workers, threads=args.threads, quiet=args.quiet)
     if args.scheduler:
         return connect(args.scheduler, threads=args.threads)

@@ -246,3 +246,24 @@ def test_bbnn_book_trains_and_executes_the_chapters_as_tasks(workers, data, tmp_
     )
     # the chapter read the run trained above, with the parameters given
     assert "uses the **smoke** profile" in text and "true 3-fold cross-validation" in text, text[:2000]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "0"], "--workers must be at least 1; got 0"),
+        (["--workers", "2", "--scheduler", "tcp://x:1"], "--workers and --scheduler exclude each other"),
+        (["--cluster-config", "c.yaml"], "--cluster-config needs --cluster slurm, pbs or sge"),
+        (["--seeds", "0,1", "--run-dir", "runs/x"], "--run-dir must contain {seed}"),
+    ],
+)
+def test_where_the_folds_run_is_checked_in_one_line(args, message, tmp_path):
+    res = subprocess.run(
+        [sys.executable, "-m", "bbnn_core.cli", "train", "--profile", "smoke", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert res.returncode == 1 and res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
+    assert not any(tmp_path.iterdir())  # nothing written
