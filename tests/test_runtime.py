@@ -39,8 +39,9 @@ SAMPLE = slice(0, 100, 20)  # five clips, one per two genres
 
 def test_the_reference_is_what_keras_computes(reference, files, gtzan_mini_features):
     X = gtzan_mini_features.X[SAMPLE, ..., None]
-    keras_probs = KerasRunner([load_authors_model(f) for f in files])(X)
-    np.testing.assert_allclose(keras_probs, reference[SAMPLE], atol=2e-6)
+    spot = [0, 9]  # a spot check of the committed file: two models, five clips
+    keras_probs = KerasRunner([load_authors_model(files[k]) for k in spot])(X)
+    np.testing.assert_allclose(keras_probs, reference[SAMPLE][:, spot], atol=2e-6)
 
 
 def test_openvino_f32_gives_the_keras_probabilities(reference, files, gtzan_mini_features):
