@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +112,16 @@ def make_gtzan(tmp_path):
         return root
 
     return make
+
+
+def without_module(module: str, why: str) -> str:
+    """Python code that makes ``module`` (and its submodules) unimportable, raising ImportError(why):
+    to prepend to a ``python -c`` script that simulates a machine without it."""
+    return textwrap.dedent(f"""
+        import sys
+        class _Without:
+            def find_spec(self, name, path=None, target=None):
+                if name == {module!r} or name.startswith({module + "."!r}):
+                    raise ImportError({why!r})
+        sys.meta_path.insert(0, _Without())
+    """)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import without_module
 
 from bbnn_core.model import build_bbnn, load_authors_model
 from bbnn_core.resources import authors_model_path
@@ -88,13 +89,7 @@ def test_the_converted_graph_is_cached_by_the_models_contents(tmp_path, monkeypa
     np.testing.assert_allclose(changed(x), KerasRunner([load(p) for p in paths])(x), atol=2e-5)
 
 
-NO_OPENVINO = textwrap.dedent("""
-    import sys
-    class _NoOpenVINO:
-        def find_spec(self, name, path=None, target=None):
-            if name == "openvino" or name.startswith("openvino."):
-                raise ImportError("no OpenVINO wheel for this (simulated) platform")
-    sys.meta_path.insert(0, _NoOpenVINO())
+NO_OPENVINO = without_module("openvino", "no OpenVINO wheel for this (simulated) platform") + textwrap.dedent("""
     from bbnn_core.cli import main
     sys.exit(main(sys.argv[1:]))
 """)

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import synthetic_features
+from conftest import synthetic_features, without_module
 
 from bbnn_core.errors import RunError
 from bbnn_core.train import HISTORY_COLUMNS, config_for, train
@@ -148,14 +148,7 @@ def test_resume_after_sigkill_gives_the_same_metrics(small_features, tmp_path):
 
 # Makes TensorFlow unimportable, as on a GPU machine that has JAX but no TensorFlow. (Keras itself
 # probes for TensorFlow when it is installed; the project must not need it.)
-NO_TENSORFLOW = textwrap.dedent("""
-    import sys
-    class _NoTensorFlow:
-        def find_spec(self, name, path=None, target=None):
-            if name == "tensorflow" or name.startswith("tensorflow."):
-                raise ImportError("TensorFlow is not installed on this (simulated) machine")
-    sys.meta_path.insert(0, _NoTensorFlow())
-""")
+NO_TENSORFLOW = without_module("tensorflow", "TensorFlow is not installed on this (simulated) machine")
 
 
 def test_trains_on_jax_without_tensorflow(small_features, tmp_path):
