@@ -112,23 +112,18 @@ def build_book(
                 "train": False,  # trained above: the chapter reads its run
             }
         jobs.append((str(nb), str(out_dir / nb.name), params, str(nb.parent)))
-    failures = []
-    with bar(total=len(jobs), desc="notebooks", unit="notebook", progress=progress) as pbar:
-        if workers is None:
-            for job in jobs:
-                try:
-                    _execute(*job)
-                except Exception as exc:  # noqa: BLE001 - reported with its notebook below
-                    failures.append((job[0], exc))
-                pbar.update(1)
-        else:
-            from distributed import as_completed
+    failures: list[tuple[str, BaseException]] = []
+    if workers is None:
+        for job in bar(jobs, desc="notebooks", unit="notebook", progress=progress):
+            try:
+                _execute(*job)
+            except Exception as exc:  # noqa: BLE001 - reported with its notebook below
+                failures.append((job[0], exc))
+    else:
+        from .cluster import wait_all
 
-            futures = {workers.client.submit(_execute, *job, pure=False): job[0] for job in jobs}
-            for fut in as_completed(list(futures)):
-                if fut.status == "error":
-                    failures.append((futures[fut], fut.exception()))
-                pbar.update(1)
+        futures = {workers.client.submit(_execute, *job, pure=False): job[0] for job in jobs}
+        failures = [(futures[f], exc) for f, exc in wait_all(list(futures), "notebooks", "notebook", progress)]
     if failures:
         name, error = failures[0]
         if hasattr(error, "ename"):  # papermill's error: the cell's exception

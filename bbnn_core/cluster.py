@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import BBNNError, ParameterError, RunError
 
-__all__ = ["ClusterConfig", "Workers", "local_workers", "connect", "jobqueue_cluster", "train_runs"]
+__all__ = ["ClusterConfig", "Workers", "local_workers", "connect", "jobqueue_cluster", "train_runs", "wait_all"]
 
 SCHEDULERS = ("slurm", "pbs", "sge")
 
@@ -184,9 +184,11 @@ def jobqueue_cluster(cfg: ClusterConfig):
     Each job runs one worker that works on one fold at a time (Dask's ``cores=1``) with
     ``cfg.cores`` CPUs booked for the backend's threads, and offers ``GPU=cfg.gpus`` as a Dask
     resource that every fold task asks for."""
+    import shlex
+
     import dask_jobqueue
 
-    prologue = [f"export {k}={_shell_quote(v)}" for k, v in sorted(cfg.worker_env().items())] + list(cfg.prologue)
+    prologue = [f"export {k}={shlex.quote(str(v))}" for k, v in sorted(cfg.worker_env().items())] + list(cfg.prologue)
     directives: list[str] = []
     extra_args = ["--resources", f"GPU={cfg.gpus}"] if cfg.gpus else []
     if cfg.gpus:
@@ -221,12 +223,6 @@ def jobqueue_cluster(cfg: ClusterConfig):
         job_extra_directives=[*directives, f"-pe smp {cfg.cores}"],
         **common,
     )
-
-
-def _shell_quote(v: str) -> str:
-    import shlex
-
-    return shlex.quote(str(v))
 
 
 @contextmanager
@@ -281,6 +277,21 @@ def _fold_task(run_dir: str, k: int, feature_path: str, threads: int | None) -> 
 # A set of runs as one task graph
 
 
+def wait_all(futures: list, desc: str, unit: str, progress: bool | None) -> list[tuple[object, BaseException]]:
+    """Wait for every future, counting them on one bar; the failed ones with their exceptions."""
+    from distributed import as_completed
+
+    from .progress import bar
+
+    failed = []
+    with bar(total=len(futures), desc=desc, unit=unit, progress=progress) as pbar:
+        for fut in as_completed(futures):
+            if fut.status == "error":
+                failed.append((fut, fut.exception()))
+            pbar.update(1)
+    return failed
+
+
 def _source(cfg) -> tuple:
     return (cfg.dataset, cfg.data_dir, cfg.kind)
 
@@ -301,9 +312,6 @@ def train_runs(
     a damaged checkpoint) does not stop the others: when all have ended, the run's summary is
     written from the finished folds and the first failure is raised, naming its fold.
     """
-    from distributed import as_completed
-
-    from .progress import bar
     from .runs import Run
     from .train import finish_run, prepare_run
 
@@ -334,13 +342,7 @@ def train_runs(
                 resources=workers.resources,
             )
             fold_futures[fut] = (plan.run.path, k)
-    failures: list[tuple[Path, int, BaseException]] = []
-    with bar(total=len(fold_futures), desc="folds", unit="fold", progress=progress) as pbar:
-        for fut in as_completed(list(fold_futures)):
-            if fut.status == "error":
-                run_dir, k = fold_futures[fut]
-                failures.append((run_dir, k, fut.exception()))
-            pbar.update(1)
+    failures = [(*fold_futures[f], exc) for f, exc in wait_all(list(fold_futures), "folds", "fold", progress)]
     summaries = [finish_run(Run(p.run.path)) for p in plans]
     if failures:
         failures.sort(key=lambda f: (dirs.index(str(f[0])), f[1]))

@@ -186,6 +186,14 @@ _PROVENANCE_KEYS = {
 }
 
 
+def _folds_by(prov: dict[int, dict], value) -> dict:
+    """Fold numbers grouped by ``value(provenance)``, in fold order."""
+    groups: dict = {}
+    for k, p in prov.items():
+        groups.setdefault(value(p), []).append(k)
+    return groups
+
+
 def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     """One line per way in which the finished folds of a run were made differently: code, dirty
     tree, library versions, backend, device, data, determinism; and folds made from a dirty tree."""
@@ -194,19 +202,13 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     if not prov:
         return out
     for key, name in _PROVENANCE_KEYS.items():
-        values = {json.dumps(p.get(key), sort_keys=True) for p in prov.values()}
-        if len(values) > 1:
-            groups: dict[str, list[int]] = {}
-            for k, p in prov.items():
-                groups.setdefault(json.dumps(p.get(key), sort_keys=True), []).append(k)
+        groups = _folds_by(prov, lambda p, key=key: json.dumps(p.get(key), sort_keys=True))
+        if len(groups) > 1:
             parts = "; ".join("folds " + ",".join(map(str, ks)) for ks in groups.values())
             out.append(f"folds were made under different {name} ({parts})")
-    threads = {k: (p.get("determinism") or {}).get("intra_op_threads") for k, p in prov.items()}
-    if len(set(threads.values())) > 1:
-        by: dict[object, list[int]] = {}
-        for k, t in threads.items():
-            by.setdefault(t, []).append(k)
-        parts = "; ".join(f"{t} for folds {','.join(map(str, ks))}" for t, ks in by.items())
+    groups = _folds_by(prov, lambda p: (p.get("determinism") or {}).get("intra_op_threads"))
+    if len(groups) > 1:
+        parts = "; ".join(f"{t} for folds {','.join(map(str, ks))}" for t, ks in groups.items())
         out.append(
             f"folds were trained with different backend thread counts ({parts}): their numbers are not bit-comparable"
         )

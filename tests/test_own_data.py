@@ -88,15 +88,12 @@ def test_wilson_interval_stays_inside_0_1():
     assert (ci["ci_low"], ci["ci_high"]) == pytest.approx((0.4329, 0.6249), abs=1e-4)
 
 
-@pytest.mark.parametrize("protocol", ["kfold", "grouped"])
-def test_each_kfold_protocol_trains_a_small_four_class_folder(four_classes, tmp_path, protocol):
-    run = tmp_path / "run"
-    res = bbnn(
+def _smoke_train(data, run) -> tuple:
+    """``bbnn train`` arguments for a one-epoch, 3-fold smoke run of the folder ``data``."""
+    return (
         "train",
         "--data-dir",
-        four_classes,
-        "--protocol",
-        protocol,
+        data,
         "--profile",
         "smoke",
         "--n-folds",
@@ -105,9 +102,15 @@ def test_each_kfold_protocol_trains_a_small_four_class_folder(four_classes, tmp_
         1,
         "--run-dir",
         run,
-        "--json",
         "--quiet",
-        env={"BBNN_CACHE": str(tmp_path / "cache")},
+    )
+
+
+@pytest.mark.parametrize("protocol", ["kfold", "grouped"])
+def test_each_kfold_protocol_trains_a_small_four_class_folder(four_classes, tmp_path, protocol):
+    run = tmp_path / "run"
+    res = bbnn(
+        *_smoke_train(four_classes, run), "--protocol", protocol, "--json", env={"BBNN_CACHE": str(tmp_path / "cache")}
     )
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout)
@@ -329,20 +332,7 @@ def test_the_command_refuses_to_resume_after_a_file_is_deleted(four_classes, tmp
     data = tmp_path / "data"
     shutil.copytree(four_classes, data)
     run, env = tmp_path / "run", {"BBNN_CACHE": str(tmp_path / "cache")}
-    args = (
-        "train",
-        "--data-dir",
-        data,
-        "--profile",
-        "smoke",
-        "--n-folds",
-        3,
-        "--epochs",
-        1,
-        "--run-dir",
-        run,
-        "--quiet",
-    )
+    args = _smoke_train(data, run)
     assert bbnn(*args, "--folds", 0, env=env).returncode == 0
     before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
     (data / "kazoo" / "take 2.wav").unlink()
