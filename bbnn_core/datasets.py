@@ -187,6 +187,27 @@ def load_gtzan(root: str | os.PathLike, *, name: str = "gtzan") -> Dataset:
     return _nonempty(Dataset(name, root, GTZAN_GENRES, tuple(tracks), kind="gtzan"))
 
 
+# GTZAN's faults as Sturm catalogued them, quoted (counts of the 1000 excerpts): B. L. Sturm, "An
+# analysis of the GTZAN music genre dataset", ACM MIRUM 2012, doi:10.1145/2390848.2390851, and
+# "The GTZAN dataset: its contents, its faults, their effects on evaluation, and its future use",
+# arXiv:1306.1461 (2013). Quotations, not results of this project.
+GTZAN_FAULTS = (
+    (
+        "exact replicas",
+        50,
+        "the same audio twice (one pair in two genres): a replica split across train and test is a test clip already seen",
+    ),
+    ("excerpts of the same recording", 22, "different 30 s of one recording"),
+    ("versions", 13, "the same music in another recording"),
+    ("conspicuous mislabelings", 43, "the label is clearly wrong"),
+    ("contentious mislabelings", 63, "the label is arguable"),
+    ("Bob Marley among reggae excerpts", 35, "artist repetition: a random split tests on artists it trained on"),
+    ("Britney Spears among pop excerpts", 24, "artist repetition"),
+)
+GTZAN_FAULTS_SOURCE = (
+    "Sturm (2012), An analysis of the GTZAN music genre dataset, ACM MIRUM; Sturm (2013), arXiv:1306.1461"
+)
+
 GTZAN_BROKEN = "jazz.00054.wav"  # not a RIFF file in many circulating copies (e.g. Kaggle's)
 
 

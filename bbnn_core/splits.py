@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import DatasetError, ParameterError
 
-__all__ = ["PROTOCOLS", "Fold", "make_splits", "check_folds"]
+__all__ = ["PROTOCOLS", "Fold", "make_splits", "check_folds", "fault_filtered_lists", "fault_filtered_part"]
 
 PROTOCOLS = ("authors", "kfold", "grouped", "fault-filtered")
 
@@ -106,16 +106,36 @@ def _kfold(y: np.ndarray, n_folds: int, seed: int, groups=None, classes=None) ->
     return folds
 
 
-def _fault_filtered(tracks: list[str]) -> list[Fold]:
+FAULT_FILTERED_PARTS = ("train", "valid", "test")
+
+
+def _gtzan_name(track: str) -> str:
+    """``genre/genre.NNNNN.wav``, the fault-filtered lists' name of a GTZAN track path."""
+    parts = track.replace("\\", "/").split("/")
+    return "/".join(parts[-2:]).replace(".au", ".wav")
+
+
+def fault_filtered_lists() -> dict[str, list[str]]:
+    """The fault-filtered split of Kereliuk et al. (2015): its train, valid and test track names."""
     from .resources import resolve
 
-    index = {}
-    for i, t in enumerate(tracks):
-        parts = t.replace("\\", "/").split("/")
-        index["/".join(parts[-2:]).replace(".au", ".wav")] = i
+    return {
+        part: resolve(f"reference/gtzan_fault_filtered/{part}_filtered.txt").read_text().split()
+        for part in FAULT_FILTERED_PARTS
+    }
+
+
+def fault_filtered_part(tracks: list[str]) -> list[str | None]:
+    """For each GTZAN track path, the fault-filtered part that holds it, or None when the split
+    leaves it out (a replica, a mislabelled or distorted excerpt, or an artist kept apart)."""
+    where = {name: part for part, names in fault_filtered_lists().items() for name in names}
+    return [where.get(_gtzan_name(t)) for t in tracks]
+
+
+def _fault_filtered(tracks: list[str]) -> list[Fold]:
+    index = {_gtzan_name(t): i for i, t in enumerate(tracks)}
     out = {}
-    for part in ("train", "valid", "test"):
-        names = resolve(f"reference/gtzan_fault_filtered/{part}_filtered.txt").read_text().split()
+    for part, names in fault_filtered_lists().items():
         missing = [n for n in names if n not in index]
         if missing:
             raise DatasetError(

@@ -98,3 +98,16 @@ def test_bad_arguments(labels):
         make_splits(labels, protocol="grouped")
     with pytest.raises(DatasetError, match="at least 10 tracks per class"):
         make_splits(np.repeat(np.arange(3), 5), protocol="kfold")
+
+
+def test_fault_filtered_part_names_what_the_split_leaves_out(gtzan_mini):
+    from bbnn_core.splits import fault_filtered_lists, fault_filtered_part
+
+    lists = fault_filtered_lists()
+    assert {k: len(v) for k, v in lists.items()} == {"train": 443, "valid": 197, "test": 290}
+    parts = fault_filtered_part([str(t.path) for t in gtzan_mini.tracks])
+    out = sorted(t.path.name for t, p in zip(gtzan_mini.tracks, parts) if p is None)
+    assert len(out) == 7 and out[0] == "country.00008.wav" and sum(n.startswith("reggae") for n in out) == 4
+    # a path in another layout (an .au file, Windows separators) is found by its genre/name
+    assert fault_filtered_part(["x\\blues\\blues.00000.au", "rock/rock.99999.wav"])[1] is None
+    assert fault_filtered_part([lists["test"][0]]) == ["test"]
