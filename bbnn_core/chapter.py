@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import ResourceError
+from .paper import PAPER_PER_CLASS_AVERAGE
 from .reports import (
     PAPER_PER_CLASS,
     comparison_table,
@@ -83,7 +84,11 @@ class Chapter:
         if self.summary is None:
             return _markdown("Needs a run of this project (the authors released no per-track predictions).")
         return (
-            per_class_table(self.summary["pooled"], paper=PAPER_PER_CLASS[self.key])
+            per_class_table(
+                self.summary["pooled"],
+                paper=PAPER_PER_CLASS[self.key],
+                paper_average=PAPER_PER_CLASS_AVERAGE[self.key],
+            )
             .style.hide(axis="index")
             .format(precision=1)
         )
@@ -127,7 +132,10 @@ class Chapter:
                 pooled = self.summary["pooled"]
                 plot_confusion(pooled["confusion"], list(pooled["per_class"]), ax=ax, title=title)
             else:
-                plot_fold_accuracies(self.folds if what == "folds" else self.authors_df, ax=ax, title=title)
+                if what == "folds":
+                    plot_fold_accuracies(self.folds, ax=ax, title=title)
+                else:  # the authors' draws are not our folds: numbered apart
+                    plot_fold_accuracies(self.authors_df, ax=ax, title=title, xlabel="authors' run (random draw)")
         fig.tight_layout()
         plt.show()
 

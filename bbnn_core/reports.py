@@ -35,6 +35,9 @@ __all__ = [
     "comparison_table",
     "per_class_table",
     "plot_spectrograms",
+    "mel_axis_in_hz",
+    "mel_centres",
+    "audio_player",
     "open_run",
     "PAPER_ACCURACY",
     "run_overview",
@@ -178,25 +181,43 @@ def read_histories(folder: str | os.PathLike, *, authors: bool = False):
 
 
 def plot_histories(histories, *, ax=None, title: str | None = None):
-    """Figure 3: training and validation loss per epoch, every fold thin, the mean thick."""
+    """Figure 3: training and validation loss per epoch, every fold thin, and their mean thick
+    over the epochs that every fold reached (beyond them a mean would be over fewer folds)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     ax = ax or plt.subplots(figsize=(6, 4))[1]
+    n_folds = histories["fold"].nunique()
+    common = int(histories.groupby("fold")["epoch"].max().min())
     for name, colour in (("loss", "tab:blue"), ("val_loss", "tab:orange")):
         for _, h in histories.groupby("fold"):
             ax.plot(h["epoch"], h[name], color=colour, alpha=0.25, linewidth=0.8)
-        mean = histories.groupby("epoch")[name].mean()
+        mean = histories[histories["epoch"] <= common].groupby("epoch")[name].mean()
         ax.plot(
             mean.index,
             mean.values,
             color=colour,
             linewidth=2,
-            label=("training" if name == "loss" else "validation") + " loss (mean over folds)",
+            label=("training" if name == "loss" else "validation") + f" loss, mean of {n_folds}",
         )
+    if histories["epoch"].max() > common:
+        ax.axvline(common, color="0.5", linestyle=":", linewidth=1)
+        ax.annotate(
+            f"epoch {common}: last\nreached by all",
+            (common, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-4, -4),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize="small",
+            color="0.35",
+        )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("categorical cross-entropy")
     ax.set_yscale("log")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="lower left")
     if title:
         ax.set_title(title)
     return ax
@@ -230,24 +251,27 @@ def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize:
     return ax
 
 
-def plot_fold_accuracies(folds, *, ax=None, title: str | None = None):
+def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: str = "fold"):
     """Figure 4 (right): train / validation / test accuracy per fold (a ``read_run`` frame or the
-    authors' ``fold_results.csv``)."""
+    authors' ``fold_results.csv``), numbered from 0 in both cases, on an axis that starts just
+    below the lowest bar so that differences of a few points stay visible."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
     x = np.arange(len(folds))
     width = 0.27
-    for j, (col, label) in enumerate((("train_acc", "train"), ("val_acc", "validation"), ("test_acc", "test"))):
+    cols = (("train_acc", "train"), ("val_acc", "validation"), ("test_acc", "test"))
+    for j, (col, label) in enumerate(cols):
         ax.bar(x + (j - 1) * width, folds[col], width, label=label)
-    ax.set_xticks(x, [str(int(f)) for f in folds["fold"]])
-    ax.set_xlabel("fold")
+    ax.set_xticks(x, [str(i) for i in x])
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("accuracy")
-    ax.set_ylim(0, 1.12)
-    ax.set_yticks(np.linspace(0, 1, 6))
-    ax.legend(frameon=False, ncol=3, loc="upper center", fontsize=8)
+    low = min(float(np.min(folds[c])) for c, _ in cols)
+    ax.set_ylim(max(0.0, np.floor(low * 10 - 0.5) / 10), 1.0)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(frameon=False, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     if title:
-        ax.set_title(title)
+        ax.set_title(title, pad=24)
     return ax
 
 
@@ -373,8 +397,10 @@ def comparison_table(
     return pd.DataFrame(rows)
 
 
-def per_class_table(report: dict, *, paper: dict | None = None):
-    """Tables 4 / 6 / 8: precision, recall, F-score (%) per genre, with the paper's beside."""
+def per_class_table(report: dict, *, paper: dict | None = None, paper_average: tuple | None = None):
+    """Tables 4 / 6 / 8: precision, recall, F-score (%) per genre, with the paper's beside. The
+    average row holds the mean of this run's rows and, in the paper's columns, the average the
+    paper prints (``paper_average``; not recomputed, since the paper's own rows do not give it)."""
     import pandas as pd
 
     rows = []
@@ -390,13 +416,43 @@ def per_class_table(report: dict, *, paper: dict | None = None):
             row |= dict(zip(("paper precision", "paper recall", "paper F-score"), paper[genre]))
         rows.append(row)
     df = pd.DataFrame(rows)
-    mean = df.drop(columns=["genre", "support"]).mean()
-    df.loc[len(df)] = {"genre": "average", **mean.to_dict(), "support": int(df["support"].sum())}
+    mean = df.drop(columns=["genre", "support"]).mean().to_dict()
+    if paper is not None:
+        printed = paper_average or (float("nan"),) * 3
+        mean |= dict(zip(("paper precision", "paper recall", "paper F-score"), printed))
+    df.loc[len(df)] = {"genre": "average", **mean, "support": int(df["support"].sum())}
     return df.round(1)
 
 
+def mel_axis_in_hz(ax, params=None, *, axis: str = "y", edges: bool = False) -> None:
+    """Label a mel-band axis (band indices 0..n_mels, or patch edges when ``edges``) in Hz."""
+    from .features import PAPER_PARAMS
+
+    params = params or PAPER_PARAMS
+    centres = mel_centres(params)
+    ticks, labels = [], []
+    for hz in (100, 500, 1000, 2000, 4000, 8000):
+        band = float(np.interp(hz, centres, np.arange(len(centres))))
+        ticks.append(band + 0.5 if not edges else band)
+        labels.append(f"{hz / 1000:g}k" if hz >= 1000 else str(hz))
+    (ax.set_yticks if axis == "y" else ax.set_xticks)(ticks, labels)
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)("frequency (Hz)")
+
+
+def mel_centres(params=None) -> np.ndarray:
+    """Centre frequency (Hz) of each mel band of the features (Slaney scale, 0 Hz to sr/2)."""
+    import librosa
+
+    from .features import PAPER_PARAMS
+
+    params = params or PAPER_PARAMS
+    return librosa.mel_frequencies(params.n_mels + 2, fmin=0.0, fmax=params.sr / 2)[1:-1]
+
+
 def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
-    """Log-mel spectrograms, one panel per title: ``examples`` maps a title to ``(n_frames, n_mels)`` dB."""
+    """Log-mel spectrograms, one panel per title: ``examples`` maps a title to ``(n_frames, n_mels)``
+    dB. Each panel is drawn relative to its clip's maximum (the features keep 80 dB below it), so
+    the one colour bar holds for every panel; the mel axis is labelled in Hz."""
     import matplotlib.pyplot as plt
 
     from .features import PAPER_PARAMS
@@ -404,27 +460,55 @@ def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
     params = params or PAPER_PARAMS
     n = len(examples)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), sharex=True, sharey=True, squeeze=False)
     seconds = params.n_frames * params.hop_length / params.sr
     for ax, (title, S) in zip(axes.flat, examples.items()):
         im = ax.imshow(
-            S.T,
+            (S - S.max()).T,
             origin="lower",
             aspect="auto",
             cmap="magma",
             extent=(0, seconds, 0, S.shape[1]),
-            vmin=S.max() - params.top_db,
-            vmax=S.max(),
+            vmin=-params.top_db,
+            vmax=0,
         )
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
     for ax in axes.flat[n:]:
         ax.set_axis_off()
     for ax in axes[-1]:
         ax.set_xlabel("time (s)")
     for ax in axes[:, 0]:
-        ax.set_ylabel("mel band")
-    fig.colorbar(im, ax=axes, shrink=0.8, label="dB")
+        mel_axis_in_hz(ax, params)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="dB below the clip's maximum")
     return fig
+
+
+def audio_player(audio, title: str, *, sr: int | None = None, start: float = 0.0, seconds: float = 6.0, kbps: int = 64):
+    """An HTML5 player for ``seconds`` of a clip (a file, or samples at ``sr``) from ``start``,
+    as an MP3 at ``kbps`` embedded in the page (6 s at 64 kbit/s: about 50 kB), named by
+    ``title``."""
+    import base64
+    import html
+
+    from IPython.display import HTML
+
+    from .audio import load_audio
+    from .robustness import mp3_bytes
+
+    rate = 44100  # an MP3 rate every browser plays
+    if isinstance(audio, (str, os.PathLike)):
+        y = load_audio(audio, sr=rate)
+    else:
+        import librosa
+
+        y = librosa.resample(np.asarray(audio, dtype=np.float32), orig_sr=sr, target_sr=rate, res_type="soxr_hq")
+    y = y[int(start * rate) : int((start + seconds) * rate)]
+    data = base64.b64encode(mp3_bytes(np.clip(y, -1, 1), rate, kbps)).decode()
+    label = html.escape(f"{title} ({start:g}-{start + seconds:g} s)")
+    return HTML(
+        f'<figure class="bbnn-audio" style="display:inline-block;margin:0.3em 1em 0.3em 0"><figcaption style="font-size:0.9em">{label}</figcaption>'
+        f'<audio controls preload="none" src="data:audio/mpeg;base64,{data}"></audio></figure>'
+    )
 
 
 def open_run(run_dir, *, dataset: str | None = None):

@@ -66,15 +66,18 @@ for title, ds in sets.items():
     counts = ds.counts()
     small, large = min(counts, key=counts.get), max(counts, key=counts.get)
     groups = len(set(ds.groups))
-    print(f"{title}: smallest genre {small} ({counts[small]}), largest {large} ({counts[large]}); "
-          f"{groups} distinct songs (groups of copies) among {len(ds)} tracks")
+    sizes = (f"every genre has {counts[small]} tracks" if counts[small] == counts[large] else
+             f"smallest genre {small} ({counts[small]}), largest {large} ({counts[large]})")
+    print(f"{title}: {sizes}; {groups} distinct songs (groups of copies) among {len(ds)} tracks")
 
 # %% [markdown]
 # ## What the network sees
 #
 # The log-mel input of the first clip of each genre: 647 frames (30 s) by 128 mel bands, in dB
-# relative to a power of 1 (no normalisation, as the authors did), shown over each clip's 80 dB
-# range.
+# relative to a power of 1 (no normalisation, as the authors did). The features keep the 80 dB
+# below each clip's maximum; each panel is drawn relative to that maximum, so the one colour bar
+# holds for all of them. Frequency is on the mel scale, labelled in Hz. Below the figure, the
+# first 5 s of each clip.
 
 # %% tags=["hide-input"]
 first = {}
@@ -83,6 +86,13 @@ for track in gtzan.tracks:
 examples = {genre: log_mel(gtzan.root / t.path) for genre, t in first.items()}
 plot_spectrograms(examples)
 plt.show()
+
+# %% tags=["hide-input"]
+from IPython.display import HTML
+
+from bbnn_core.reports import audio_player
+
+HTML("".join(audio_player(gtzan.root / t.path, t.path.name, seconds=5, kbps=48).data for t in first.values()))
 
 # %% [markdown]
 # ## GTZAN's known faults

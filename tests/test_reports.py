@@ -59,7 +59,7 @@ def test_figures_from_the_authors_logs(mirror, tmp_path):
     hist = read_histories(mirror / "reference/bbnn_authors/gtzan", authors=True)
     assert sorted(hist.fold.unique()) == list(range(10))
     ax = plot_histories(hist, title="GTZAN, authors' runs")
-    assert len(ax.lines) == 22  # 10 folds x 2 curves + 2 means
+    assert len(ax.lines) == 23  # 10 folds x 2 curves, 2 means, the last epoch every fold reached
     df, _ = authors_results("gtzan")
     ax = plot_fold_accuracies(df)
     assert len(ax.patches) == 30
@@ -122,3 +122,58 @@ def test_figure1_and_figure2_draw_from_the_model(tmp_path):
     ax = plot_architecture(model)
     assert "161x128x416" in [t.get_text() for t in ax.texts]
     fig.savefig(tmp_path / "f1.png")
+
+
+def test_per_class_average_row_quotes_the_papers_printed_average():
+    """E12: the paper prints 93.7 / 94.0 / 93.7 under Table 4, not the mean of its rows (93.8)."""
+    from bbnn_core.metrics import classification_report
+    from bbnn_core.paper import PAPER_PER_CLASS_AVERAGE
+    from bbnn_core.reports import PAPER_PER_CLASS, per_class_table
+
+    classes = list(PAPER_PER_CLASS["gtzan"])
+    report = classification_report([0, 1, 2], [0, 1, 1], classes)
+    t = per_class_table(report, paper=PAPER_PER_CLASS["gtzan"], paper_average=PAPER_PER_CLASS_AVERAGE["gtzan"])
+    avg = t[t.genre == "average"].iloc[0]
+    assert (avg["paper precision"], avg["paper recall"], avg["paper F-score"]) == (93.7, 94.0, 93.7)
+    rows_mean = round(sum(p for p, _, _ in PAPER_PER_CLASS["gtzan"].values()) / 10, 1)
+    assert rows_mean == 93.8  # what the book used to show as the paper's
+
+
+def test_fold_accuracy_axis_shows_differences_and_one_numbering():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from bbnn_core.reports import plot_fold_accuracies
+
+    authors = pd.DataFrame(
+        {
+            "fold": [1, 2, 3],
+            "train_acc": [0.93, 0.92, 0.95],
+            "val_acc": [0.93, 0.95, 0.9],
+            "test_acc": [0.91, 0.86, 0.94],
+        }
+    )
+    ax = plot_fold_accuracies(authors)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+    assert ax.get_ylim() == (0.8, 1.0)  # not 0-1.12: 0.86 and 0.94 look different
+
+
+def test_loss_mean_only_over_epochs_every_fold_reached():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from bbnn_core.reports import plot_histories
+
+    h = pd.concat(
+        [
+            pd.DataFrame({"fold": k, "epoch": range(n), "loss": 1.0 + k, "val_loss": 2.0 + k})
+            for k, n in ((0, 10), (1, 4))
+        ]
+    )
+    ax = plot_histories(h)
+    means = [line for line in ax.get_lines() if line.get_linewidth() == 2]
+    assert len(means) == 2 and all(max(line.get_xdata()) == 3 for line in means)
