@@ -288,6 +288,35 @@ def cmd_predict(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_robustness(args) -> int:
+    from .predict import load_ensemble
+    from .robustness import CONDITIONS, advice, study, summarize
+
+    ds = _load(args)
+    ensemble = load_ensemble(args.model, runtime=args.runtime, precision=args.precision)
+    if ensemble.classes != ds.classes:
+        raise BBNNError(
+            f"the models of {args.model} tell {len(ensemble.classes)} classes apart "
+            f"({', '.join(ensemble.classes)}); {ds.root} has {', '.join(ds.classes)}"
+        )
+    factors = set(args.factor or [])
+    conditions = [c for c in CONDITIONS if not factors or c.factor in factors | {"clean"}]
+    rows = study(
+        ds, ensemble, saved=args.out, write=args.out is not None, conditions=conditions, progress=_progress(args)
+    )
+    summary = summarize(rows)
+    if args.json:
+        for rec in summary.to_dict(orient="records"):
+            print(json.dumps(rec, default=float))
+        return 0
+    shown = summary[["factor", "level", "accuracy", "change", "change_low", "change_high", "changed"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print()
+    for sentence in advice(summary).values():
+        print(sentence)
+    return 0
+
+
 def _where_args(p: argparse.ArgumentParser) -> None:
     where = p.add_argument_group("where the folds run (default: one after another, in this process)")
     where.add_argument("--workers", type=int, help="as tasks on a Dask LocalCluster of N worker processes")
@@ -335,6 +364,8 @@ def cmd_book(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .robustness import FACTORS
+
     parser = argparse.ArgumentParser(
         prog="bbnn",
         description="Bottom-up Broadcast Neural Network (Liu et al.): features, data sets, models.",
@@ -491,6 +522,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "robustness",
+        help="how the models' predictions change under shorter, coded, resampled, louder, noisy audio",
+        description="Every clip of a labelled data set under each condition (excerpt length, MP3/Ogg, "
+        "sample rate, gain, noise, stereo, preprocessing mistakes), predicted by every model: accuracy, "
+        "change from the clean input with a 95%% interval over the models, predictions changed. Each "
+        "finished condition is cached, so an interrupted computation resumes.",
+    )
+    _dataset_args(p)
+    p.add_argument("--model", default="authors-gtzan", help="as bbnn predict --model (default: authors-gtzan)")
+    p.add_argument(
+        "--factor", action="append", choices=list(FACTORS), help="only this factor (repeatable; default: all)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="also write the rows (rows.csv.gz) and their key here, e.g. results/robustness-gtzan_mini",
+    )
+    p.add_argument("--runtime", choices=["auto", "openvino", "keras"], default="auto", help="as bbnn predict")
+    p.add_argument("--precision", choices=["auto", "bf16", "f32"], default="auto", help="as bbnn predict")
+    p.add_argument("--json", action="store_true", help="one JSON object per condition")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_robustness)
     return parser
 
 
@@ -512,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
     _STDERR_IS_TTY = sys.stderr.isatty()
     try:
-        if args.command in ("train", "predict", "book"):  # the commands that load a Keras backend
+        if args.command in ("train", "predict", "book", "robustness"):  # the commands that load a Keras backend
             with backend_noise_filtered():
                 return args.func(args)
         return args.func(args)

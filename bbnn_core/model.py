@@ -34,6 +34,7 @@ __all__ = [
     "INPUT_SHAPE",
     "build_bbnn",
     "load_authors_model",
+    "open_time",
     "count_params",
     "count_flops",
 ]
@@ -184,6 +185,18 @@ _KIND = {
     "BatchNormalization": layers.BatchNormalization,
     "Dense": layers.Dense,
 }
+
+
+def open_time(model: keras.Model) -> keras.Model:
+    """The same network and weights with an open time axis: BBNN pools globally, so it takes an
+    input of any length (at least 8 frames), e.g. a short excerpt without padding."""
+    shape = tuple(model.input.shape[1:])
+    n_classes = int(model.output.shape[-1])
+    n_incept = sum(1 for layer in model.layers if layer.name.endswith("_inception_concat"))
+    filters = int(model.get_layer("stem_conv").filters)
+    twin, _ = _build((None, *shape[1:]), n_classes, max(n_incept, 1), filters)
+    twin.set_weights(model.get_weights())
+    return twin
 
 
 def _creation_index(name: str) -> int:

@@ -1,0 +1,876 @@
+"""How the released models behave when the audio is not a clean 30 s, 22.05 kHz clip.
+
+Each *condition* changes a clip the way a user's audio differs from GTZAN's, then computes the
+log-mel input and lets every model of an ensemble predict it:
+
+* ``length``: only the first 3, 5, 10 or 20 s, placed as ``bbnn predict`` places a short file
+  (one window, padded with silence to 30 s), and, since BBNN pools globally, given to the model
+  directly at its own length (``length-direct``);
+* ``codec``: MP3 at 320/128/64/32 kbit/s and Ogg Vorbis, encoded at 44.1 kHz by libsndfile and
+  decoded by the project's own loader (so its decoder's delays and padding count too);
+* ``rate``: the audio stored at 8, 16, 44.1 or 48 kHz (16-bit WAV) and resampled back on loading;
+* ``gain``: -20 to +12 dB, clipped to [-1, 1] as a 16-bit file would be;
+* ``noise``: white Gaussian noise at a signal-to-noise ratio of 30, 20, 10 or 0 dB;
+* ``stereo``: a two-channel file whose right channel lags 1 ms (a spaced microphone pair),
+  mixed down to mono by the loader;
+* ``features``: the right audio under preprocessing mistakes users make (dB relative to each
+  clip's maximum, log1p or raw mel power instead of dB, a 1024-point FFT).
+
+:func:`evaluate` computes every condition for every clip and model, one condition at a time,
+each kept in a cache folder as soon as it is done, so a killed computation resumes where it
+stopped; :func:`summarize` turns the rows into accuracies, agreement with the clean prediction
+and intervals over the models, and :func:`advice` into one sentence per factor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .audio import load_audio
+from .errors import ParameterError
+from .features import PAPER_PARAMS, FeatureParams, spectrogram
+from .progress import bar
+
+__all__ = [
+    "Condition",
+    "CONDITIONS",
+    "FACTORS",
+    "excerpt",
+    "codec_round_trip",
+    "codec_bitrates",
+    "stored_at_rate",
+    "apply_gain",
+    "add_noise",
+    "snr_db",
+    "stereo_downmix",
+    "mel_power",
+    "variant_features",
+    "condition_input",
+    "evaluate",
+    "summarize",
+    "advice",
+    "code_key",
+]
+
+SR = PAPER_PARAMS.sr
+STEREO_DELAY_S = 0.001
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One level of one factor. ``value`` places it on the factor's axis (seconds, kbit/s, Hz,
+    dB); ``level`` names it in tables. The clean input is ``Condition("clean", "clean", 0)``."""
+
+    factor: str
+    level: str
+    value: float
+
+    @property
+    def id(self) -> str:
+        return f"{self.factor}={self.level}".replace(" ", "_").replace("/", "_")
+
+
+CLEAN = Condition("clean", "clean", 0.0)
+
+FACTORS = {
+    "length": "excerpt length, padded to 30 s as bbnn predict does (s)",
+    "length-direct": "excerpt length, given to the model at its own length (s)",
+    "codec": "lossy coding (kbit/s)",
+    "rate": "sample rate the audio was stored at (kHz)",
+    "gain": "gain (dB), clipped to [-1, 1]",
+    "noise": "white noise, signal-to-noise ratio (dB)",
+    "stereo": "stereo file mixed down to mono",
+    "features": "preprocessing",
+}
+
+FEATURE_VARIANTS = {
+    "dB re max": "dB relative to each clip's maximum (librosa.power_to_db(S, ref=np.max))",
+    "log1p": "log(1 + mel power) instead of dB",
+    "raw power": "mel power without a logarithm",
+    "FFT 1024": "a 1024-point FFT (and window) instead of 2048",
+}
+
+CONDITIONS: tuple[Condition, ...] = (
+    CLEAN,
+    *(Condition("length", f"{s} s", s) for s in (3, 5, 10, 20)),
+    *(Condition("length-direct", f"{s} s", s) for s in (3, 5, 10, 20)),
+    *(Condition("codec", f"MP3 {k} kbit/s", k) for k in (320, 128, 64, 32)),
+    Condition("codec", "Ogg Vorbis q0.5", float("nan")),
+    *(Condition("rate", f"{r / 1000:g} kHz", r / 1000) for r in (8000, 16000, 44100, 48000)),
+    *(Condition("gain", f"{g:+d} dB", g) for g in (-20, -10, -6, 6, 12)),
+    *(Condition("noise", f"SNR {s} dB", s) for s in (30, 20, 10, 0)),
+    Condition("stereo", "R lags 1 ms", STEREO_DELAY_S * 1000),
+    *(Condition("features", name, float("nan")) for name in FEATURE_VARIANTS),
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# The perturbations: a mono float32 signal at ``sr`` in, one out
+
+
+def excerpt(y: np.ndarray, seconds: float, sr: int = SR) -> np.ndarray:
+    """The first ``seconds`` of ``y``."""
+    n = int(round(seconds * sr))
+    if n <= 0:
+        raise ParameterError(f"an excerpt must be longer than 0 s; got {seconds}")
+    return y[:n]
+
+
+# libsndfile maps a compression level c to an MPEG-1 layer III constant bitrate of
+# 320 - 288 c kbit/s, rounded down to a legal bitrate
+_MP3_RATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+def _encode(y: np.ndarray, sr: int, fmt: str, kbps: float | None) -> bytes:
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    if fmt == "mp3":
+        if kbps not in _MP3_RATES:
+            raise ParameterError(f"MP3 bitrate must be one of {_MP3_RATES} kbit/s; got {kbps}")
+        level = min(max((320 - kbps) / 288 - 1e-6, 0.0), 0.9999)
+        sf.write(buf, y, sr, format="MP3", subtype="MPEG_LAYER_III", compression_level=level, bitrate_mode="CONSTANT")
+    elif fmt == "ogg":
+        sf.write(buf, y, sr, format="OGG", subtype="VORBIS", compression_level=0.5)
+    else:
+        raise ParameterError(f"codec must be 'mp3' or 'ogg'; got {fmt!r}")
+    return buf.getvalue()
+
+
+def codec_round_trip(
+    y: np.ndarray, fmt: str, kbps: float | None = None, *, sr: int = SR, coded_sr: int = 44100
+) -> tuple[np.ndarray, float]:
+    """``y`` encoded as MP3 (constant ``kbps``) or Ogg Vorbis (quality 0.5) at ``coded_sr`` and
+    decoded by :func:`bbnn_core.audio.load_audio` back to ``sr``; also the file's bitrate in
+    kbit/s, measured from its size."""
+    import librosa
+
+    up = librosa.resample(y, orig_sr=sr, target_sr=coded_sr, res_type="soxr_hq")
+    data = _encode(np.clip(up, -1, 1), coded_sr, fmt, kbps)
+    with tempfile.TemporaryDirectory(prefix="bbnn-codec-") as tmp:
+        path = Path(tmp) / f"clip.{fmt}"
+        path.write_bytes(data)
+        out = load_audio(path, sr=sr)
+    return out, len(data) * 8 / (len(y) / sr) / 1000
+
+
+def mp3_bytes(y: np.ndarray, sr: int, kbps: int) -> bytes:
+    """``y`` (float, at ``sr``) as an MP3 file at a constant ``kbps``."""
+    return _encode(y, sr, "mp3", kbps)
+
+
+def codec_bitrates(dataset, conditions: Sequence[Condition] = CONDITIONS) -> dict[str, float]:
+    """The bitrate (kbit/s) of each codec condition's file for the data set's first clip."""
+    y = load_audio(dataset.paths()[0], sr=SR)
+    out = {}
+    for c in conditions:
+        if c.factor == "codec":
+            fmt = "mp3" if c.level.startswith("MP3") else "ogg"
+            out[c.level] = codec_round_trip(y, fmt, c.value if fmt == "mp3" else None)[1]
+    return out
+
+
+def stored_at_rate(y: np.ndarray, rate: int, *, sr: int = SR) -> np.ndarray:
+    """``y`` resampled to ``rate``, stored as a 16-bit WAV and read back at ``sr`` by the loader."""
+    import librosa
+    import soundfile as sf
+
+    at_rate = librosa.resample(y, orig_sr=sr, target_sr=rate, res_type="soxr_hq") if rate != sr else y
+    with tempfile.TemporaryDirectory(prefix="bbnn-rate-") as tmp:
+        path = Path(tmp) / "clip.wav"
+        sf.write(path, np.clip(at_rate, -1, 1), rate, subtype="PCM_16")
+        return load_audio(path, sr=sr)
+
+
+def apply_gain(y: np.ndarray, db: float) -> np.ndarray:
+    """``y`` scaled by ``db`` decibels and clipped to [-1, 1]."""
+    return np.clip(y * np.float32(10 ** (db / 20)), -1, 1).astype(np.float32)
+
+
+def snr_db(signal: np.ndarray, noise: np.ndarray) -> float:
+    """Signal-to-noise ratio in dB: ``10 log10(mean(signal^2) / mean(noise^2))``."""
+    return float(
+        10 * np.log10(np.mean(np.square(signal, dtype=np.float64)) / np.mean(np.square(noise, dtype=np.float64)))
+    )
+
+
+def add_noise(y: np.ndarray, snr: float, *, seed: int = 0) -> np.ndarray:
+    """``y`` plus white Gaussian noise scaled to a signal-to-noise ratio of ``snr`` dB (not
+    clipped: the model reads floats)."""
+    if not np.any(y):
+        raise ParameterError("cannot set a signal-to-noise ratio for a silent signal")
+    noise = np.random.default_rng(seed).standard_normal(y.shape[0])
+    noise *= 10 ** ((snr_db(y, noise) - snr) / 20)
+    return (y + noise).astype(np.float32)
+
+
+def stereo_downmix(y: np.ndarray, *, delay_s: float = STEREO_DELAY_S, sr: int = SR) -> np.ndarray:
+    """A 16-bit stereo WAV whose left channel is ``y`` and right channel ``y`` ``delay_s`` later,
+    read back by the loader (which averages the channels)."""
+    import soundfile as sf
+
+    d = int(round(delay_s * sr))
+    right = np.concatenate([np.zeros(d, np.float32), y[: y.shape[0] - d]])
+    with tempfile.TemporaryDirectory(prefix="bbnn-stereo-") as tmp:
+        path = Path(tmp) / "clip.wav"
+        sf.write(path, np.clip(np.stack([y, right], axis=1), -1, 1), sr, subtype="PCM_16")
+        return load_audio(path, sr=sr)
+
+
+def mel_power(y: np.ndarray, params: FeatureParams = PAPER_PARAMS) -> np.ndarray:
+    """Mel power ``(n_frames, n_mels)`` of a signal of ``params.n_samples`` samples, through
+    librosa's own calls (the authors' notebook before its ``power_to_db``)."""
+    import librosa
+
+    S = librosa.feature.melspectrogram(
+        y=y, sr=params.sr, n_fft=params.n_fft, hop_length=params.hop_length, n_mels=params.n_mels
+    )
+    return S.T.astype(np.float32)
+
+
+def variant_features(y: np.ndarray, variant: str, params: FeatureParams = PAPER_PARAMS) -> np.ndarray:
+    """The model's input for ``y`` (``params.n_samples`` samples) under a preprocessing mistake
+    named in :data:`FEATURE_VARIANTS`."""
+    import librosa
+
+    if variant == "dB re max":
+        return librosa.power_to_db(mel_power(y, params), ref=np.max, top_db=params.top_db)
+    if variant == "log1p":
+        return np.log1p(mel_power(y, params))
+    if variant == "raw power":
+        return mel_power(y, params)
+    if variant == "FFT 1024":
+        return spectrogram(y, FeatureParams(n_fft=1024, hop_length=params.hop_length, n_samples=params.n_samples))
+    raise ParameterError(f"unknown preprocessing variant {variant!r}; known: {', '.join(FEATURE_VARIANTS)}")
+
+
+def _fixed(y: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, np.float32)
+    out[: min(n, y.shape[0])] = y[:n]
+    return out
+
+
+def condition_input(y: np.ndarray, cond: Condition, *, seed: int = 0, params: FeatureParams = PAPER_PARAMS):
+    """The model's input ``(n_frames, n_mels)`` for clip ``y`` (mono float32 at ``params.sr``)
+    under ``cond``; 647 frames except for ``length-direct``."""
+    n = params.n_samples
+    f = cond.factor
+    if f == "clean":
+        z = y
+    elif f == "length":
+        z = excerpt(y, cond.value, params.sr)  # one window padded with silence: bbnn predict's rule
+    elif f == "length-direct":
+        z = excerpt(y, cond.value, params.sr)
+        short = FeatureParams(n_samples=z.shape[0], sr=params.sr)
+        return spectrogram(np.ascontiguousarray(z, dtype=np.float32), short)
+    elif f == "codec":
+        fmt = "mp3" if cond.level.startswith("MP3") else "ogg"
+        z = codec_round_trip(y, fmt, cond.value if fmt == "mp3" else None, sr=params.sr)[0]
+    elif f == "rate":
+        z = stored_at_rate(y, int(round(cond.value * 1000)), sr=params.sr)
+    elif f == "gain":
+        z = apply_gain(y, cond.value)
+    elif f == "noise":
+        z = add_noise(y, cond.value, seed=seed)
+    elif f == "stereo":
+        z = stereo_downmix(y, delay_s=cond.value / 1000, sr=params.sr)
+    elif f == "features":
+        return variant_features(_fixed(y, n), cond.level, params)
+    else:
+        raise ParameterError(f"unknown factor {f!r}; known: clean, {', '.join(FACTORS)}")
+    return spectrogram(_fixed(z, n), params)
+
+
+# ----------------------------------------------------------------------------------------------
+# Every condition, clip and model
+
+
+def code_key() -> str:
+    """A hash of the code that computes the rows (the perturbations, the features, the loader):
+    rows made by other code are recomputed, never reused. The summaries are not part of it."""
+    import inspect
+
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in ("features.py", "audio.py"):
+        h.update((here / name).read_bytes())
+    for fn in _COMPUTING:
+        h.update(inspect.getsource(fn).encode())
+    h.update(repr(sorted(FEATURE_VARIANTS)).encode())
+    return h.hexdigest()[:16]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def evaluate(
+    signals: Callable[[], Sequence[tuple[str, int, np.ndarray]]],
+    predict: Callable[[np.ndarray], np.ndarray],
+    predict_direct: Callable[[np.ndarray], np.ndarray],
+    work_dir: str | os.PathLike,
+    *,
+    key: dict,
+    conditions: Sequence[Condition] = CONDITIONS,
+    progress: bool | None = None,
+):
+    """Rows ``(factor, level, value, clip, label, model, pred, p_true)`` for every condition,
+    clip and model, as a DataFrame.
+
+    ``signals()`` gives ``(clip name, label index, mono float32 signal)`` for every clip (called
+    once, and only when a condition is missing); ``predict(X)`` gives every model's
+    probabilities ``(n, n_models, n_classes)`` for 647-frame inputs ``(n, frames, mels, 1)``;
+    ``predict_direct`` the same for inputs of any length (the ``length-direct`` conditions).
+    Each finished condition is written to ``work_dir/<id>.csv`` beside a ``key.json`` holding
+    ``key`` plus :func:`code_key`; a folder whose key differs is emptied first.
+    """
+    import pandas as pd
+
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    key = {**key, "code": code_key()}
+    key_file = work / "key.json"
+    if key_file.exists() and json.loads(key_file.read_text()) != key:
+        for old in work.glob("*.csv"):
+            old.unlink()
+    _atomic_write(key_file, json.dumps(key, indent=1, sort_keys=True))
+    clips = None
+    parts = []
+    for cond in bar(conditions, desc="robustness", unit="condition", progress=progress):
+        part = work / f"{cond.id}.csv"
+        if not part.exists():
+            clips = clips if clips is not None else list(signals())
+            X = [condition_input(y, cond, seed=i) for i, (_, _, y) in enumerate(clips)]
+            run = predict_direct if cond.factor == "length-direct" else predict
+            probs = run(np.stack(X)[..., None])  # (n_clips, n_models, n_classes)
+            labels = np.array([lab for _, lab, _ in clips])
+            n_models = probs.shape[1]
+            df = pd.DataFrame(
+                {
+                    "factor": cond.factor,
+                    "level": cond.level,
+                    "value": cond.value,
+                    "clip": np.repeat([name for name, _, _ in clips], n_models),
+                    "label": np.repeat(labels, n_models),
+                    "model": np.tile(np.arange(n_models), len(clips)),
+                    "pred": probs.argmax(axis=2).ravel(),
+                    "p_true": np.round(probs[np.arange(len(clips)), :, labels].ravel(), 6),
+                }
+            )
+            _atomic_write(part, df.to_csv(index=False))
+        parts.append(pd.read_csv(part))
+    return pd.concat(parts, ignore_index=True)
+
+
+_COMPUTING = (
+    excerpt,
+    _encode,
+    codec_round_trip,
+    stored_at_rate,
+    apply_gain,
+    snr_db,
+    add_noise,
+    stereo_downmix,
+    mel_power,
+    variant_features,
+    _fixed,
+    condition_input,
+    evaluate,
+)
+
+
+def summarize(rows, *, level: float = 0.95):
+    """Per condition: accuracy of each model and their mean with a t interval over the models;
+    the change from the clean input (paired per model) with its interval; agreement with each
+    model's clean prediction; the mean number of clips whose prediction changed."""
+    import pandas as pd
+    from scipy import stats
+
+    clean = rows[rows.factor == "clean"].set_index(["model", "clip"])["pred"]
+    out = []
+    for (factor, lvl), g in rows.groupby(["factor", "level"], sort=False):
+        g = g.assign(correct=g.pred == g.label)
+        g = g.assign(same=g.pred.to_numpy() == clean.loc[list(zip(g["model"], g["clip"]))].to_numpy())
+        per_model = g.groupby("model").agg(acc=("correct", "mean"), same=("same", "mean"), n=("label", "size"))
+        clean_acc = rows[rows.factor == "clean"].assign(c=lambda d: d.pred == d.label).groupby("model")["c"].mean()
+        delta = per_model["acc"] - clean_acc.loc[per_model.index]
+        m = len(per_model)
+        t = stats.t.ppf(0.5 + level / 2, m - 1) if m > 1 else float("nan")
+        half = t * delta.std(ddof=1) / np.sqrt(m) if m > 1 else float("nan")
+        out.append(
+            {
+                "factor": factor,
+                "level": lvl,
+                "value": g.value.iloc[0],
+                "models": m,
+                "clips": int(per_model.n.iloc[0]),
+                "accuracy": per_model.acc.mean(),
+                "accuracy_min": per_model.acc.min(),
+                "accuracy_max": per_model.acc.max(),
+                "change": delta.mean(),
+                "change_low": delta.mean() - half,
+                "change_high": delta.mean() + half,
+                "agreement": per_model.same.mean(),
+                "changed": ((1 - per_model.same) * per_model.n).mean(),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def advice(summary, *, tolerated: float = 5.0) -> dict[str, str]:
+    """One sentence per factor: which levels change at most ``tolerated`` predictions of 100
+    (mean over the models) and which change more, with the numbers."""
+    text = {}
+    for factor, g in summary[summary.factor != "clean"].groupby("factor", sort=False):
+        per100 = 100 * g.changed / g.clips
+        fine = [f"{lv} ({c:.1f})" for lv, c in zip(g.level, per100) if c <= tolerated]
+        bad = [f"{lv} ({c:.1f})" for lv, c in zip(g.level, per100) if c > tolerated]
+        parts = []
+        if fine:
+            parts.append(f"at most {tolerated:g} of 100 predictions change under {', '.join(fine)}")
+        if bad:
+            parts.append(f"more change under {', '.join(bad)}")
+        text[factor] = (
+            f"{FACTORS[factor].split(' (')[0].capitalize()}: "
+            + "; ".join(parts)
+            + (" (predictions changed per 100 clips, mean over the models).")
+        )
+    return text
+
+
+def conditions_table() -> list[dict]:
+    """The conditions as rows (for the chapter's method table)."""
+    return [asdict(c) for c in CONDITIONS]
+
+
+# ----------------------------------------------------------------------------------------------
+# The chapter's computation: an ensemble's models on a data set's clips
+
+
+ROWS_FILE = "rows.csv.gz"
+KEY_FILE = "key.json"
+
+
+def study_key(dataset, ensemble) -> dict:
+    """What the rows depend on besides the code: every clip's bytes and label, every model
+    file's bytes, and the runtime and precision the models ran at (resolved, so a machine
+    without native bf16 does not reuse bf16 results)."""
+    from .resources import sha256
+    from .runtime import _file_digest, native_bf16, openvino_available
+
+    clips = hashlib.sha256()
+    for track, path in zip(dataset.tracks, dataset.paths()):
+        clips.update(f"{track.path.as_posix()} {track.label} {sha256(path)}\n".encode())
+    runtime = ensemble.runtime if ensemble.runtime != "auto" else ("openvino" if openvino_available() else "keras")
+    precision = ensemble.precision
+    if precision == "auto":
+        precision = "bf16" if runtime == "openvino" and native_bf16() else "f32"
+    return {
+        "clips": clips.hexdigest(),
+        "n_clips": len(dataset),
+        "models": [_file_digest(Path(f)) for f in ensemble.files],
+        "runtime": runtime,
+        "precision": precision,
+    }
+
+
+def _direct_runner(ensemble):
+    """Every model of ``ensemble`` on Keras with an open time axis (``length-direct``)."""
+    from .model import open_time
+    from .runtime import KerasRunner
+
+    return KerasRunner([open_time(ensemble.loader(Path(f))) for f in ensemble.files])
+
+
+def study(
+    dataset,
+    ensemble,
+    *,
+    saved: str | os.PathLike | None = None,
+    write: bool = False,
+    work_dir: str | os.PathLike | None = None,
+    conditions: Sequence[Condition] = CONDITIONS,
+    progress: bool | None = None,
+):
+    """Rows of :func:`evaluate` for ``ensemble`` on ``dataset``.
+
+    ``saved``: a folder written by :func:`save` (the book's committed results); read when its key
+    equals this computation's key (same clips, models, runtime, precision, code and conditions),
+    else every condition is computed in ``work_dir`` (default: the cache), resuming there, and,
+    when ``write``, the rows and their key are written to ``saved``.
+    """
+    import pandas as pd
+
+    from .resources import cache_dir
+
+    key = {**study_key(dataset, ensemble), "conditions": [c.id for c in conditions]}
+    if saved is not None:
+        folder = Path(saved)
+        if (folder / KEY_FILE).is_file() and json.loads((folder / KEY_FILE).read_text()) == {**key, "code": code_key()}:
+            return pd.read_csv(folder / ROWS_FILE)
+    work = (
+        Path(work_dir)
+        if work_dir is not None
+        else cache_dir() / "robustness" / hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    )
+    direct = []
+
+    def signals():
+        return [
+            (t.path.as_posix(), lab, load_audio(p, sr=SR))
+            for t, lab, p in zip(dataset.tracks, dataset.labels, dataset.paths())
+        ]
+
+    def predict_direct(X):
+        if not direct:
+            direct.append(_direct_runner(ensemble))
+        return direct[0](X, batch_size=8)
+
+    def predict(X):
+        return ensemble.runner()(X)  # compiled on first use: not at all when every condition is done
+
+    rows = evaluate(signals, predict, predict_direct, work, key=key, conditions=conditions, progress=progress)
+    if write and saved is not None:
+        _save(rows, Path(saved), key)
+    return rows
+
+
+def _save(rows, folder: Path, key: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{ROWS_FILE}.{os.getpid()}"
+    rows.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
+    os.replace(tmp, folder / ROWS_FILE)
+    _atomic_write(folder / KEY_FILE, json.dumps({**key, "code": code_key()}, indent=1, sort_keys=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# The chapter's figures and table
+
+# where the clean input sits on each factor's axis
+_CLEAN_AS = {
+    "length": "30 s",
+    "length-direct": "30 s",
+    "codec": "WAV",
+    "rate": "22.05 kHz",
+    "gain": "+0 dB",
+    "noise": "no noise",
+    "stereo": "mono",
+    "features": "ours",
+}
+
+
+def per_model(rows):
+    """Accuracy and agreement with the clean prediction, per condition and model."""
+    clean = rows[rows.factor == "clean"].set_index(["model", "clip"])["pred"]
+    same = rows["pred"].to_numpy() == clean.loc[list(zip(rows["model"], rows["clip"]))].to_numpy()
+    r = rows.assign(correct=rows["pred"] == rows["label"], same=same)
+    return r.groupby(["factor", "level", "model"], sort=False, as_index=False).agg(
+        value=("value", "first"), accuracy=("correct", "mean"), agreement=("same", "mean")
+    )
+
+
+def _axis_order(factor: str, pm) -> list[str]:
+    """The factor's levels from the mildest to the strongest change, with the clean input placed
+    where it belongs on the axis."""
+    lv = pm[pm.factor == factor].drop_duplicates("level")
+    clean = _CLEAN_AS[factor]
+    if factor in ("length", "length-direct"):
+        return [*lv.sort_values("value").level, clean]
+    if factor == "codec":
+        mp3 = lv[lv.level.str.startswith("MP3")].sort_values("value").level
+        return [*mp3, *lv[~lv.level.str.startswith("MP3")].level, clean]
+    if factor in ("rate", "gain"):
+        points = [*zip(lv.value, lv.level), (22.05 if factor == "rate" else 0.0, clean)]
+        return [name for _, name in sorted(points)]
+    if factor == "noise":
+        return [*lv.sort_values("value").level, clean]
+    return [clean, *lv.level]
+
+
+def plot_factor(rows, factor: str, *, axes=None):
+    """Accuracy (left) and agreement with the clean prediction (right) against the factor's
+    levels: every model thin, their mean thick; ``length`` draws both placements."""
+    import matplotlib.pyplot as plt
+
+    pm = per_model(rows)
+    clean = pm[pm.factor == "clean"]
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    series = [("length", "padded to 30 s (bbnn predict)"), ("length-direct", "at its own length")]
+    series = series if factor == "length" else [(factor, None)]
+    order = _axis_order(factor, pm)
+    for (f, label), colour in zip(series, ("C0", "C1")):
+        g = _with_clean(pm[pm.factor == f], clean, _CLEAN_AS[f])
+        x = {lv: i for i, lv in enumerate(order)}
+        for ax, what in zip(axes, ("accuracy", "agreement")):
+            for _, m in g.groupby("model"):
+                m = m.assign(x=m.level.map(x)).sort_values("x")
+                ax.plot(m.x, 100 * m[what], color=colour, lw=0.6, alpha=0.35)
+            mean = g.groupby("level")[what].mean()
+            xs = sorted(x[lv] for lv in mean.index)
+            ax.plot(xs, [100 * mean[order[i]] for i in xs], color=colour, lw=2.4, marker="o", label=label)
+    for ax, what in zip(axes, ("accuracy (%)", "same genre as the clean input (%)")):
+        ax.set_xticks(
+            range(len(order)), order, rotation=30 if len(order) > 5 else 0, ha="right" if len(order) > 5 else "center"
+        )
+        ax.set_ylabel(what)
+        ax.set_ylim(-3, 103)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_title("accuracy on the clips")
+    axes[1].set_title("agreement with the clean prediction")
+    if factor == "length":
+        axes[0].legend(loc="lower right", fontsize="small")
+    return axes
+
+
+def _with_clean(pm_factor, clean, name: str):
+    """A factor's per-model rows with the clean input added as the level ``name``."""
+    import pandas as pd
+
+    return pd.concat([pm_factor, clean.assign(factor=pm_factor.factor.iloc[0], level=name)], ignore_index=True)
+
+
+def summary_table(summary):
+    """The chapter's summary table: one row per condition, in percent."""
+    import pandas as pd
+
+    s = summary[summary.factor != "clean"]
+    return pd.DataFrame(
+        {
+            "factor": s.factor,
+            "condition": s.level,
+            "accuracy (%)": [
+                f"{100 * a:.1f} [{100 * lo:.0f}–{100 * hi:.0f}]"
+                for a, lo, hi in zip(s.accuracy, s.accuracy_min, s.accuracy_max)
+            ],
+            "change (points)": [
+                f"{100 * c:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+                for c, lo, hi in zip(s.change, s.change_low, s.change_high)
+            ],
+            "predictions changed (of 100)": [f"{100 * c / n:.1f}" for c, n in zip(s.changed, s.clips)],
+        }
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# What the network listens to
+
+
+def occlusion(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    labels: Sequence[int],
+    *,
+    grid: tuple[int, int] = (8, 8),
+    progress: bool | None = None,
+) -> np.ndarray:
+    """Occlusion sensitivity: for each clip of ``X`` ``(n, frames, mels)`` and each of the
+    ``grid`` time x mel patches, how much the probability of the clip's true class drops when the
+    patch is set to the clip's floor (its quietest value: silence in the log-mel input).
+
+    ``predict(X)`` gives every model's probabilities ``(n, n_models, n_classes)``; their mean is
+    used. Returns ``(n, grid_t, grid_m)``: positive where hiding the patch hurts.
+    """
+    n, frames, mels = X.shape
+    t_edges = np.linspace(0, frames, grid[0] + 1).round().astype(int)
+    m_edges = np.linspace(0, mels, grid[1] + 1).round().astype(int)
+    out = np.empty((n, *grid))
+    for i in bar(range(n), desc="occlusion", unit="clip", progress=progress):
+        x = X[i]
+        batch = np.repeat(x[None], 1 + grid[0] * grid[1], axis=0)
+        for a in range(grid[0]):
+            for b in range(grid[1]):
+                batch[1 + a * grid[1] + b, t_edges[a] : t_edges[a + 1], m_edges[b] : m_edges[b + 1]] = x.min()
+        p = predict(batch[..., None]).mean(axis=1)[:, labels[i]]
+        out[i] = (p[0] - p[1:]).reshape(grid)
+    return out
+
+
+def saliency(models: Sequence, X: np.ndarray, labels: Sequence[int]) -> np.ndarray:
+    """Gradient saliency: ``|d p(true class) / d input|`` for each clip ``(n, frames, mels)``,
+    averaged over ``models`` (Keras, TensorFlow backend)."""
+    import tensorflow as tf
+
+    out = np.zeros(X.shape, dtype=np.float64)
+    for model in models:
+        for i in range(X.shape[0]):
+            x = tf.constant(X[i][None, ..., None], tf.float32)
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                p = model(x, training=False)[0, int(labels[i])]
+            out[i] += np.abs(tape.gradient(p, x).numpy()[0, ..., 0])
+    return out / len(models)
+
+
+OCCLUSION_FILE = "occlusion.csv.gz"
+SALIENCY_FILE = "saliency.csv.gz"
+LISTENING_KEY_FILE = "listening.json"
+OCCLUSION_GRID = (8, 8)
+
+
+def _listening_code_key() -> str:
+    import inspect
+
+    h = hashlib.sha256()
+    for fn in (occlusion, saliency):
+        h.update(inspect.getsource(fn).encode())
+    h.update(repr(OCCLUSION_GRID).encode())
+    return h.hexdigest()[:16]
+
+
+def listening(dataset, ensemble, *, saved: str | os.PathLike | None = None, write: bool = False, progress=None):
+    """Occlusion rows ``(clip, label, t, m, drop)`` and saliency rows ``(clip, label, mel, value)``
+    (the saliency summed over time, so a profile over the mel bands) for every clip of
+    ``dataset`` under ``ensemble``. Read from ``saved`` when its key is current, else computed
+    (and written there when ``write``)."""
+    import pandas as pd
+
+    from .features import extract
+
+    key = {**study_key(dataset, ensemble), "code": _listening_code_key(), "features": code_key()}
+    folder = Path(saved) if saved is not None else None
+    if folder is not None and (folder / LISTENING_KEY_FILE).is_file():
+        if json.loads((folder / LISTENING_KEY_FILE).read_text()) == key:
+            return pd.read_csv(folder / OCCLUSION_FILE), pd.read_csv(folder / SALIENCY_FILE)
+    fs = extract(dataset, progress=progress)
+    X, y = fs.X, fs.y
+    names = list(fs.tracks)
+    occ = occlusion(ensemble.runner(), X, y, grid=OCCLUSION_GRID, progress=progress)
+    gt, gm = OCCLUSION_GRID
+    occ_rows = pd.DataFrame(
+        {
+            "clip": np.repeat(names, gt * gm),
+            "label": np.repeat(y, gt * gm),
+            "t": np.tile(np.repeat(np.arange(gt), gm), len(names)),
+            "m": np.tile(np.arange(gm), gt * len(names)),
+            "drop": np.round(occ.ravel(), 6),
+        }
+    )
+    models = [ensemble.loader(Path(f)) for f in ensemble.files]
+    sal = saliency(models, X, y).sum(axis=1)  # (n, mels)
+    sal_rows = pd.DataFrame(
+        {
+            "clip": np.repeat(names, X.shape[2]),
+            "label": np.repeat(y, X.shape[2]),
+            "mel": np.tile(np.arange(X.shape[2]), len(names)),
+            "value": sal.ravel(),
+        }
+    )
+    if write and folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for rows, name in ((occ_rows, OCCLUSION_FILE), (sal_rows, SALIENCY_FILE)):
+            tmp = folder / f".{name}.{os.getpid()}"
+            rows.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
+            os.replace(tmp, folder / name)
+        _atomic_write(folder / LISTENING_KEY_FILE, json.dumps(key, indent=1, sort_keys=True))
+    return occ_rows, sal_rows
+
+
+def _occlusion_panel(ax, grid_map: np.ndarray, limit: float, params: FeatureParams = PAPER_PARAMS):
+    from .reports import mel_axis_in_hz
+
+    seconds = params.n_frames * params.hop_length / params.sr
+    gt, gm = grid_map.shape
+    im = ax.imshow(
+        grid_map.T,
+        origin="lower",
+        aspect="auto",
+        cmap="RdBu_r",
+        vmin=-limit,
+        vmax=limit,
+        extent=(0, seconds, 0, params.n_mels),
+    )
+    mel_axis_in_hz(ax, params)
+    return im
+
+
+def plot_occlusion(occ, classes: Sequence[str], *, ncols: int = 5):
+    """Mean occlusion map per genre, one colour scale for all panels (symmetric about 0)."""
+    import matplotlib.pyplot as plt
+
+    gt, gm = int(occ.t.max()) + 1, int(occ.m.max()) + 1
+    maps = {
+        c: occ[occ.label == i].groupby(["t", "m"])["drop"].mean().to_numpy().reshape(gt, gm)
+        for i, c in enumerate(classes)
+        if (occ.label == i).any()
+    }
+    limit = max(abs(m).max() for m in maps.values()) or 1.0
+    nrows = -(-len(maps) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.7 * nrows), sharex=True, sharey=True, squeeze=False)
+    for ax, (c, m) in zip(axes.flat, maps.items()):
+        im = _occlusion_panel(ax, m, limit)
+        ax.set_title(c)
+    for ax in axes.flat[len(maps) :]:
+        ax.set_axis_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    for ax in axes[:, 1:].flat:
+        ax.set_ylabel("")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="drop in p(true genre)")
+    return fig
+
+
+def plot_saliency(sal, classes: Sequence[str]):
+    """Share of each mel band in the gradient saliency (per clip normalised to 1), mean per genre."""
+    import matplotlib.pyplot as plt
+
+    from .reports import mel_axis_in_hz
+
+    share = sal.assign(share=sal.value / sal.groupby("clip")["value"].transform("sum"))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for i, c in enumerate(classes):
+        g = share[share.label == i]
+        if len(g):
+            prof = g.groupby("mel")["share"].mean()
+            ax.plot(prof.index + 0.5, 100 * prof.to_numpy(), label=c, color=f"C{i}", lw=1.6)
+    mel_axis_in_hz(ax, axis="x")
+    ax.set_ylabel("share of the saliency (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(ncol=5, fontsize="small", loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def listening_examples(occ, dataset, *, k: int = 3) -> list[tuple[str, Path]]:
+    """``k`` clips of different genres whose occlusion maps show the strongest dependence (the
+    largest single-patch drop), as ``(track path, file)``."""
+    peak = occ.groupby(["clip", "label"], as_index=False)["drop"].max().sort_values("drop", ascending=False)
+    chosen, genres = [], set()
+    for clip, label in zip(peak["clip"], peak["label"]):
+        if label not in genres:
+            chosen.append(clip)
+            genres.add(label)
+        if len(chosen) == k:
+            break
+    root = Path(dataset.root)
+    return [(c, root / c) for c in chosen]
+
+
+def plot_occlusion_clips(occ, clips: Sequence[str], classes: Sequence[str]):
+    """The occlusion maps of single clips, one colour scale."""
+    import matplotlib.pyplot as plt
+
+    gt, gm = int(occ.t.max()) + 1, int(occ.m.max()) + 1
+    maps = [occ[occ["clip"] == c]["drop"].to_numpy().reshape(gt, gm) for c in clips]
+    labels = [classes[int(occ[occ["clip"] == c].label.iloc[0])] for c in clips]
+    limit = max(abs(m).max() for m in maps) or 1.0
+    fig, axes = plt.subplots(1, len(clips), figsize=(4.2 * len(clips), 3.2), sharey=True, squeeze=False)
+    for ax, c, m, lab in zip(axes[0], clips, maps, labels):
+        im = _occlusion_panel(ax, m, limit)
+        ax.set_title(f"{Path(c).name} ({lab})")
+        ax.set_xlabel("time (s)")
+    for ax in axes[0, 1:]:
+        ax.set_ylabel("")
+    fig.colorbar(im, ax=axes, shrink=0.85, label="drop in p(true genre)")
+    return fig
