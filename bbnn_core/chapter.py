@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import ResourceError
-from .paper import PAPER_PER_CLASS_AVERAGE
+from .paper import PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
 from .reports import (
     PAPER_PER_CLASS,
     comparison_table,
     discrepancies,
     open_run,
+    paper_per_class_table,
     per_class_table,
     plot_confusion,
     plot_fold_accuracies,
@@ -31,6 +32,8 @@ from .reports import (
 )
 
 __all__ = ["Chapter", "open_chapter", "run_parameters"]
+
+AUTHORS_RELEASED = ("gtzan", "extended_ballroom")  # the data sets with released models and logs
 
 
 def _markdown(text: str):
@@ -82,7 +85,16 @@ class Chapter:
     def per_class(self):
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""
         if self.summary is None:
-            return _markdown("Needs a run of this project (the authors released no per-track predictions).")
+            return (
+                paper_per_class_table(self.key)
+                .style.hide(axis="index")
+                .format(precision=1)
+                .set_caption(
+                    f"Table {PAPER_PER_CLASS_TABLE[self.key]} of the paper, quoted: no run of this project on this data "
+                    "set is shown, and the authors released no per-track predictions. The last rows are computed "
+                    "from the quoted ones."
+                )
+            )
         return (
             per_class_table(
                 self.summary["pooled"],
@@ -207,9 +219,12 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
         ch.summary, ch.cfg, ch.folds, ch.provenance = opened
     else:
         ch.notes.append(f"no finished fold in {run_dir} yet")
+    if key not in AUTHORS_RELEASED:
+        ch.notes.append(f"the authors released no results, models or training logs for {key}")
+        return ch
     try:
         ch.authors_df, ch.authors_summary = authors_results(key)
-    except ResourceError as exc:  # released for GTZAN and Extended Ballroom; fold_results.csv via the mirror
+    except ResourceError as exc:  # fold_results.csv comes through the mirror only
         ch.notes.append(f"no authors' results: {exc}")
     try:
         ch.authors_hist = read_histories(authors_history_path(key, 0).parent, authors=True)

@@ -34,6 +34,7 @@ __all__ = [
     "PAPER_PER_CLASS",
     "comparison_table",
     "per_class_table",
+    "paper_per_class_table",
     "plot_spectrograms",
     "mel_axis_in_hz",
     "mel_centres",
@@ -422,6 +423,28 @@ def per_class_table(report: dict, *, paper: dict | None = None, paper_average: t
         mean |= dict(zip(("paper precision", "paper recall", "paper F-score"), printed))
     df.loc[len(df)] = {"genre": "average", **mean, "support": int(df["support"].sum())}
     return df.round(1)
+
+
+def paper_per_class_table(key: str):
+    """The paper's per-genre table (4, 6 or 8) as it prints it, then rows computed from it: the
+    plain mean of its rows, and the recall weighted by Table 2's track counts (the accuracy the
+    table implies, since pooled recall weighted by class size is accuracy)."""
+    import pandas as pd
+
+    from .paper import PAPER_PER_CLASS_AVERAGE, PAPER_TABLE2
+
+    table = PAPER_PER_CLASS[key]
+    rows = [{"genre": g, "precision": p, "recall": r, "F-score": f} for g, (p, r, f) in table.items()]
+    df = pd.DataFrame(rows)
+    printed = dict(zip(("precision", "recall", "F-score"), PAPER_PER_CLASS_AVERAGE[key]))
+    df.loc[len(df)] = {"genre": "Average (as printed)", **printed}
+    mean = df.iloc[:-1][["precision", "recall", "F-score"]].mean()
+    df.loc[len(df)] = {"genre": "mean of the rows (computed)", **mean.to_dict()}
+    counts = PAPER_TABLE2.get(key, {})
+    if set(counts) == set(table):
+        weighted = sum(table[g][1] * n for g, n in counts.items()) / sum(counts.values())
+        df.loc[len(df)] = {"genre": "recall weighted by Table 2 counts = accuracy (computed)", "recall": weighted}
+    return df
 
 
 def mel_axis_in_hz(ax, params=None, *, axis: str = "y", edges: bool = False) -> None:

@@ -98,7 +98,7 @@ HTML("".join(audio_player(gtzan.root / t.path, t.path.name, seconds=5, kbps=48).
 # ## GTZAN's known faults
 #
 # GTZAN is not a clean benchmark. Sturm listened to all 1000 excerpts and catalogued repetitions,
-# mislabelings and distortions (counts quoted from his papers):
+# mislabelings and distortions {cite}`sturm2012analysis,sturm2013gtzan` (counts quoted):
 
 # %% tags=["hide-input"]
 import pandas as pd
@@ -115,7 +115,7 @@ pd.DataFrame(GTZAN_FAULTS, columns=["fault", "excerpts", "what it means"]).style
 # protocols) draw test clips at random, so a replica, another excerpt of the same recording or
 # another song by the same artist can sit on both sides of a split, and the test accuracy
 # rewards recognising a recording or an artist, not a genre. None of the accuracies of Table 3
-# controls for this. Kereliuk, Sturm and Larsen (2015) built a *fault-filtered* split that leaves
+# controls for this. Kereliuk, Sturm and Larsen {cite}`kereliuk2015adversaries` built a *fault-filtered* split that leaves
 # out the faulty excerpts and keeps each artist on one side; the `fault-filtered` protocol of
 # this project uses it (it needs the full GTZAN).
 
