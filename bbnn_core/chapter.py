@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .errors import ResourceError
 from .paper import PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
 from .reports import (
+    BOOK_STYLE,
     PAPER_PER_CLASS,
     comparison_table,
     discrepancies,
@@ -29,6 +30,7 @@ from .reports import (
     plot_histories,
     read_histories,
     run_overview,
+    show,
 )
 
 __all__ = ["Chapter", "open_chapter", "run_parameters"]
@@ -121,35 +123,37 @@ class Chapter:
             panels.append((self.authors_hist, "the authors' released logs"))
         if not panels:
             return _markdown("No training history to draw.")
-        fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4), sharey=True, squeeze=False)
-        for ax, (hist, title) in zip(axes[0], panels):
-            plot_histories(hist, ax=ax, title=title)
-        fig.tight_layout()
-        plt.show()
+        with plt.rc_context(BOOK_STYLE):
+            fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), sharey=True, squeeze=False)
+            for ax, (hist, title) in zip(axes[0], panels):
+                plot_histories(hist, ax=ax, title=title)
+            fig.tight_layout()
+        show(fig)
 
     def plot_results(self):
-        """Figure 4: the pooled confusion matrix and test accuracy per fold (ours, the authors')."""
+        """Figure 4: the pooled confusion matrix, then test accuracy per fold (ours, the
+        authors'), as two figures, each narrow enough to stay legible at the page's width."""
         import matplotlib.pyplot as plt
 
-        panels = []
-        if self.summary is not None:
-            panels += [("confusion", "this run, pooled over test folds"), ("folds", "this run")]
-        if self.authors_df is not None:
-            panels.append(("authors", "the authors' released runs"))
-        if not panels:
+        if self.summary is None and self.authors_df is None:
             return _markdown("No run to draw.")
-        fig, axes = plt.subplots(1, len(panels), figsize=(5.8 * len(panels), 4.8), squeeze=False)
-        for ax, (what, title) in zip(axes[0], panels):
-            if what == "confusion":
+        with plt.rc_context(BOOK_STYLE):
+            if self.summary is not None:
+                fig, ax = plt.subplots(figsize=(6.8, 5.8))
                 pooled = self.summary["pooled"]
-                plot_confusion(pooled["confusion"], list(pooled["per_class"]), ax=ax, title=title)
-            else:
-                if what == "folds":
-                    plot_fold_accuracies(self.folds, ax=ax, title=title)
-                else:  # the authors' draws are not our folds: numbered apart
-                    plot_fold_accuracies(self.authors_df, ax=ax, title=title, xlabel="authors' run (random draw)")
-        fig.tight_layout()
-        plt.show()
+                plot_confusion(
+                    pooled["confusion"], list(pooled["per_class"]), ax=ax, title="this run, pooled over test folds"
+                )
+                fig.tight_layout()
+                show(fig)
+            bars = [(self.folds, "this run", "fold")] if self.summary is not None else []
+            if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
+                bars.append((self.authors_df, "the authors' released runs", "authors' run (random draw)"))
+            fig, axes = plt.subplots(1, len(bars), figsize=(5.5 * len(bars), 3.8), squeeze=False)
+            for ax, (frame, title, xlabel) in zip(axes[0], bars):
+                plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel)
+            fig.tight_layout()
+        show(fig)
 
     def discrepancies(self):
         """How the run shown differs from the paper's experiment, and why (Markdown)."""

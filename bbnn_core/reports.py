@@ -37,6 +37,11 @@ __all__ = [
     "paper_per_class_table",
     "plot_spectrograms",
     "mel_axis_in_hz",
+    "book_style",
+    "show",
+    "figure_image",
+    "figure_png",
+    "smallest_font_pt",
     "mel_centres",
     "audio_player",
     "open_run",
@@ -44,6 +49,70 @@ __all__ = [
     "run_overview",
     "discrepancies",
 ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Figures as the book shows them
+
+FIGURE_DPI = 100
+FONT_KEY = "bbnn:min-font-px"  # PNG text chunk: the figure's smallest text, in its own pixels
+
+BOOK_STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "figure.titlesize": 12,
+}
+
+
+def book_style() -> None:
+    """Font sizes that stay legible when a figure is scaled to the book's content width."""
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(BOOK_STYLE)
+
+
+def smallest_font_pt(fig) -> float:
+    """The size (pt) of the smallest visible, non-empty text of ``fig``."""
+    from matplotlib.text import Text
+
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and (t.axes is None or t.axes.get_visible())
+    ]
+    return min(sizes) if sizes else float("inf")
+
+
+def figure_png(fig, *, dpi: int = FIGURE_DPI) -> bytes:
+    """``fig`` as PNG bytes, carrying its smallest text size in pixels (``FONT_KEY``) so that a
+    test can check it against the width the page gives the image."""
+    import io
+
+    buf = io.BytesIO()
+    px = smallest_font_pt(fig) * dpi / 72
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={FONT_KEY: f"{px:.2f}"})
+    return buf.getvalue()
+
+
+def figure_image(fig):
+    """``fig`` as an IPython image (for ``display`` or ``glue``), closed afterwards."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    img = Image(data=figure_png(fig), format="png")
+    plt.close(fig)
+    return img
+
+
+def show(fig) -> None:
+    """Display ``fig`` in a notebook as the book shows figures (see :func:`figure_png`)."""
+    from IPython.display import display
+
+    display(figure_image(fig))
 
 
 def _params(model, names) -> tuple[int, int]:
@@ -292,55 +361,72 @@ def plot_architecture(model=None, *, ax=None):
     stages = [
         ("input\nlog-mel", "log_mel", "#eeeeee"),
         ("Conv 3x3\nBN, ReLU", "stem_relu", "#cfe2f3"),
-        ("MaxPool 4x1", "stem_pool", "#cfe2f3"),
+        ("MaxPool\n4x1", "stem_pool", "#cfe2f3"),
     ]
     for i in range(1, n_blocks + 1):
         stages.append((f"Inception\nblock {i}", f"bm{i}_inception_concat", "#d9ead3"))
         stages.append(("concat", f"bm{i}_broadcast_concat", "#b6d7a8"))
     stages += [
         ("BN, ReLU\nConv 1x1", "transition_conv", "#fce5cd"),
-        ("AvgPool 2x2", "transition_pool", "#fce5cd"),
+        ("AvgPool\n2x2", "transition_pool", "#fce5cd"),
         ("BN, ReLU\nGAP", "head_gap", "#f4cccc"),
         ("softmax", "classifier", "#f4cccc"),
     ]
-    ax = ax or plt.subplots(figsize=(max(9, 1.15 * len(stages)), 3.2))[1]
-    w, h, gap = 0.9, 1.0, 0.25
-    xs = [i * (w + gap) for i in range(len(stages))]
-    for x, (label, layer, colour) in zip(xs, stages):
-        ax.add_patch(FancyBboxPatch((x, 0), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
-        ax.text(x + w / 2, h / 2 + 0.12, label, ha="center", va="center", fontsize=8)
-        shape = "x".join(str(d) for d in model.get_layer(layer).output.shape[1:])
-        ax.text(x + w / 2, 0.14, shape, ha="center", va="center", fontsize=6.5, color="0.25")
-    for a, b in zip(xs, xs[1:]):
-        ax.add_patch(FancyArrowPatch((a + w, h / 2), (b, h / 2), arrowstyle="-|>", mutation_scale=8, color="0.3"))
+    # two rows, so that the labels stay legible at the page's width: the shallow layers and the
+    # Broadcast Module on top, the transition and decision layers below
+    split = 3 + 2 * n_blocks
+    w, h, gap, row2 = 1.2, 1.3, 0.2, -2.5
+    pos = [(i * (w + gap), 0.0) for i in range(split)] + [(i * (w + gap), row2) for i in range(len(stages) - split)]
+    ax = ax or plt.subplots(figsize=(0.8 * split * (w + gap), 5.0))[1]
+    for (x, y), (label, layer, colour) in zip(pos, stages):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
+        ax.text(x + w / 2, y + h - 0.33, label, ha="center", va="center", fontsize=9.5)
+        dims = model.get_layer(layer).output.shape[1:]
+        shape = f"{dims[0]}x{dims[1]}\n{dims[2]} ch" if len(dims) == 3 else f"{dims[-1]}"
+        ax.text(x + w / 2, y + 0.3, shape, ha="center", va="center", fontsize=8.5, color="0.2")
+    for k in range(len(stages) - 1):
+        (xa, ya), (xb, yb) = pos[k], pos[k + 1]
+        if ya == yb:
+            ax.add_patch(
+                FancyArrowPatch((xa + w, ya + h / 2), (xb, yb + h / 2), arrowstyle="-|>", mutation_scale=9, color="0.3")
+            )
+        else:  # from the end of the top row, below its labels, to the start of the bottom row
+            mid = ya - 0.8
+            ax.plot([xa + w / 2, xa + w / 2, xb + w / 2], [ya, mid, mid], color="0.3", lw=1)
+            ax.add_patch(
+                FancyArrowPatch(
+                    (xb + w / 2, mid), (xb + w / 2, yb + h), arrowstyle="-|>", mutation_scale=9, color="0.3"
+                )
+            )
     # broadcast (dense) connections: the input of the module reaches every concat
     first = 2  # the max-pool output feeds the Broadcast Module
     concat_idx = [i for i, (_, layer, _) in enumerate(stages) if layer.endswith("_broadcast_concat")]
     sources = [first] + concat_idx[:-1]
     for k, target in enumerate(concat_idx):
-        for s in sources[: k + 1]:
+        for src in sources[: k + 1]:
             ax.add_patch(
                 FancyArrowPatch(
-                    (xs[s] + w / 2, h + 0.02),
-                    (xs[target] + w / 2, h + 0.02),
-                    connectionstyle=f"arc3,rad=-{0.25 + 0.05 * (target - s) / 2}",
+                    (pos[src][0] + w / 2, h + 0.02),
+                    (pos[target][0] + w / 2, h + 0.02),
+                    connectionstyle=f"arc3,rad=-{0.25 + 0.05 * (target - src) / 2}",
                     arrowstyle="-|>",
-                    mutation_scale=7,
+                    mutation_scale=8,
                     color="tab:green",
                     lw=0.9,
                 )
             )
     parts = [
         ("shallow layers", 0, 2),
-        ("Broadcast Module", 3, 2 + 2 * n_blocks),
-        ("transition", 3 + 2 * n_blocks, 4 + 2 * n_blocks),
-        ("decision", 5 + 2 * n_blocks, len(stages) - 1),
+        ("Broadcast Module (green: dense connections)", 3, split - 1),
+        ("transition layers", split, split + 1),
+        ("decision layers", split + 2, len(stages) - 1),
     ]
     for label, a, b in parts:
-        ax.annotate("", (xs[a], -0.25), (xs[b] + w, -0.25), arrowprops=dict(arrowstyle="-", color="0.5"))
-        ax.text((xs[a] + xs[b] + w) / 2, -0.42, label, ha="center", va="center", fontsize=8, color="0.3")
-    ax.set_xlim(-0.2, xs[-1] + w + 0.2)
-    ax.set_ylim(-0.6, 2.3)
+        y = pos[a][1] - 0.25
+        ax.annotate("", (pos[a][0], y), (pos[b][0] + w, y), arrowprops=dict(arrowstyle="-", color="0.5"))
+        ax.text((pos[a][0] + pos[b][0] + w) / 2, y - 0.2, label, ha="center", va="center", fontsize=9.5, color="0.3")
+    ax.set_xlim(-0.2, pos[split - 1][0] + w + 0.2)
+    ax.set_ylim(row2 - 0.7, 3.0)
     ax.set_axis_off()
     return ax
 
@@ -483,7 +569,7 @@ def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
     params = params or PAPER_PARAMS
     n = len(examples)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.2 * nrows), sharex=True, sharey=True, squeeze=False)
     seconds = params.n_frames * params.hop_length / params.sr
     for ax, (title, S) in zip(axes.flat, examples.items()):
         im = ax.imshow(
@@ -678,7 +764,7 @@ def plot_blocks(model=None):
 
     def box(ax, x, y, text, colour, w=1.45, h=0.6):
         ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
-        ax.text(x, y, text, ha="center", va="center", fontsize=7.5)
+        ax.text(x, y, text, ha="center", va="center", fontsize=8.5)
 
     def arrow(ax, a, b, colour="0.3", rad=0.0):
         ax.add_patch(
@@ -692,7 +778,7 @@ def plot_blocks(model=None):
         k = "x".join(map(str, layer.kernel_size))
         return f"BN-ReLU-Conv\n{k}, {layer.filters}"
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1.25, 1]})
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10.5, 4.8), gridspec_kw={"width_ratios": [1.25, 1]})
     # (a) Inception block
     cin = model.get_layer("bm1_branch1x1_bn").input.shape[-1]
     box(a, 3.3, 4.3, f"block input ({cin} ch)", "#eeeeee", w=2.4)
@@ -718,12 +804,12 @@ def plot_blocks(model=None):
         arrow(a, (x, 1.45 if bottom else 2.7), (3.3, 0.75))
     cout = model.get_layer("bm1_inception_concat").output.shape[-1]
     box(a, 3.3, 0.5, f"concat ({cout} ch)", "#b6d7a8", w=2.4)
-    a.text(6.6, 3.0, "top", fontsize=8, color="0.4", va="center")
-    a.text(6.6, 1.75, "bottom", fontsize=8, color="0.4", va="center")
+    a.text(6.6, 3.0, "top", fontsize=9, color="0.4", va="center")
+    a.text(6.6, 1.75, "bottom", fontsize=9, color="0.4", va="center")
     a.set_xlim(-0.1, 7.3)
     a.set_ylim(0, 4.8)
     a.set_axis_off()
-    a.set_title("(a) Inception block (each branch pre-activated, stride 1)", fontsize=10)
+    a.set_title("(a) Inception block (each branch pre-activated, stride 1)", fontsize=11)
     # (b) Broadcast Module
     n_blocks = sum(1 for layer in model.layers if layer.name.endswith("_broadcast_concat"))
     y = 4.2
@@ -747,13 +833,13 @@ def plot_blocks(model=None):
         4.35,
         y - 0.2,
         "green: every earlier output\nreaches every concat\n(dense connectivity)",
-        fontsize=8,
+        fontsize=9,
         color="tab:green",
         va="top",
     )
     b.set_xlim(0, 5.8)
     b.set_ylim(y - 1.3 * n_blocks - 0.6, y + 0.6)
     b.set_axis_off()
-    b.set_title("(b) Broadcast Module: x = concat([x, inception(x)])", fontsize=10)
+    b.set_title("(b) Broadcast Module: x = concat([x, inception(x)])", fontsize=11)
     fig.tight_layout()
     return fig

@@ -807,7 +807,7 @@ def plot_occlusion(occ, classes: Sequence[str], *, ncols: int = 5):
     }
     limit = max(abs(m).max() for m in maps.values()) or 1.0
     nrows = -(-len(maps) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.7 * nrows), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.3 * nrows), sharex=True, sharey=True, squeeze=False)
     for ax, (c, m) in zip(axes.flat, maps.items()):
         im = _occlusion_panel(ax, m, limit)
         ax.set_title(c)
@@ -865,7 +865,7 @@ def plot_occlusion_clips(occ, clips: Sequence[str], classes: Sequence[str]):
     maps = [occ[occ["clip"] == c]["drop"].to_numpy().reshape(gt, gm) for c in clips]
     labels = [classes[int(occ[occ["clip"] == c].label.iloc[0])] for c in clips]
     limit = max(abs(m).max() for m in maps) or 1.0
-    fig, axes = plt.subplots(1, len(clips), figsize=(4.2 * len(clips), 3.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(clips), figsize=(3.3 * len(clips), 3.0), sharey=True, squeeze=False)
     for ax, c, m, lab in zip(axes[0], clips, maps, labels):
         im = _occlusion_panel(ax, m, limit)
         ax.set_title(f"{Path(c).name} ({lab})")

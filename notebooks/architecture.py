@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -23,10 +25,10 @@
 n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
-
 from bbnn_core.model import build_bbnn, count_params
-from bbnn_core.reports import plot_architecture, plot_blocks, table1
+from bbnn_core.reports import book_style, plot_architecture, plot_blocks, show, table1
+
+book_style()
 
 model = build_bbnn(n_classes=n_classes)
 counts = count_params(model)
@@ -63,8 +65,7 @@ print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainabl
 # rows are the two halves into which Table 1 splits each block.
 
 # %% tags=["hide-input"]
-plot_blocks(model)
-plt.show()
+show(plot_blocks(model))
 
 # %% [markdown]
 # ## Figure 2: the whole network
@@ -73,5 +74,4 @@ plt.show()
 # each concatenation receives the module's input and every earlier block's output.
 
 # %% tags=["hide-input"]
-plot_architecture(model)
-plt.show()
+show(plot_architecture(model).figure)

@@ -27,12 +27,12 @@ ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR
 
 # %% tags=["hide-input"]
-import matplotlib.pyplot as plt
-
 from bbnn_core.datasets import load_ballroom, load_dataset, load_extended_ballroom, load_gtzan
 from bbnn_core.errors import BBNNError
 from bbnn_core.features import log_mel
-from bbnn_core.reports import plot_spectrograms, table2
+from bbnn_core.reports import book_style, plot_spectrograms, show, table2
+
+book_style()
 
 gtzan = load_gtzan(gtzan_dir) if gtzan_dir else load_dataset("gtzan_mini")
 title_of_gtzan = "GTZAN" if gtzan_dir else "gtzan_mini (embedded subset of GTZAN)"
@@ -84,8 +84,7 @@ first = {}
 for track in gtzan.tracks:
     first.setdefault(track.label, track)
 examples = {genre: log_mel(gtzan.root / t.path) for genre, t in first.items()}
-plot_spectrograms(examples)
-plt.show()
+show(plot_spectrograms(examples))
 
 # %% tags=["hide-input"]
 from IPython.display import HTML

@@ -113,3 +113,79 @@ def test_pages_render_in_chromium(book, tmp_path):
         ).stdout
         assert re.search(r"<h1[^>]*>", dom), f"{page.name}: no title in the rendered page"
         assert "Traceback" not in dom, f"{page.name} shows a traceback"
+
+
+# The smallest text a figure may show on the page, in CSS pixels (the review found 4-6 px labels
+# illegible; body text is 16 px)
+MIN_TEXT_PX = 8.0
+
+_LAYOUT = """<!doctype html><html><body style="margin:0">
+<iframe id="f" src="{src}" style="width:{width}px;height:900px;border:0"></iframe>
+<pre id="out">pending</pre>
+<script>
+document.getElementById('f').addEventListener('load', () => {{
+  const d = document.getElementById('f').contentDocument;
+  const res = {{imgs: [], cut: []}};
+  d.querySelectorAll('div.cell_output img').forEach(
+    i => res.imgs.push([i.getAttribute('src'), i.clientWidth, i.naturalWidth]));
+  d.querySelectorAll('div.cell_output pre').forEach(p => {{
+    if (p.scrollWidth > p.clientWidth + 1) res.cut.push(p.textContent.slice(0, 80)); }});
+  document.getElementById('out').textContent = JSON.stringify(res);
+}});
+</script></body></html>"""
+
+
+def _layout(page: Path, width: int, tmp_path: Path) -> dict:
+    """How Chromium lays ``page`` out in a window ``width`` px wide: every output image's
+    (src, shown width, natural width) and the output lines wider than their box."""
+    import json
+
+    wrapper = tmp_path / f"layout-{page.stem}-{width}.html"
+    wrapper.write_text(_LAYOUT.format(src=page.as_uri(), width=width))
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            wrapper.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert found and found.group(1) != "pending", f"{page.name}: the layout script did not run"
+    import html
+
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
+@pytest.mark.parametrize("width", [1400, 820])
+def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width):
+    """Every figure's smallest text, scaled as the page shows the image, is at least MIN_TEXT_PX;
+    every figure carries that size (bbnn_core.reports.show writes it into the PNG); no output line
+    runs past its box."""
+    from PIL import Image
+
+    from bbnn_core.reports import FONT_KEY
+
+    problems = []
+    for page in book:
+        lay = _layout(page, width, tmp_path)
+        problems += [f"{page.name}: output line cut at {width} px: {line!r}" for line in lay["cut"]]
+        for src, shown, natural in lay["imgs"]:
+            if urlparse(src).scheme == "data" or not natural:
+                continue
+            with Image.open((page.parent / unquote(src)).resolve()) as im:
+                px = im.info.get(FONT_KEY)
+            if px is None:
+                problems.append(f"{page.name}: {src} was not drawn through bbnn_core.reports.show (no text size)")
+                continue
+            seen = float(px) * shown / natural
+            if seen < MIN_TEXT_PX:
+                problems.append(f"{page.name}: {Path(src).name}: smallest text {seen:.1f} px at {width} px")
+    assert not problems, "\n".join(problems)
