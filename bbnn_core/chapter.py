@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import ResourceError
+from .errors import BBNNError, ResourceError
 from .paper import PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
 from .reports import (
     BOOK_STYLE,
@@ -154,6 +154,60 @@ class Chapter:
                 plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel)
             fig.tight_layout()
         show(fig)
+
+    def misclassified(self, *, players: int = 4):
+        """Every misclassified test clip of the run (pooled over folds), most confident errors
+        first, and players for the first ``players`` of them (when the audio is here)."""
+        import html
+
+        import pandas as pd
+        from IPython.display import HTML, display
+
+        from .metrics import read_run
+
+        if self.summary is None:
+            return _markdown("Needs a run of this project.")
+        _, preds = read_run(self.run_dir)
+        wrong = preds[preds["true"] != preds["predicted"]].copy()
+        wrong["p(predicted)"] = [row[f"p_{row['predicted']}"] for _, row in wrong.iterrows()]
+        wrong["p(true)"] = [row[f"p_{row['true']}"] for _, row in wrong.iterrows()]
+        wrong = wrong.sort_values("p(predicted)", ascending=False)
+        table = pd.DataFrame(
+            {
+                "fold": wrong["fold"],
+                "clip": [t.rsplit("/", 1)[-1] for t in wrong["track"]],
+                "genre": wrong["true"],
+                "predicted": wrong["predicted"],
+                "p(predicted)": wrong["p(predicted)"].round(2),
+                "p(genre)": wrong["p(true)"].round(2),
+            }
+        )
+        done, total = self.summary["folds_done"], self.summary["n_folds"]
+        display(
+            table.style.hide(axis="index")
+            .format(precision=2)
+            .set_caption(
+                f"The {len(table)} misclassified test clips of {len(preds)} ({done} of {total} folds), "
+                "most confident errors first."
+            )
+        )
+        try:
+            from .datasets import load_dataset
+
+            root = load_dataset(self.cfg.data_dir or self.cfg.dataset, kind=self.cfg.kind).root
+        except BBNNError as exc:  # the audio is not on this machine: the table stands alone
+            return _markdown(f"(No players: the audio is not here: {html.escape(str(exc))}.)")
+        from .reports import audio_player
+
+        shown = wrong.head(players)
+        return HTML(
+            "".join(
+                audio_player(
+                    root / track, f"{track.rsplit('/', 1)[-1]}: {true}, predicted {pred}", seconds=6, kbps=48
+                ).data
+                for track, true, pred in zip(shown["track"], shown["true"], shown["predicted"])
+            )
+        )
 
     def discrepancies(self):
         """How the run shown differs from the paper's experiment, and why (Markdown)."""

@@ -801,44 +801,42 @@ def plot_blocks(model=None):
         if bottom:
             arrow(a, (x, 2.7), (x, 2.05))
             box(a, x, 1.75, bottom, "#d9ead3")
-        arrow(a, (x, 1.45 if bottom else 2.7), (3.3, 0.75))
+        arrow(a, (x, 1.45 if bottom else 2.7), (x, 0.8))  # each branch straight down into the concat
     cout = model.get_layer("bm1_inception_concat").output.shape[-1]
-    box(a, 3.3, 0.5, f"concat ({cout} ch)", "#b6d7a8", w=2.4)
+    box(a, 3.3, 0.5, f"concat ({cout} ch)", "#b6d7a8", w=6.4)
     a.text(6.6, 3.0, "top", fontsize=9, color="0.4", va="center")
     a.text(6.6, 1.75, "bottom", fontsize=9, color="0.4", va="center")
     a.set_xlim(-0.1, 7.3)
     a.set_ylim(0, 4.8)
     a.set_axis_off()
     a.set_title("(a) Inception block (each branch pre-activated, stride 1)", fontsize=11)
-    # (b) Broadcast Module
+    # (b) Broadcast Module: x_k = concat([x_(k-1), inception_k(x_(k-1))]); left column the x_k,
+    # right column the Inception blocks; the green arrows pass each block's input on
     n_blocks = sum(1 for layer in model.layers if layer.name.endswith("_broadcast_concat"))
-    y = 4.2
     c0 = model.get_layer("stem_pool").output.shape[-1]
-    box(b, 1.0, y, f"input\n{c0} ch", "#cfe2f3", w=1.2)
-    prev = [(1.0, y)]
+    top, step = 4.4, 1.35
+    left, right = 1.2, 3.6
+    box(b, left, top, f"input: {c0} ch", "#cfe2f3", w=1.7, h=0.45)
     for i in range(1, n_blocks + 1):
-        yi = y - 1.3 * i
-        box(b, 1.0, yi + 0.65, f"Inception {i}", "#d9ead3", w=1.4, h=0.4)
+        y_prev, y_inc, y_cat = top - step * (i - 1), top - step * (i - 1) - step / 2, top - step * i
+        box(b, right, y_inc, f"Inception {i}", "#d9ead3", w=1.6, h=0.45)
         ch = model.get_layer(f"bm{i}_broadcast_concat").output.shape[-1]
-        box(b, 3.4, yi, f"concat: {ch} ch", "#b6d7a8", w=1.6, h=0.45)
-        arrow(b, (1.0, (prev[-1][1] - 0.3) if i == 1 else prev[-1][1] - 0.25), (1.0, yi + 0.85))
-        arrow(b, (1.7, yi + 0.65), (2.6, yi + 0.05))
-        for px, py in prev:
-            arrow(b, (px + 0.6, py), (2.6, yi), colour="tab:green", rad=-0.15)
-        prev.append((3.4 - 0.6, yi))
-        # the next block reads the concatenation
-        if i < n_blocks:
-            arrow(b, (3.4, yi - 0.25), (1.6, yi - 0.55))
+        box(b, left, y_cat, f"concat: {ch} ch", "#b6d7a8", w=1.7, h=0.45)
+        arrow(b, (left + 0.85, y_prev - 0.1), (right - 0.8, y_inc + 0.1))
+        arrow(b, (right - 0.8, y_inc - 0.1), (left + 0.85, y_cat + 0.1))
+        arrow(b, (left, y_prev - 0.23), (left, y_cat + 0.23), colour="tab:green")
+    bottom = top - step * n_blocks - 0.35
     b.text(
-        4.35,
-        y - 0.2,
-        "green: every earlier output\nreaches every concat\n(dense connectivity)",
+        0.3,
+        bottom - 0.1,
+        "green: each block's input is concatenated with its output,\n"
+        "so every concat holds every earlier output (dense connectivity)",
         fontsize=9,
         color="tab:green",
         va="top",
     )
-    b.set_xlim(0, 5.8)
-    b.set_ylim(y - 1.3 * n_blocks - 0.6, y + 0.6)
+    b.set_xlim(0, 5.6)
+    b.set_ylim(bottom - 0.75, top + 0.4)
     b.set_axis_off()
     b.set_title("(b) Broadcast Module: x = concat([x, inception(x)])", fontsize=11)
     fig.tight_layout()

@@ -62,7 +62,11 @@ print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainabl
 # ## Figure 1: the Inception block and the Broadcast Module
 #
 # Branches, kernel sizes and channel counts are read off the built model. The "top" and "bottom"
-# rows are the two halves into which Table 1 splits each block.
+# rows are the two halves into which Table 1 splits each block. The paper's Figure 1 has three
+# panels: (a) a DenseNet Dense block and (b) an Inception block, the two prior structures BBNN
+# combines, and (c) the Broadcast Module. Its Dense block is not part of BBNN, so it is not drawn
+# here: panel (a) below is the paper's (b), drawn from this model, and panel (b) below the
+# paper's (c), where the dense connectivity of (a) joins the Inception blocks.
 
 # %% tags=["hide-input"]
 show(plot_blocks(model))

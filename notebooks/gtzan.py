@@ -103,6 +103,15 @@ ch.plot_losses()
 ch.plot_results()
 
 # %% [markdown]
+# ## The clips it gets wrong
+#
+# Every misclassified test clip, with players for the errors the run was most sure of (the
+# first 6 s of each clip).
+
+# %% tags=["hide-input"]
+ch.misclassified()
+
+# %% [markdown]
 # ## What differs from the paper, and why
 
 # %% tags=["hide-input"]
