@@ -14,6 +14,7 @@ their text and parameters; what they compute lives here::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import BBNNError, ResourceError
 from .paper import PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
@@ -165,7 +166,7 @@ class Chapter:
 
         from .metrics import read_run
 
-        if self.summary is None:
+        if self.summary is None or self.run_dir is None:
             return _markdown("Needs a run of this project.")
         _, preds = read_run(self.run_dir)
         wrong = preds[preds["true"] != preds["predicted"]].copy()
@@ -194,7 +195,8 @@ class Chapter:
         try:
             from .datasets import load_dataset
 
-            root = load_dataset(self.cfg.data_dir or self.cfg.dataset, kind=self.cfg.kind).root
+            cfg: Any = self.cfg
+            root = load_dataset(cfg.data_dir or cfg.dataset, kind=cfg.kind).root
         except BBNNError as exc:  # the audio is not on this machine: the table stands alone
             return _markdown(f"(No players: the audio is not here: {html.escape(str(exc))}.)")
         from .reports import audio_player

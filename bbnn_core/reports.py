@@ -57,7 +57,7 @@ __all__ = [
 FIGURE_DPI = 100
 FONT_KEY = "bbnn:min-font-px"  # PNG text chunk: the figure's smallest text, in its own pixels
 
-BOOK_STYLE = {
+BOOK_STYLE: dict = {
     "font.size": 11,
     "axes.titlesize": 12,
     "axes.labelsize": 11,
@@ -602,6 +602,7 @@ def audio_player(audio, title: str, *, sr: int | None = None, start: float = 0.0
     from IPython.display import HTML
 
     from .audio import load_audio
+    from .errors import ParameterError
     from .robustness import mp3_bytes
 
     rate = 44100  # an MP3 rate every browser plays
@@ -610,6 +611,8 @@ def audio_player(audio, title: str, *, sr: int | None = None, start: float = 0.0
     else:
         import librosa
 
+        if sr is None:
+            raise ParameterError("audio_player needs the sample rate (sr) of an array of samples")
         y = librosa.resample(np.asarray(audio, dtype=np.float32), orig_sr=sr, target_sr=rate, res_type="soxr_hq")
     y = y[int(start * rate) : int((start + seconds) * rate)]
     data = base64.b64encode(mp3_bytes(np.clip(y, -1, 1), rate, kbps)).decode()

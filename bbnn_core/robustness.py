@@ -209,7 +209,7 @@ def add_noise(y: np.ndarray, snr: float, *, seed: int = 0) -> np.ndarray:
     if not np.any(y):
         raise ParameterError("cannot set a signal-to-noise ratio for a silent signal")
     noise = np.random.default_rng(seed).standard_normal(y.shape[0])
-    noise *= 10 ** ((snr_db(y, noise) - snr) / 20)
+    noise *= 10 ** ((snr_db(y, noise) - snr) / 20)  # type: ignore[arg-type]  # numpy's stubs: float | ndarray
     return (y + noise).astype(np.float32)
 
 
@@ -294,17 +294,25 @@ def condition_input(y: np.ndarray, cond: Condition, *, seed: int = 0, params: Fe
 # Every condition, clip and model
 
 
+def _source_key(fn) -> str:
+    """The syntax tree of ``fn``'s source: comments and formatting do not change it."""
+    import ast
+    import inspect
+    import textwrap
+
+    return ast.dump(ast.parse(textwrap.dedent(inspect.getsource(fn))))
+
+
 def code_key() -> str:
     """A hash of the code that computes the rows (the perturbations, the features, the loader):
-    rows made by other code are recomputed, never reused. The summaries are not part of it."""
-    import inspect
-
+    rows made by other code are recomputed, never reused. The summaries are not part of it, nor
+    are comments and formatting of the perturbations (their syntax trees are hashed)."""
     h = hashlib.sha256()
     here = Path(__file__).parent
     for name in ("features.py", "audio.py"):
         h.update((here / name).read_bytes())
     for fn in _COMPUTING:
-        h.update(inspect.getsource(fn).encode())
+        h.update(_source_key(fn).encode())
     h.update(repr(sorted(FEATURE_VARIANTS)).encode())
     return h.hexdigest()[:16]
 
@@ -524,7 +532,7 @@ def study(
         if work_dir is not None
         else cache_dir() / "robustness" / hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     )
-    direct = []
+    direct: list = []
 
     def signals():
         return [
@@ -607,7 +615,10 @@ def plot_factor(rows, factor: str, *, axes=None):
     clean = pm[pm.factor == "clean"]
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
-    series = [("length", "padded to 30 s (bbnn predict)"), ("length-direct", "at its own length")]
+    series: list[tuple[str, str | None]] = [
+        ("length", "padded to 30 s (bbnn predict)"),
+        ("length-direct", "at its own length"),
+    ]
     series = series if factor == "length" else [(factor, None)]
     order = _axis_order(factor, pm)
     for (f, label), colour in zip(series, ("C0", "C1")):
@@ -746,7 +757,7 @@ def listening(dataset, ensemble, *, saved: str | os.PathLike | None = None, writ
     fs = extract(dataset, progress=progress)
     X, y = fs.X, fs.y
     names = list(fs.tracks)
-    occ = occlusion(ensemble.runner(), X, y, grid=OCCLUSION_GRID, progress=progress)
+    occ = occlusion(ensemble.runner(), X, list(y), grid=OCCLUSION_GRID, progress=progress)
     gt, gm = OCCLUSION_GRID
     occ_rows = pd.DataFrame(
         {
@@ -758,7 +769,7 @@ def listening(dataset, ensemble, *, saved: str | os.PathLike | None = None, writ
         }
     )
     models = [ensemble.loader(Path(f)) for f in ensemble.files]
-    sal = saliency(models, X, y).sum(axis=1)  # (n, mels)
+    sal = saliency(models, X, list(y)).sum(axis=1)  # (n, mels)
     sal_rows = pd.DataFrame(
         {
             "clip": np.repeat(names, X.shape[2]),
