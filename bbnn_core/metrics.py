@@ -160,7 +160,12 @@ def summarize_run(run_dir: str | os.PathLike) -> dict:
     folds, preds = read_run(run)
     splits = Run.open(run).splits()
     classes = splits["classes"]
-    out = {"run_dir": str(run), "folds_done": int(len(folds)), "n_folds": len(splits["folds"])}
+    out = {
+        "run_dir": str(run),
+        "folds_done": int(len(folds)),
+        "n_folds": len(splits["folds"]),
+        "n_tracks": len(splits["tracks"]),  # the clips the run used (e.g. without a broken file)
+    }
     if len(folds):
         n_test = preds.groupby("fold").size().reindex(folds["fold"]).to_numpy()
         out["test_acc"] = _run_accuracy(folds["test_acc"], n_test)

@@ -678,6 +678,7 @@ def run_overview(summary: dict, cfg, provenance: dict):
 
     about = {
         "data set": cfg.dataset + (f" ({cfg.data_dir})" if cfg.data_dir else ""),
+        "clips used": summary.get("n_tracks", "not recorded"),
         "clips tested": int(sum(summary["pooled"]["per_class"][c]["support"] for c in summary["pooled"]["per_class"])),
         "protocol": cfg.protocol,
         "profile": cfg.profile + ("" if cfg.profile == "paper" else " (REDUCED: not the paper's recipe)"),
