@@ -476,7 +476,7 @@ def comparison_table(
             rows.append(
                 {
                     "method": "SVM on log-mel + MFCC statistics, same folds",
-                    "preprocessing": "log-mel",
+                    "preprocessing": "log-mel, MFCC",
                     "accuracy (%)": _pct_ci(ours["baseline_test_acc"]),
                     "source": f"this run{data_label}",
                 }
