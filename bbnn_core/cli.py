@@ -304,6 +304,16 @@ def cmd_robustness(args) -> int:
     rows = study(
         ds, ensemble, saved=args.out, write=args.out is not None, conditions=conditions, progress=_progress(args)
     )
+    if args.maps:  # occlusion and saliency maps of one model, written beside the rows
+        from .robustness import listening
+
+        listening(
+            ds,
+            load_ensemble(args.maps, runtime=args.runtime, precision=args.precision),
+            saved=args.out,
+            write=args.out is not None,
+            progress=_progress(args),
+        )
     summary = summarize(rows)
     if args.json:
         for rec in summary.to_dict(orient="records"):
@@ -540,6 +550,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         help="also write the rows (rows.csv.gz) and their key here, e.g. results/robustness-gtzan_mini",
+    )
+    p.add_argument(
+        "--maps",
+        metavar="MODEL",
+        help="also compute occlusion and gradient-saliency maps of MODEL (e.g. authors-gtzan:0) on every clip",
     )
     p.add_argument("--runtime", choices=["auto", "openvino", "keras"], default="auto", help="as bbnn predict")
     p.add_argument("--precision", choices=["auto", "bf16", "f32"], default="auto", help="as bbnn predict")

@@ -194,7 +194,8 @@ def test_summarize_counts_accuracy_change_and_agreement():
 def test_the_committed_rows_are_what_this_code_makes(gtzan_mini):
     """The book reads results/robustness-gtzan_mini when its key is current: a change to the
     perturbations, features or loader must come with regenerated rows (bbnn robustness gtzan_mini
-    --out results/robustness-gtzan_mini), else the chapter would recompute them in every build."""
+    --maps authors-gtzan:0 --out results/robustness-gtzan_mini), else the chapter would recompute
+    them in every build."""
     from bbnn_core.predict import load_ensemble
 
     saved = ROOT / "results" / "robustness-gtzan_mini"
@@ -207,6 +208,10 @@ def test_the_committed_rows_are_what_this_code_makes(gtzan_mini):
     rows = pd.read_csv(saved / rb.ROWS_FILE)
     assert len(rows) == len(rb.CONDITIONS) * len(gtzan_mini) * 10
     assert set(rows.level) == {c.level for c in rb.CONDITIONS}
+    # the occlusion and saliency maps (bbnn robustness ... --maps authors-gtzan:0) likewise
+    maps = json.loads((saved / rb.LISTENING_KEY_FILE).read_text())
+    listen = load_ensemble("authors-gtzan:0")
+    assert maps == {**rb.study_key(gtzan_mini, listen), "code": rb._listening_code_key(), "features": rb.code_key()}
 
 
 def test_occlusion_finds_the_band_that_carries_the_information():
