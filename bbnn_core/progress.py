@@ -14,7 +14,7 @@ __all__ = ["bar", "backend_noise_filtered"]
 def bar(iterable=None, *, progress: bool | None = None, **kwargs):
     """A tqdm bar. ``progress``: True shows it, False hides it, None shows it only when stderr is a
     terminal (so logs and pipes stay clean)."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # not tqdm.auto: in a notebook it would ask for ipywidgets
 
     return tqdm(iterable, disable=None if progress is None else not progress, **kwargs)
 

@@ -280,7 +280,7 @@ def test_cli_refuses_data_whose_classes_the_models_do_not_know(tmp_path):
 def test_cli_one_factor_one_model_then_read_back(make_gtzan, tmp_path):
     root = make_gtzan(per_genre=1, seconds=1.0)
     out = tmp_path / "rows"
-    args = ("robustness", root, "--factor", "gain", "--model", "authors-gtzan:0", "--runtime", "keras", "--json")
+    args = ("robustness", root, "--factor", "gain", "--model", "authors-gtzan:0", "--json")
     res = _bbnn(*args, "--out", out)
     assert res.returncode == 0, res.stderr[-2000:]
     recs = [json.loads(line) for line in res.stdout.splitlines()]
