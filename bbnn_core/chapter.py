@@ -278,7 +278,7 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
     if opened:
         ch.summary, ch.cfg, ch.folds, ch.provenance = opened
     else:
-        ch.notes.append(f"no finished fold in {run_dir} yet")
+        ch.notes.append(f"no finished fold in {run_dir} yet" if run_dir else "no run of this project is shown")
     if key not in AUTHORS_RELEASED:
         ch.notes.append(f"the authors released no results, models or training logs for {key}")
         return ch

@@ -15,11 +15,9 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "gtzan_mini-kfold-qu
 
 @pytest.fixture
 def shown(monkeypatch):
-    """The figures a chapter shows: plt.show() records the current figure's panels."""
-    import matplotlib.pyplot as plt
-
+    """The figures a chapter shows (through reports.show): each one's panel titles."""
     figures = []
-    monkeypatch.setattr(plt, "show", lambda *a, **k: figures.append([ax.get_title() for ax in plt.gcf().axes]))
+    monkeypatch.setattr("bbnn_core.chapter.show", lambda fig: figures.append([ax.get_title() for ax in fig.axes]))
     return figures
 
 
@@ -35,9 +33,10 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     assert "blues" in ch.per_class().to_html()
     ch.plot_losses()
     ch.plot_results()
-    assert len(shown) == 2
+    assert len(shown) == 3
     assert any("this run" in t for t in shown[0]) and any("authors" in t for t in shown[0])  # Figure 3
-    assert len([t for t in shown[1] if t]) >= 3  # Figure 4: confusion, our folds, the authors' runs
+    assert "pooled" in shown[1][0]  # Figure 4, left: the confusion matrix, a figure of its own
+    assert shown[2][0] == "this run" and "authors" in shown[2][1]  # Figure 4, right: the folds, ours and theirs
     assert "quick" in ch.discrepancies().data and "10-fold" in ch.discrepancies().data
 
 
@@ -69,8 +68,13 @@ def test_chapter_without_audio_or_released_logs(mirror):
 
     ch = open_chapter("ballroom", None, dataset="ballroom", protocol="kfold")
     assert ch.summary is None and ch.authors_summary is None
-    assert any("no authors' results" in n for n in ch.notes)
+    assert ch.notes == [
+        "no run of this project is shown",
+        "the authors released no results, models or training logs for ballroom",
+    ]
     assert "papermill" in ch.overview().data
-    assert "per-track predictions" in ch.per_class().data
+    quoted = ch.per_class()  # the paper's Table 6, quoted, and what it implies
+    assert "Table 6 of the paper, quoted" in quoted.caption and "per-track predictions" in quoted.caption
+    assert round(quoted.data.iloc[-1]["recall"], 1) == 97.1
     assert "No training history" in ch.plot_losses().data and "No run" in ch.plot_results().data
     assert "97.1" in ch.discrepancies().data
