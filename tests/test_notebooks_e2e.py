@@ -62,7 +62,7 @@ def test_ballroom_chapter_on_synthetic_ballroom(tmp_path):
     assert str(data.parent) in text and "REDUCED" in text  # the overview names the data and the profile
     assert "MMCNN" in text and "this run (synthetic_ballroom, kfold, smoke, reduced: not the paper's recipe)" in text
     assert "paper precision" in text  # Table 6
-    assert images == 2  # Figure 3 and Figure 4
+    assert images == 3  # Figure 3, and Figure 4 as two figures (confusion matrix, accuracy per fold)
     assert (tmp_path / "run" / "summary.json").exists()
 
 
@@ -97,7 +97,7 @@ def test_extended_ballroom_chapter_on_synthetic_data(tmp_path, mirror):
     text, images = _outputs(nb)
     assert str(root) in text and "grouped" in text
     assert "the authors' released logs" in text  # their Extended Ballroom results beside ours
-    assert images == 2
+    assert images == 3  # Figure 3, and Figure 4 as two figures
     assert "97.39" in text  # the authors' mean, computed from their fold_results.csv
 
 
@@ -132,7 +132,7 @@ def test_gtzan_chapter_on_a_four_class_folder_of_other_names(tmp_path):
 
     genres = re.findall(r'class="data row\d+ col0" >([^<]+)</td>', tables)
     assert genres == [*classes, "average"]  # 4 classes and their average, not GTZAN's 10
-    assert "blues" not in tables and images == 2
+    assert "blues" not in tables and images == 3
     # the same notebook asked to show that run under another data set's name refuses, in one line
     with pytest.raises(papermill.PapermillExecutionError, match="holds a run of 'my tunes', not of 'gtzan_mini'"):
         _execute("gtzan", tmp_path, dataset="gtzan_mini", run_dir=str(run))
