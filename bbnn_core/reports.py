@@ -533,8 +533,8 @@ def paper_per_class_table(key: str):
     return df
 
 
-def mel_axis_in_hz(ax, params=None, *, axis: str = "y", edges: bool = False) -> None:
-    """Label a mel-band axis (band indices 0..n_mels, or patch edges when ``edges``) in Hz."""
+def mel_axis_in_hz(ax, params=None, *, axis: str = "y") -> None:
+    """Label a mel-band axis (band indices 0..n_mels) in Hz."""
     from .features import PAPER_PARAMS
 
     params = params or PAPER_PARAMS
@@ -542,7 +542,7 @@ def mel_axis_in_hz(ax, params=None, *, axis: str = "y", edges: bool = False) -> 
     ticks, labels = [], []
     for hz in (100, 500, 1000, 2000, 4000, 8000):
         band = float(np.interp(hz, centres, np.arange(len(centres))))
-        ticks.append(band + 0.5 if not edges else band)
+        ticks.append(band + 0.5)
         labels.append(f"{hz / 1000:g}k" if hz >= 1000 else str(hz))
     (ax.set_yticks if axis == "y" else ax.set_xticks)(ticks, labels)
     (ax.set_ylabel if axis == "y" else ax.set_xlabel)("frequency (Hz)")

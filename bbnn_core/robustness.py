@@ -24,13 +24,14 @@ and intervals over the models, and :func:`advice` into one sentence per factor.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -405,15 +406,13 @@ def summarize(rows, *, level: float = 0.95):
     import pandas as pd
     from scipy import stats
 
-    clean = rows[rows.factor == "clean"].set_index(["model", "clip"])["pred"]
+    pm = per_model(rows)
+    clean_acc = pm[pm.factor == "clean"].set_index("model")["accuracy"]
     out = []
-    for (factor, lvl), g in rows.groupby(["factor", "level"], sort=False):
-        g = g.assign(correct=g.pred == g.label)
-        g = g.assign(same=g.pred.to_numpy() == clean.loc[list(zip(g["model"], g["clip"]))].to_numpy())
-        per_model = g.groupby("model").agg(acc=("correct", "mean"), same=("same", "mean"), n=("label", "size"))
-        clean_acc = rows[rows.factor == "clean"].assign(c=lambda d: d.pred == d.label).groupby("model")["c"].mean()
-        delta = per_model["acc"] - clean_acc.loc[per_model.index]
-        m = len(per_model)
+    for (factor, lvl), g in pm.groupby(["factor", "level"], sort=False):
+        g = g.set_index("model")
+        delta = g.accuracy - clean_acc.loc[g.index]
+        m = len(g)
         t = stats.t.ppf(0.5 + level / 2, m - 1) if m > 1 else float("nan")
         half = t * delta.std(ddof=1) / np.sqrt(m) if m > 1 else float("nan")
         out.append(
@@ -422,15 +421,15 @@ def summarize(rows, *, level: float = 0.95):
                 "level": lvl,
                 "value": g.value.iloc[0],
                 "models": m,
-                "clips": int(per_model.n.iloc[0]),
-                "accuracy": per_model.acc.mean(),
-                "accuracy_min": per_model.acc.min(),
-                "accuracy_max": per_model.acc.max(),
+                "clips": int(g.clips.iloc[0]),
+                "accuracy": g.accuracy.mean(),
+                "accuracy_min": g.accuracy.min(),
+                "accuracy_max": g.accuracy.max(),
                 "change": delta.mean(),
                 "change_low": delta.mean() - half,
                 "change_high": delta.mean() + half,
-                "agreement": per_model.same.mean(),
-                "changed": ((1 - per_model.same) * per_model.n).mean(),
+                "agreement": g.agreement.mean(),
+                "changed": ((1 - g.agreement) * g.clips).mean(),
             }
         )
     return pd.DataFrame(out)
@@ -457,11 +456,6 @@ def advice(summary, *, tolerated: float = 5.0) -> dict[str, str]:
     return text
 
 
-def conditions_table() -> list[dict]:
-    """The conditions as rows (for the chapter's method table)."""
-    return [asdict(c) for c in CONDITIONS]
-
-
 # ----------------------------------------------------------------------------------------------
 # The chapter's computation: an ensemble's models on a data set's clips
 
@@ -470,22 +464,38 @@ ROWS_FILE = "rows.csv.gz"
 KEY_FILE = "key.json"
 
 
+@functools.lru_cache(maxsize=8)
+def _clips_digest(clips: tuple) -> str:
+    """One hash of every clip's path, label and bytes; ``clips`` holds (path, label, file,
+    mtime, size), so a clip changed on disk is read again (the chapter keys two studies on the
+    same 100 files: they are read once)."""
+    from .resources import sha256
+
+    h = hashlib.sha256()
+    for rel, label, path, _, _ in clips:
+        h.update(f"{rel} {label} {sha256(path)}\n".encode())
+    return h.hexdigest()
+
+
 def study_key(dataset, ensemble) -> dict:
     """What the rows depend on besides the code: every clip's bytes and label, every model
     file's bytes, and the runtime and precision the models ran at (resolved, so a machine
     without native bf16 does not reuse bf16 results)."""
-    from .resources import sha256
     from .runtime import _file_digest, native_bf16, openvino_available
 
-    clips = hashlib.sha256()
-    for track, path in zip(dataset.tracks, dataset.paths()):
-        clips.update(f"{track.path.as_posix()} {track.label} {sha256(path)}\n".encode())
+    stats = [p.stat() for p in dataset.paths()]
+    clips = _clips_digest(
+        tuple(
+            (t.path.as_posix(), t.label, str(p), st.st_mtime_ns, st.st_size)
+            for t, p, st in zip(dataset.tracks, dataset.paths(), stats)
+        )
+    )
     runtime = ensemble.runtime if ensemble.runtime != "auto" else ("openvino" if openvino_available() else "keras")
     precision = ensemble.precision
     if precision == "auto":
         precision = "bf16" if runtime == "openvino" and native_bf16() else "f32"
     return {
-        "clips": clips.hexdigest(),
+        "clips": clips,
         "n_clips": len(dataset),
         "models": [_file_digest(Path(f)) for f in ensemble.files],
         "runtime": runtime,
@@ -513,7 +523,7 @@ def study(
 ):
     """Rows of :func:`evaluate` for ``ensemble`` on ``dataset``.
 
-    ``saved``: a folder written by :func:`save` (the book's committed results); read when its key
+    ``saved``: a folder written with ``write`` (the book's committed results); read when its key
     equals this computation's key (same clips, models, runtime, precision, code and conditions),
     else every condition is computed in ``work_dir`` (default: the cache), resuming there, and,
     when ``write``, the rows and their key are written to ``saved``.
@@ -554,11 +564,16 @@ def study(
     return rows
 
 
+def _write_csv_gz(rows, path: Path) -> None:
+    """``rows`` as a gzipped CSV, atomically, the same bytes for the same rows (no timestamp)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    rows.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
+    os.replace(tmp, path)
+
+
 def _save(rows, folder: Path, key: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{ROWS_FILE}.{os.getpid()}"
-    rows.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
-    os.replace(tmp, folder / ROWS_FILE)
+    _write_csv_gz(rows, folder / ROWS_FILE)
     _atomic_write(folder / KEY_FILE, json.dumps({**key, "code": code_key()}, indent=1, sort_keys=True))
 
 
@@ -584,7 +599,7 @@ def per_model(rows):
     same = rows["pred"].to_numpy() == clean.loc[list(zip(rows["model"], rows["clip"]))].to_numpy()
     r = rows.assign(correct=rows["pred"] == rows["label"], same=same)
     return r.groupby(["factor", "level", "model"], sort=False, as_index=False).agg(
-        value=("value", "first"), accuracy=("correct", "mean"), agreement=("same", "mean")
+        value=("value", "first"), accuracy=("correct", "mean"), agreement=("same", "mean"), clips=("label", "size")
     )
 
 
@@ -780,10 +795,8 @@ def listening(dataset, ensemble, *, saved: str | os.PathLike | None = None, writ
     )
     if write and folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-        for rows, name in ((occ_rows, OCCLUSION_FILE), (sal_rows, SALIENCY_FILE)):
-            tmp = folder / f".{name}.{os.getpid()}"
-            rows.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
-            os.replace(tmp, folder / name)
+        _write_csv_gz(occ_rows, folder / OCCLUSION_FILE)
+        _write_csv_gz(sal_rows, folder / SALIENCY_FILE)
         _atomic_write(folder / LISTENING_KEY_FILE, json.dumps(key, indent=1, sort_keys=True))
     return occ_rows, sal_rows
 
@@ -792,7 +805,6 @@ def _occlusion_panel(ax, grid_map: np.ndarray, limit: float, params: FeaturePara
     from .reports import mel_axis_in_hz
 
     seconds = params.n_frames * params.hop_length / params.sr
-    gt, gm = grid_map.shape
     im = ax.imshow(
         grid_map.T,
         origin="lower",

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_cli import bbnn
 
 from bbnn_core import robustness as rb
 from bbnn_core.errors import ParameterError
@@ -253,26 +254,12 @@ def test_mel_centres_span_the_band():
     assert c.shape == (128,) and 0 < c[0] < 50 and 10_000 < c[-1] < 11_025 and np.all(np.diff(c) > 0)
 
 
-def _bbnn(*args):
-    import os
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "bbnn_core.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=os.environ,
-        timeout=600,
-    )
-
-
 def test_cli_refuses_data_whose_classes_the_models_do_not_know(tmp_path):
     from conftest import tone, write_audio
 
     for c in ("a", "b"):
         write_audio(tmp_path / "mine" / c / f"{c}.wav", tone(1.0))
-    res = _bbnn("robustness", tmp_path / "mine")
+    res = bbnn("robustness", tmp_path / "mine")
     assert res.returncode == 1 and res.stdout == ""
     assert res.stderr.count("\n") == 1 and "tell 10 classes apart" in res.stderr
 
@@ -281,12 +268,12 @@ def test_cli_one_factor_one_model_then_read_back(make_gtzan, tmp_path):
     root = make_gtzan(per_genre=1, seconds=1.0)
     out = tmp_path / "rows"
     args = ("robustness", root, "--factor", "gain", "--model", "authors-gtzan:0", "--json")
-    res = _bbnn(*args, "--out", out)
+    res = bbnn(*args, "--out", out)
     assert res.returncode == 0, res.stderr[-2000:]
     recs = [json.loads(line) for line in res.stdout.splitlines()]
     assert [r["level"] for r in recs] == ["clean", "-20 dB", "-10 dB", "-6 dB", "+6 dB", "+12 dB"]
     assert all(r["models"] == 1 and r["clips"] == 10 for r in recs)
     rows = pd.read_csv(out / rb.ROWS_FILE)
     assert len(rows) == 6 * 10
-    again = _bbnn(*args, "--out", out)  # read back from --out: the same summary
+    again = bbnn(*args, "--out", out)  # read back from --out: the same summary
     assert again.returncode == 0 and again.stdout == res.stdout
