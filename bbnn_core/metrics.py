@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -191,12 +192,23 @@ _PROVENANCE_KEYS = {
 }
 
 
-def _folds_by(prov: dict[int, dict], value) -> dict:
+def _folds_by(prov: dict[int, Any], value) -> dict:
     """Fold numbers grouped by ``value(provenance)``, in fold order."""
     groups: dict = {}
     for k, p in prov.items():
         groups.setdefault(value(p), []).append(k)
     return groups
+
+
+def _instruction_sets(p: dict) -> list[str]:
+    """The CPU instruction-set classes a fold was trained on: each recorded session's, and the
+    finishing machine's (folds that predate the per-session record have only the latter)."""
+    from .train import instruction_set
+
+    found = {s["cpu_instruction_set"] for s in p.get("sessions", []) if s.get("cpu_instruction_set")}
+    if (p.get("cpu") or {}).get("flags"):
+        found.add(instruction_set(p["cpu"]["flags"]))
+    return sorted(found) or ["unknown"]
 
 
 def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
@@ -217,6 +229,16 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
         out.append(
             f"folds were trained with different backend thread counts ({parts}): their numbers are not bit-comparable"
         )
+    isas = {k: _instruction_sets(p) for k, p in prov.items()}
+    groups = _folds_by(isas, lambda v: "+".join(v))
+    if len(groups) > 1:
+        parts = "; ".join(f"{isa} for folds {','.join(map(str, ks))}" for isa, ks in groups.items())
+        out.append(
+            f"folds were trained on CPUs of different instruction sets ({parts}): their numbers are not bit-comparable"
+        )
+    mixed = [k for k, v in isas.items() if len(v) > 1]
+    if mixed:
+        out.append("folds " + ",".join(map(str, mixed)) + " were resumed on a CPU of another instruction set")
     det = {k: (p.get("determinism") or {}).get("deterministic") for k, p in prov.items()}
     if len(set(det.values())) > 1 or None in det.values() or False in det.values():
         bad = [k for k, v in det.items() if not v]

@@ -168,8 +168,31 @@ def code_state() -> dict:
     }
 
 
+def instruction_set(flags) -> str:
+    """The widest vector instruction set the backend's CPU kernels (oneDNN) can use, from the CPU's
+    flags: the numbers of a run are bit-comparable only between CPUs of the same class (the same
+    seed gave losses that differ from the 7th digit on between an AVX-512 and an AVX2 machine)."""
+    flags = set(flags or ())
+    for name, needs in (
+        ("amx", ("amx_bf16",)),
+        ("avx512_bf16", ("avx512f", "avx512_bf16")),
+        ("avx512", ("avx512f",)),
+        ("avx2", ("avx2", "fma")),
+        ("avx", ("avx",)),
+    ):
+        if all(f in flags for f in needs):
+            return name
+    return "other" if flags else "unknown"
+
+
 def _cpu() -> dict:
-    """CPU model and the instruction-set flags that change numerics or kernels."""
+    """CPU model, the instruction-set flags that change numerics or kernels and their class."""
+    info = _cpu_flags()
+    info["instruction_set"] = instruction_set(info["flags"])
+    return info
+
+
+def _cpu_flags() -> dict:
     info: dict = {"machine": platform.machine(), "model": platform.processor() or None, "flags": []}
     try:
         text = Path("/proc/cpuinfo").read_text()
@@ -424,6 +447,7 @@ def _train_fold(
             **code_state(),
             "first_epoch": state["epoch"] + 1,
             "determinism": determinism,
+            "cpu_instruction_set": _cpu()["instruction_set"],
             "host": platform.node(),
             "pid": os.getpid(),
         }

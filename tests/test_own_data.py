@@ -244,12 +244,22 @@ def test_evaluate_warns_when_folds_were_made_differently(features, tmp_path):
         p = json.loads(prov.read_text())
         p["sessions"] = [s | {"git_dirty": False} for s in p["sessions"]]
         p["determinism"]["intra_op_threads"] = 1 + k
+        # fold 0 made on an AVX-512 BF16 CPU (before sessions recorded theirs), fold 1 started on
+        # an AVX2 one and finished on AVX-512
+        p["cpu"]["flags"] = ["avx", "avx2", "avx512_bf16", "avx512f", "fma"]
+        if k == 0:
+            for s in p["sessions"]:
+                s.pop("cpu_instruction_set", None)
+        else:
+            p["sessions"][0]["cpu_instruction_set"] = "avx2"
         prov.write_text(json.dumps(p | change))
     res = bbnn("evaluate", run)
     assert res.returncode == 0
     assert "folds were made under different code (git commit) (folds 0; folds 1)" in res.stderr
     assert "different backend thread counts (1 for folds 0; 2 for folds 1)" in res.stderr
     assert "folds 1 were trained from a tree with uncommitted changes" in res.stderr
+    assert "CPUs of different instruction sets (avx512_bf16 for folds 0; avx2+avx512_bf16 for folds 1)" in res.stderr
+    assert "folds 1 were resumed on a CPU of another instruction set" in res.stderr
 
 
 def test_a_short_clip_is_predicted_with_a_warning(mirror, tmp_path):

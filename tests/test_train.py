@@ -16,7 +16,7 @@ import pytest
 from conftest import synthetic_features, without_module
 
 from bbnn_core.errors import RunError
-from bbnn_core.train import HISTORY_COLUMNS, config_for, train
+from bbnn_core.train import HISTORY_COLUMNS, config_for, instruction_set, train
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +182,13 @@ def test_trains_on_jax_without_tensorflow(small_features, tmp_path):
     )
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.startswith("ok")
+
+
+def test_cpu_instruction_set_classes():
+    assert instruction_set(["avx", "avx2", "fma", "sse4_2"]) == "avx2"
+    assert instruction_set(["avx", "avx2", "avx512f", "avx512bw", "fma"]) == "avx512"
+    assert instruction_set(["avx", "avx2", "avx512_bf16", "avx512f", "fma"]) == "avx512_bf16"
+    assert instruction_set(["amx_bf16", "amx_tile", "avx512_bf16", "avx512f"]) == "amx"
+    assert instruction_set(["avx", "sse4_2"]) == "avx"
+    assert instruction_set(["sse4_2"]) == "other"
+    assert instruction_set([]) == "unknown"
