@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BBNNError, ResourceError
-from .paper import PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
+from .paper import PAPER_COMPARISON_TABLE, PAPER_FIGURE_PANEL, PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
 from .reports import (
     BOOK_STYLE,
     PAPER_PER_CLASS,
+    captioned,
     comparison_table,
     discrepancies,
     open_run,
@@ -61,10 +62,23 @@ class Chapter:
     authors_hist: object = None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def _shown(self) -> str:
+        """Which run a caption describes: "this run (dataset, protocol, profile, k of n folds)"."""
+        if self.summary is None:
+            return "no run of this project"
+        cfg: Any = self.cfg
+        done, total = self.summary["folds_done"], self.summary["n_folds"]
+        reduced = "" if cfg.profile == "paper" else ", reduced: not the paper's recipe"
+        return f"this run ({cfg.dataset}, {cfg.protocol}, {cfg.profile} profile{reduced}, {done} of {total} folds)"
+
     def overview(self):
         """The run's facts (data, protocol, profile, provenance), or how to make a run."""
         if self.summary is not None:
-            return run_overview(self.summary, self.cfg, self.provenance)
+            return captioned(
+                run_overview(self.summary, self.cfg, self.provenance).style,
+                f"The run shown on this page: {self._shown}, where it comes from and how it was made.",
+            )
         return _markdown(
             f"No finished fold of a run of this project is shown ({self.run_dir}). With the data, `papermill` this notebook with `-p data_dir /path -p run_dir "
             f"runs/{self.key}`, or `bbnn train --data-dir /path --dataset {self.key} --protocol "
@@ -81,31 +95,28 @@ class Chapter:
                 f" ({self.cfg.dataset}, {self.cfg.protocol}, {self.cfg.profile}{reduced}"
                 f"{'' if done == total else f', {done} of {total} folds'})"
             )
-        return comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label).style.hide(
-            axis="index"
+        return captioned(
+            comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label),
+            f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}: the "
+            "literature rows quoted from it, the other rows computed, with 95 % intervals.",
         )
 
     def per_class(self):
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""
         if self.summary is None:
-            return (
-                paper_per_class_table(self.key)
-                .style.hide(axis="index")
-                .format(precision=1)
-                .set_caption(
-                    f"Table {PAPER_PER_CLASS_TABLE[self.key]} of the paper, quoted: no run of this project on this data "
-                    "set is shown, and the authors released no per-track predictions. The last rows are computed "
-                    "from the quoted ones."
-                )
+            return captioned(
+                paper_per_class_table(self.key).style.hide(axis="index").format(precision=1),
+                f"Precision, recall and F-score per genre (%), the paper's Table {PAPER_PER_CLASS_TABLE[self.key]}, "
+                "quoted: no run of this project on this data set is shown, and the authors released no per-track "
+                "predictions. The last rows are computed from the quoted ones.",
             )
-        return (
-            per_class_table(
-                self.summary["pooled"],
-                paper=PAPER_PER_CLASS[self.key],
-                paper_average=PAPER_PER_CLASS_AVERAGE[self.key],
-            )
-            .style.hide(axis="index")
-            .format(precision=1)
+        table = per_class_table(
+            self.summary["pooled"], paper=PAPER_PER_CLASS[self.key], paper_average=PAPER_PER_CLASS_AVERAGE[self.key]
+        )
+        return captioned(
+            table.style.hide(axis="index").format(precision=1),
+            f"Precision, recall and F-score per genre (%) of {self._shown}, pooled over its test folds, beside "
+            f"the paper's Table {PAPER_PER_CLASS_TABLE[self.key]}.",
         )
 
     def plot_losses(self):
@@ -129,7 +140,12 @@ class Chapter:
             for ax, (hist, title) in zip(axes[0], panels):
                 plot_histories(hist, ax=ax, title=title)
             fig.tight_layout()
-        show(fig)
+        shown = " and ".join(title for _, title in panels)
+        show(
+            fig,
+            f"Training and validation loss per epoch (as the paper's Figure 3{PAPER_FIGURE_PANEL[self.key][0]}): "
+            f"{shown}; every fold thin, the mean over the epochs every fold reached thick.",
+        )
 
     def plot_results(self):
         """Figure 4: the pooled confusion matrix, then test accuracy per fold (ours, the
@@ -146,7 +162,11 @@ class Chapter:
                     pooled["confusion"], list(pooled["per_class"]), ax=ax, title="this run, pooled over test folds"
                 )
                 fig.tight_layout()
-                show(fig)
+                show(
+                    fig,
+                    f"Confusion matrix of {self._shown}, pooled over its test folds (as the paper's Figure "
+                    f"4, {PAPER_FIGURE_PANEL[self.key][1]}): rows are the true genres, columns the predicted ones.",
+                )
             bars = [(self.folds, "this run", "fold")] if self.summary is not None else []
             if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
                 bars.append((self.authors_df, "the authors' released runs", "authors' run (random draw)"))
@@ -154,7 +174,11 @@ class Chapter:
             for ax, (frame, title, xlabel) in zip(axes[0], bars):
                 plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel)
             fig.tight_layout()
-        show(fig)
+        parts = [f"per test fold of {self._shown}"] if self.summary is not None else []
+        if self.authors_df is not None:
+            parts.append("per released run of the authors (random draws, not this run's folds: numbered apart)")
+        where = " (left) and ".join(parts) + (" (right)" if len(parts) == 2 else "")
+        show(fig, f"Training, validation and test accuracy {where}, as the paper's Figure 4 caption describes it.")
 
     def misclassified(self, *, players: int = 4):
         """Every misclassified test clip of the run (pooled over folds), most confident errors
@@ -185,11 +209,10 @@ class Chapter:
         )
         done, total = self.summary["folds_done"], self.summary["n_folds"]
         display(
-            table.style.hide(axis="index")
-            .format(precision=2)
-            .set_caption(
+            captioned(
+                table.style.hide(axis="index").format(precision=2),
                 f"The {len(table)} misclassified test clips of {len(preds)} ({done} of {total} folds), "
-                "most confident errors first."
+                "most confident errors first.",
             )
         )
         try:

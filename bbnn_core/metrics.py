@@ -200,7 +200,7 @@ def _folds_by(prov: dict[int, Any], value) -> dict:
     return groups
 
 
-def _instruction_sets(p: dict) -> list[str]:
+def fold_instruction_sets(p: dict) -> list[str]:
     """The CPU instruction-set classes a fold was trained on: each recorded session's, and the
     finishing machine's (folds that predate the per-session record have only the latter)."""
     from .train import instruction_set
@@ -229,7 +229,7 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
         out.append(
             f"folds were trained with different backend thread counts ({parts}): their numbers are not bit-comparable"
         )
-    isas = {k: _instruction_sets(p) for k, p in prov.items()}
+    isas = {k: fold_instruction_sets(p) for k, p in prov.items()}
     groups = _folds_by(isas, lambda v: "+".join(v))
     if len(groups) > 1:
         parts = "; ".join(f"{isa} for folds {','.join(map(str, ks))}" for isa, ks in groups.items())

@@ -19,6 +19,9 @@ __all__ = [
     "PAPER_PER_CLASS",
     "PAPER_PER_CLASS_AVERAGE",
     "PAPER_PER_CLASS_TABLE",
+    "PAPER_COMPARISON_TABLE",
+    "PAPER_DATASET_NAMES",
+    "PAPER_FIGURE_PANEL",
     "PAPER_TABLE1_PARAMS",
     "PAPER_TABLE1_TOTAL",
     "PAPER_TABLE2",
@@ -124,6 +127,12 @@ PAPER_PER_CLASS["extended_ballroom"] = {
 }
 # Which table of the paper holds each data set's per-genre precision, recall and F-score.
 PAPER_PER_CLASS_TABLE = {"gtzan": 4, "ballroom": 6, "extended_ballroom": 8}
+# The data sets' names as the paper writes them.
+PAPER_DATASET_NAMES = {"gtzan": "GTZAN", "ballroom": "Ballroom", "extended_ballroom": "Extended Ballroom"}
+# Which table compares each data set's accuracy with the literature.
+PAPER_COMPARISON_TABLE = {"gtzan": 3, "ballroom": 5, "extended_ballroom": 7}
+# Each data set's panel of Figure 3 (loss curves) and of Figure 4 (confusion matrices).
+PAPER_FIGURE_PANEL = {"gtzan": ("a", "left"), "ballroom": ("b", "middle"), "extended_ballroom": ("c", "right")}
 
 # The "Average" row each of Tables 4, 6 and 8 prints (precision, recall, F-score, %). Not the
 # mean of the rows above it: GTZAN's rows average to 93.8 / 94.0 / 93.8.

@@ -39,6 +39,8 @@ __all__ = [
     "mel_axis_in_hz",
     "book_style",
     "show",
+    "captioned",
+    "numbered",
     "figure_image",
     "figure_png",
     "smallest_font_pt",
@@ -108,11 +110,38 @@ def figure_image(fig):
     return img
 
 
-def show(fig) -> None:
-    """Display ``fig`` in a notebook as the book shows figures (see :func:`figure_png`)."""
-    from IPython.display import display
+# The numbers given so far on this page (one kernel runs one page), per kind and label.
+_NUMBERS: dict[str, dict[str, int]] = {}
+
+
+def numbered(kind: str, text: str, *, label: str | None = None) -> str:
+    """``text`` as a numbered caption: "<b>Figure n.</b> text", with the page's next number of
+    that kind ("Figure" or "Table"). The same ``label`` (default: the text) keeps its number when a
+    cell runs again, so re-running a cell does not renumber the page."""
+    import html
+
+    seen = _NUMBERS.setdefault(kind, {})
+    n = seen.setdefault(label or text, len(seen) + 1)
+    return f"<b>{kind} {n}.</b> {html.escape(text, quote=False)}"
+
+
+def show(fig, caption: str | None = None, *, label: str | None = None) -> None:
+    """Display ``fig`` in a notebook as the book shows figures (see :func:`figure_png`), with a
+    numbered caption under it."""
+    from IPython.display import HTML, display
 
     display(figure_image(fig))
+    if caption:
+        display(HTML(f'<p class="bbnn-caption">{numbered("Figure", caption, label=label)}</p>'))
+
+
+def captioned(table, caption: str, *, label: str | None = None):
+    """A table (a DataFrame, shown without its index, or a pandas Styler) with a numbered caption
+    above it, as a paper places table captions."""
+    from pandas.io.formats.style import Styler
+
+    styler = table if isinstance(table, Styler) else table.style.hide(axis="index")
+    return styler.set_caption(numbered("Table", caption, label=label))
 
 
 def _params(model, names) -> tuple[int, int]:
@@ -703,9 +732,11 @@ def run_overview(summary: dict, cfg, provenance: dict):
             else "not recorded (run predates the record)"
         ),
         "feature code": _feature_code_note(provenance),
-        "deterministic": {True: "yes (bit-for-bit repeatable on this software)", False: "no", None: "not recorded"}[
-            (provenance.get("determinism") or {}).get("deterministic")
-        ],
+        "deterministic": {
+            True: "yes (bit-for-bit repeatable on the same software, thread count and CPU class)",
+            False: "no",
+            None: "not recorded",
+        }[(provenance.get("determinism") or {}).get("deterministic")],
     }
     for line in summary.get("warnings", []):
         about[f"warning {len([k for k in about if k.startswith('warning')]) + 1}"] = line

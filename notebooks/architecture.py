@@ -26,7 +26,8 @@ n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
 # %% tags=["hide-input"]
 from bbnn_core.model import build_bbnn, count_params
-from bbnn_core.reports import book_style, plot_architecture, plot_blocks, show, table1
+from bbnn_core.paper import PAPER_TABLE1_TOTAL
+from bbnn_core.reports import book_style, captioned, plot_architecture, plot_blocks, show, table1
 
 book_style()
 
@@ -34,7 +35,7 @@ model = build_bbnn(n_classes=n_classes)
 counts = count_params(model)
 
 # %% [markdown]
-# ## Table 1: configuration
+# ## Configuration (the paper's Table 1)
 #
 # Each convolution in the Broadcast Module is the sequence BN-ReLU-Conv. *params* counts
 # convolution and dense parameters the way the paper's Table 1 does; *params with BN* adds the
@@ -42,12 +43,14 @@ counts = count_params(model)
 
 # %% tags=["hide-input"]
 t1 = table1(model)
-t1.astype(object).fillna("").style.hide(axis="index")
+captioned(t1.astype(object).fillna("").style.hide(axis="index"),
+          "BBNN's layers with their output sizes and parameter counts, generated from the built model, "
+          "beside the paper's Table 1.")
 
 # %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
 print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainable, "
-      f"{counts['without_bn']:,} without BatchNormalization (the paper's total: 180,458)")
+      f"{counts['without_bn']:,} without BatchNormalization (the paper's total: {PAPER_TABLE1_TOTAL:,})")
 
 # %% [markdown]
 # Where the paper's text and the released model differ, the model is what is reproduced here:
@@ -59,7 +62,7 @@ print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainabl
 #   2 x 2 **average** pooling.
 
 # %% [markdown]
-# ## Figure 1: the Inception block and the Broadcast Module
+# ## The Inception block and the Broadcast Module (the paper's Figure 1)
 #
 # Branches, kernel sizes and channel counts are read off the built model. The "top" and "bottom"
 # rows are the two halves into which Table 1 splits each block. The paper's Figure 1 has three
@@ -69,13 +72,15 @@ print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainabl
 # paper's (c), where the dense connectivity of (a) joins the Inception blocks.
 
 # %% tags=["hide-input"]
-show(plot_blocks(model))
+show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, drawn from the built model (the "
+     "paper's Figure 1b and 1c; its Dense-block panel 1a is not part of BBNN).")
 
 # %% [markdown]
-# ## Figure 2: the whole network
+# ## The whole network (the paper's Figure 2)
 #
 # Output shapes are read off the built model. Green arcs are the broadcast (dense) connections:
 # each concatenation receives the module's input and every earlier block's output.
 
 # %% tags=["hide-input"]
-show(plot_architecture(model).figure)
+show(plot_architecture(model).figure, "The whole network, output shapes read off the built model; green arcs are the "
+     "broadcast (dense) connections (the paper's Figure 2).")

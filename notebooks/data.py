@@ -33,7 +33,8 @@ from IPython.display import display
 from bbnn_core.datasets import load_ballroom, load_dataset, load_extended_ballroom, load_gtzan
 from bbnn_core.errors import BBNNError
 from bbnn_core.features import log_mel
-from bbnn_core.reports import book_style, plot_spectrograms, show, table2
+from bbnn_core.paper import PAPER_DATASET_NAMES, PAPER_TABLE2
+from bbnn_core.reports import book_style, captioned, plot_spectrograms, show, table2
 
 book_style()
 
@@ -48,10 +49,12 @@ except BBNNError as exc:
     print(f"Extended Ballroom metadata unavailable: {exc}")
 
 # %% [markdown]
-# ## Table 2: tracks per genre
+# ## Tracks per genre (the paper's Table 2)
 
 # %% tags=["hide-input"]
-table2(sets).style.hide(axis="index")
+paper_totals = ", ".join(f"{PAPER_DATASET_NAMES[k]} {sum(c.values())}" for k, c in PAPER_TABLE2.items())
+captioned(table2(sets).style.hide(axis="index"),
+          f"Tracks per genre, counted from the files given (the paper's Table 2; its totals: {paper_totals}).")
 
 # %% tags=["hide-input"]
 # NBVAL_CHECK_OUTPUT
@@ -62,16 +65,13 @@ for title, ds in sets.items():
 # Without Ballroom's audio here, its column of the paper's Table 2 is quoted instead:
 
 # %% tags=["hide-input"]
-from bbnn_core.paper import PAPER_TABLE2
-
 if not ballroom_dir:
     quoted = pd.DataFrame({"genre": list(PAPER_TABLE2["ballroom"]), "tracks": list(PAPER_TABLE2["ballroom"].values())})
     quoted.loc[len(quoted)] = {"genre": "Total", "tracks": int(quoted["tracks"].sum())}
-    display(quoted.style.hide(axis="index").set_caption("Ballroom, quoted from the paper's Table 2 (no audio here)."))
+    display(captioned(quoted, "Ballroom's tracks per genre, quoted from the paper's Table 2 (no audio here)."))
 
 # %% [markdown]
-# The paper's totals are 1000 (GTZAN), 698 (Ballroom) and 4180 (Extended Ballroom). Extended
-# Ballroom is strongly imbalanced, and its metadata links copies of the same song, which the
+# Extended Ballroom is strongly imbalanced, and its metadata links copies of the same song, which the
 # `grouped` protocol keeps on one side of every split. Without Ballroom's audio, its column is
 # absent: run this notebook with `-p ballroom_dir /path` to fill it.
 
@@ -98,7 +98,8 @@ first = {}
 for track in gtzan.tracks:
     first.setdefault(track.label, track)
 examples = {genre: log_mel(gtzan.root / t.path) for genre, t in first.items()}
-show(plot_spectrograms(examples))
+show(plot_spectrograms(examples), f"The log-mel input of the first clip of each genre of {title_of_gtzan}, in dB "
+     "relative to each clip's maximum (one colour bar for all panels); mel frequency labelled in Hz.")
 
 # %% tags=["hide-input"]
 from IPython.display import HTML
@@ -117,9 +118,8 @@ HTML("".join(audio_player(gtzan.root / t.path, t.path.name, seconds=5, kbps=48).
 from bbnn_core.datasets import GTZAN_BROKEN, GTZAN_FAULTS, GTZAN_FAULTS_SOURCE
 from bbnn_core.splits import fault_filtered_lists, fault_filtered_part
 
-pd.DataFrame(GTZAN_FAULTS, columns=["fault", "excerpts", "what it means"]).style.hide(axis="index").set_caption(
-    f"Quoted from {GTZAN_FAULTS_SOURCE}."
-)
+captioned(pd.DataFrame(GTZAN_FAULTS, columns=["fault", "excerpts", "what it means"]),
+          f"GTZAN's faults by kind, quoted from {GTZAN_FAULTS_SOURCE}.")
 
 # %% [markdown]
 # What this means for Table 3: the paper's splits (and this book's `authors` and `kfold`

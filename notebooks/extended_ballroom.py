@@ -68,7 +68,7 @@ for note in ch.notes:
 ch.overview()
 
 # %% [markdown]
-# ## Accuracy against published methods
+# ## Accuracy against published methods (the paper's Table 7)
 #
 # Literature rows are quoted from the paper. The authors' released per-run results are computed
 # from their files, with a Student-t interval over their ten draws (optimistic: their test sets
@@ -80,17 +80,17 @@ ch.overview()
 ch.comparison()
 
 # %% [markdown]
-# ## Precision, recall and F-score per genre
+# ## Precision, recall and F-score per genre (the paper's Table 8)
 #
 # With a run of this project: pooled over its test folds, beside the paper's Table 8. Without
 # one: Table 8 as the paper prints it, and what it implies, computed (its recalls weighted by the
-# genres' track counts give the accuracy, to compare with Table 7's 97.2 %).
+# genres' track counts give the accuracy, to compare with Table 7's).
 
 # %% tags=["hide-input"]
 ch.per_class()
 
 # %% [markdown]
-# ## Loss curves
+# ## Loss curves (the paper's Figure 3c)
 #
 # Training and validation loss per epoch: every fold thin, the mean over folds thick.
 
@@ -98,7 +98,7 @@ ch.per_class()
 ch.plot_losses()
 
 # %% [markdown]
-# ## Confusion matrix and accuracy per fold
+# ## Confusion matrix and accuracy per fold (the paper's Figure 4)
 
 # %% tags=["hide-input"]
 ch.plot_results()

@@ -69,7 +69,7 @@ for note in ch.notes:
 ch.overview()
 
 # %% [markdown]
-# ## Accuracy against published methods
+# ## Accuracy against published methods (the paper's Table 3)
 #
 # Literature rows are quoted from the paper. The other rows are computed: the authors' released
 # per-run results, this project's run, and a classical baseline (an SVM on log-mel and MFCC
@@ -81,7 +81,7 @@ ch.overview()
 ch.comparison()
 
 # %% [markdown]
-# ## Precision, recall and F-score per genre
+# ## Precision, recall and F-score per genre (the paper's Table 4)
 #
 # Pooled over the test folds of this project's run, beside the paper's table.
 
@@ -89,7 +89,7 @@ ch.comparison()
 ch.per_class()
 
 # %% [markdown]
-# ## Loss curves
+# ## Loss curves (the paper's Figure 3a)
 #
 # Training and validation loss per epoch: every fold thin, the mean over folds thick.
 
@@ -97,7 +97,7 @@ ch.per_class()
 ch.plot_losses()
 
 # %% [markdown]
-# ## Confusion matrix and accuracy per fold
+# ## Confusion matrix and accuracy per fold (the paper's Figure 4)
 
 # %% tags=["hide-input"]
 ch.plot_results()

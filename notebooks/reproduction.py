@@ -34,10 +34,11 @@ from IPython.display import Markdown, display
 from bbnn_core.datasets import load_dataset
 from bbnn_core.features import extract
 from bbnn_core.metrics import authors_results, summarize_run
+from bbnn_core.reports import captioned
 from bbnn_core.splits import make_splits
 
 # %% [markdown]
-# ## 1. The model is the authors' model
+# ## The model is the authors' model
 #
 # `load_authors_model` puts the weights of a released HDF5 file into this project's Keras 3
 # graph. For all ten released GTZAN models and the Extended Ballroom model, its outputs are
@@ -84,13 +85,17 @@ for key, fold in [("gtzan", k) for k in range(10)] + [("extended_ballroom", 0)]:
     )
 fidelity = max(r["max |ours - Keras' own load|"] for r in rows)  # for the conclusion
 n_checked = len(rows)
-pd.DataFrame(rows).style.hide(axis="index").format(
-    {
-        "max |ours - Keras' own load|": "{:.1e}",
-        "max |OpenVINO f32 - ours|": "{:.1e}",
-        "accuracy on the 100 gtzan_mini clips": "{:.2f}",
-    },
-    na_rep="-",
+captioned(
+    pd.DataFrame(rows).style.hide(axis="index").format(
+        {
+            "max |ours - Keras' own load|": "{:.1e}",
+            "max |OpenVINO f32 - ours|": "{:.1e}",
+            "accuracy on the 100 gtzan_mini clips": "{:.2f}",
+        },
+        na_rep="-",
+    ),
+    f"The authors' {n_checked} released models loaded into this project's graph: largest output difference "
+    f"from Keras' own loading on {check_clips} clips, from the OpenVINO path, and accuracy on gtzan_mini.",
 )
 
 # %% [markdown]
@@ -99,7 +104,7 @@ pd.DataFrame(rows).style.hide(axis="index").format(
 # model, and Table 1's transition "Max Pool" is an average pooling (as the text also says).
 
 # %% [markdown]
-# ## 2. The paper against the authors' released logs
+# ## The paper against the authors' released logs
 
 # %% tags=["hide-input"]
 from bbnn_core.paper import PAPER_ACCURACY
@@ -119,10 +124,12 @@ for key, paper in published.items():
             "paper - logs (points)": paper - 100 * s["mean"],
         }
     )
-pd.DataFrame(rows).style.hide(axis="index").format(precision=2)
+captioned(pd.DataFrame(rows).style.hide(axis="index").format(precision=2),
+          "The paper's accuracy against the authors' released per-run results (fold_results.csv): mean with a "
+          "95 % Student-t interval over their runs, lowest and highest run.")
 
 # %% [markdown]
-# ## 3. The authors' "10-fold cross-validation" is not cross-validation
+# ## The authors' "10-fold cross-validation" is not cross-validation
 #
 # The paper says "10-fold cross validation, 8/1/1". The authors' code draws 10 independent
 # stratified random 80/10/10 splits. On a GTZAN-sized set (1000 clips, 10 genres) that means:
@@ -133,14 +140,15 @@ draws = make_splits(y, protocol="authors", seed=0)
 times = np.bincount(np.concatenate([f.test for f in draws]), minlength=len(y))
 kfold = make_splits(y, protocol="kfold", seed=0)
 k_times = np.bincount(np.concatenate([f.test for f in kfold]), minlength=len(y))
-pd.DataFrame(
+captioned(pd.DataFrame(
     {
         "protocol": ["authors (random draws)", "kfold (this project)"],
         "clips never tested": [int((times == 0).sum()), int((k_times == 0).sum())],
         "clips tested once": [int((times == 1).sum()), int((k_times == 1).sum())],
         "clips tested 2+ times": [int((times >= 2).sum()), int((k_times >= 2).sum())],
     }
-).style.hide(axis="index")
+), f"How often each of {len(y)} clips (GTZAN's size) is tested: ten seeded random draws as the authors' code makes "
+   "them, against true 10-fold cross-validation.")
 
 # %% [markdown]
 # Test sets that overlap make the ten accuracies dependent, so their spread understates the
@@ -176,7 +184,9 @@ for key in ("gtzan", "extended_ballroom"):
                  "histories: mean best val acc (%)": 100 * best.mean(),
                  "paper (%)": PAPER_ACCURACY[key]})
 released = pd.DataFrame(rows)
-released.style.hide(axis="index").format(precision=1)
+captioned(released.style.hide(axis="index").format(precision=1),
+          "The authors' two released files compared: results rows whose validation accuracy and loss appear at an "
+          "epoch of a history, and each file's summary beside the paper.")
 
 # %% tags=["hide-input"]
 g_row = released.iloc[0]
@@ -224,7 +234,7 @@ display(Markdown("\n".join([
 
 
 # %% [markdown]
-# ## 4. This project's runs of the paper's recipe
+# ## This project's runs of the paper's recipe
 #
 # The `paper` profile unchanged: full 30 s clips, Adam at 0.01, batch 8, ReduceLROnPlateau and
 # EarlyStopping on the training loss, the best-validation weights tested. Training continues fold
@@ -264,7 +274,9 @@ for protocol, run in runs.items():
             }
         )
 ours = pd.DataFrame(rows)
-ours.style.hide(axis="index").format(precision=1) if len(ours) else None
+(captioned(ours.style.hide(axis="index").format(precision=1),
+           "This project's runs of the paper's recipe: BBNN's test accuracy pooled over the finished folds with a "
+           "95 % Wilson interval, and the SVM on the same folds.") if len(ours) else None)
 
 # %% [markdown]
 # Epochs run and best epoch per fold, ours beside the authors' released GTZAN histories (best
@@ -284,7 +296,9 @@ for fold, h in hist.groupby("fold"):
             "test acc (%)": np.nan,
         }
     )
-pd.DataFrame(stops).style.hide(axis="index").format(precision=1, na_rep="-")
+captioned(pd.DataFrame(stops).style.hide(axis="index").format(precision=1, na_rep="-"),
+          "Epochs run and best epoch per fold (counted from 1), ours beside the authors' released GTZAN histories; "
+          "for ours, training and test accuracy of the weights kept.")
 
 # %% tags=["hide-input"]
 verdict = []
@@ -316,6 +330,7 @@ display(Markdown("\n".join(verdict) if verdict else "No fold of this project's p
 # %% tags=["hide-input"]
 import json
 
+from bbnn_core.metrics import fold_instruction_sets
 from bbnn_core.runs import Run
 
 lines = []
@@ -328,16 +343,23 @@ for protocol, run in runs.items():
     det = [json.loads(x) for x in settings]
     exact = all(d and d.get("deterministic") for d in det)
     threads = sorted({d.get("intra_op_threads") for d in det if d})
+    cpus: dict = {}
+    for f in folds:
+        cpus.setdefault("+".join(fold_instruction_sets(f.provenance())), []).append(str(f.index))
     test_n = [len(f.predictions()) for f in folds]
+    hours = np.mean([f.provenance()["wall_time_s"] for f in folds]) / 3600
     lines.append(
         f"- **{protocol}**: {len(folds)} folds, {'all' if exact else 'not all'} trained deterministically, with "
-        f"{' or '.join(map(str, threads))} intra-op thread(s), from commit(s) {', '.join(sorted(commits))}. On the same "
-        "software and thread count a rerun reproduces every number here exactly (the test suite trains the full-size "
-        "model twice under these settings, and retrains a committed reference fold, and requires byte-identical "
-        "histories and predictions). On other hardware, another thread "
-        "count or another seed, the numbers move; that spread has not been measured for this profile yet (each "
-        f"rerun costs about an hour per fold here). For scale: one clip of a {min(test_n)}-clip test fold is "
-        f"{100 / min(test_n):.0f} points of that fold's accuracy."
+        f"{' or '.join(map(str, threads))} intra-op thread(s), from commit(s) {', '.join(sorted(commits))}, on CPUs "
+        f"of class {'; '.join(f'{isa} (folds {', '.join(ks)})' for isa, ks in cpus.items())}. "
+        "On the same software, thread count and CPU class a rerun reproduces every number of a fold exactly (the "
+        "test suite trains the full-size model twice under these settings, and retrains a committed reference fold "
+        "for each of two CPU classes, and requires byte-identical histories and predictions). Across CPU classes "
+        "the same seed gives losses that differ from the 7th digit on, and such differences can grow over a "
+        "hundred epochs. On other hardware, another thread count or another seed, the numbers move; that spread "
+        f"has not been measured for this profile yet (a rerun costs {hours:.1f} h per fold here: these folds' mean "
+        "wall time, recorded in their provenance). For scale: "
+        f"one clip of a {min(test_n)}-clip test fold is {100 / min(test_n):.0f} points of that fold's accuracy."
     )
 display(Markdown("\n".join(lines) if lines else "No fold has finished yet."))
 

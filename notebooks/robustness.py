@@ -57,7 +57,7 @@ from myst_nb import glue
 from bbnn_core import robustness as rb
 from bbnn_core.datasets import load_dataset
 from bbnn_core.predict import load_ensemble
-from bbnn_core.reports import book_style, figure_image, show
+from bbnn_core.reports import book_style, captioned, figure_image
 
 book_style()
 
@@ -225,7 +225,16 @@ from bbnn_core.reports import audio_player
 examples = rb.listening_examples(occ, ds, k=3)
 for track, path in examples:
     display(audio_player(path, track))
-show(rb.plot_occlusion_clips(occ, [t for t, _ in examples], ds.classes))
+glue("fig-occlusion-clips", figure_image(rb.plot_occlusion_clips(occ, [t for t, _ in examples], ds.classes)),
+     display=False)
+
+# %% [markdown]
+# ```{glue:figure} fig-occlusion-clips
+# :name: fig-robust-occlusion-clips
+#
+# Occlusion maps of the three clips above, drawn as the per-genre maps: the drop in the clip's
+# true-genre probability when each patch is silenced.
+# ```
 
 # %% [markdown]
 # ## Summary
@@ -235,9 +244,8 @@ show(rb.plot_occlusion_clips(occ, [t for t, _ in examples], ds.classes))
 # the clips' predictions change (mean over the models, per 100 clips).
 
 # %% tags=["hide-input"]
-rb.summary_table(summary).style.hide(axis="index").set_caption(
-    f"Table 1. The authors' {clean.models} GTZAN models under each condition, on {clean.clips} clips."
-)
+captioned(rb.summary_table(summary).style.hide(axis="index"),
+          f"The authors' {clean.models} GTZAN models under each condition, on {clean.clips} clips.")
 
 # %% [markdown]
 # ## What a user should do

@@ -83,6 +83,63 @@ def test_images_and_internal_links(book):
             assert target.exists(), f"{page.name}: broken link {href}"
 
 
+class _Captions(HTMLParser):
+    """The page's figures, tables and captions in reading order: ("img", src), ("table", None),
+    ("caption", "Figure 3. ...") for the text of a caption paragraph, a Sphinx figure's caption or
+    a table's <caption>."""
+
+    def __init__(self):
+        super().__init__()
+        self.events: list[tuple[str, str | None]] = []
+        self._open: list[str] = []  # the caption elements we are inside, innermost last
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        cls = (a.get("class") or "").split()
+        if tag == "img" and "/_images/" in "/" + (a.get("src") or ""):
+            self.events.append(("img", a["src"]))
+        elif tag == "table":
+            self.events.append(("table", None))
+        if tag in ("figcaption", "caption") or (tag == "p" and "bbnn-caption" in cls):
+            self._open.append(tag)
+            self._text = []
+
+    def handle_endtag(self, tag):
+        if self._open and tag == self._open[-1]:
+            self._open.pop()
+            self.events.append(("caption", " ".join("".join(self._text).split())))
+
+    def handle_data(self, data):
+        if self._open:
+            self._text.append(data)
+
+
+def test_every_figure_and_table_has_a_numbered_caption(book):
+    """Every output figure is followed by its caption before anything else is shown, every table
+    carries one, and each page numbers its figures and its tables 1, 2, 3... in order."""
+    problems = []
+    for page in book:
+        parser = _Captions()
+        parser.feed(page.read_text())
+        events = parser.events
+        numbers: dict[str, list[int]] = {"Figure": [], "Table": []}
+        for i, (kind, value) in enumerate(events):
+            if kind == "caption":
+                found = re.match(r"(Figure|Table) (\d+)\. \S", value or "")
+                if found:
+                    numbers[found.group(1)].append(int(found.group(2)))
+                continue
+            following = events[i + 1] if i + 1 < len(events) else None
+            want = "Figure" if kind == "img" else "Table"
+            if following is None or following[0] != "caption" or not (following[1] or "").startswith(want + " "):
+                problems.append(f"{page.name}: {kind} {value or ''} has no numbered caption ({following})")
+        for kind, got in numbers.items():
+            if got != list(range(1, len(got) + 1)):
+                problems.append(f"{page.name}: {kind} numbers {got}")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
 def test_pages_render_in_chromium(book, tmp_path):
     from PIL import Image

@@ -177,3 +177,35 @@ def test_loss_mean_only_over_epochs_every_fold_reached():
     ax = plot_histories(h)
     means = [line for line in ax.get_lines() if line.get_linewidth() == 2]
     assert len(means) == 2 and all(max(line.get_xdata()) == 3 for line in means)
+
+
+def test_captions_are_numbered_per_kind_and_keep_their_number_when_rerun(monkeypatch):
+    from bbnn_core import reports
+
+    monkeypatch.setattr(reports, "_NUMBERS", {})
+    assert reports.numbered("Figure", "Loss <per> epoch.") == "<b>Figure 1.</b> Loss &lt;per&gt; epoch."
+    assert reports.numbered("Table", "Accuracy.").startswith("<b>Table 1.</b>")
+    assert reports.numbered("Figure", "Confusion.").startswith("<b>Figure 2.</b>")
+    assert reports.numbered("Figure", "Loss <per> epoch.").startswith("<b>Figure 1.</b>")  # the cell ran again
+    assert reports.numbered("Figure", "Loss, redrawn.", label="other").startswith("<b>Figure 3.</b>")
+    styled = reports.captioned(pd.DataFrame({"a": [1]}), "A table.")
+    assert (
+        styled.caption == "<b>Table 2.</b> A table."
+        and "<caption><b>Table 2.</b> A table.</caption>" in styled.to_html()
+    )
+    assert reports.captioned(pd.DataFrame({"a": [1]}).style, "Another.").caption.startswith("<b>Table 3.</b>")
+
+
+def test_show_puts_the_numbered_caption_under_the_figure(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from bbnn_core import reports
+
+    shown = []
+    monkeypatch.setattr(reports, "_NUMBERS", {})
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    reports.show(fig, "A line.")
+    assert [type(o).__name__ for o in shown] == ["Image", "HTML"]
+    assert shown[1].data == '<p class="bbnn-caption"><b>Figure 1.</b> A line.</p>'
