@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bbnn_core.metrics import summarize_run
+from bbnn_core.metrics import fold_instruction_sets, summarize_run
 from bbnn_core.runs import Run
 
 
@@ -32,8 +32,9 @@ def note(path: Path) -> str:
         f"**{s['folds_done']} of {s['n_folds']} folds finished**; the others were still to run when this was",
         "committed. Every page of the book says how many folds its numbers cover.",
         "",
-        "| fold | commit | tree | deterministic | processes | epochs run | stopped early | best epoch | wall time |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| fold | commit | tree | deterministic | CPU class | processes | epochs run | stopped early | best epoch "
+        "| wall time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     total = 0.0
     for f in folds:
@@ -43,10 +44,14 @@ def note(path: Path) -> str:
         tree = "dirty" if p.get("git_dirty") or any(x.get("git_dirty") for x in p.get("sessions", [])) else "clean"
         lines.append(
             f"| {f.index} | {', '.join(commits)} | {tree} | {p.get('determinism', {}).get('deterministic')} | "
-            f"{len(p.get('sessions', []))} | {m['epochs_run']} | {m['stopped_early']} | {m['best_epoch'] + 1} | "
+            f"{', '.join(fold_instruction_sets(p))} | {len(p.get('sessions', []))} | {m['epochs_run']} | {m['stopped_early']} | {m['best_epoch'] + 1} | "
             f"{p['wall_time_s'] / 60:.1f} min |"
         )
     lines += [
+        "",
+        "CPU class: the widest instruction set the backend's kernels used (from the CPU flags in each fold's",
+        "provenance; folds made before sessions recorded their own give the machine that finished them). A",
+        "fold reproduces byte for byte only on the same class, software and thread count.",
         "",
         f"Training wall time so far: {total / 3600:.2f} h, on 2 cores: {2 * total / 3600:.2f} CPU hours "
         "(the machine was shared with other work of the session, so these are upper bounds).",
