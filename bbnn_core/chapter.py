@@ -77,7 +77,7 @@ class Chapter:
         if self.summary is not None:
             return captioned(
                 run_overview(self.summary, self.cfg, self.provenance).style,
-                f"The run shown on this page: {self._shown}, where it comes from and how it was made.",
+                f"Where the run shown on this page comes from and how it was made: {self._shown}.",
             )
         return _markdown(
             f"No finished fold of a run of this project is shown ({self.run_dir}). With the data, `papermill` this notebook with `-p data_dir /path -p run_dir "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -15,9 +16,20 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "gtzan_mini-kfold-qu
 
 @pytest.fixture
 def shown(monkeypatch):
-    """The figures a chapter shows (through reports.show): each one's panel titles."""
-    figures = []
-    monkeypatch.setattr("bbnn_core.chapter.show", lambda fig: figures.append([ax.get_title() for ax in fig.axes]))
+    """The figures a chapter shows (through reports.show): each one's panel titles; their captions
+    in ``shown.captions``."""
+
+    class Shown(list):
+        captions: list[str] = []
+
+    figures = Shown()
+    figures.captions = []
+
+    def show(fig, caption=None, **_):
+        figures.append([ax.get_title() for ax in fig.axes])
+        figures.captions.append(caption)
+
+    monkeypatch.setattr("bbnn_core.chapter.show", show)
     return figures
 
 
@@ -26,8 +38,9 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
 
     ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini", protocol="kfold")
     assert ch.notes == [] and ch.summary["folds_done"] == 10 and ch.authors_summary["n"] == 10
-    assert ch.overview().loc["protocol"].iloc[0] == "kfold"
+    assert ch.overview().data.loc["protocol"].iloc[0] == "kfold"
     html = ch.comparison().to_html()
+    assert re.search(r"<caption><b>Table \d+\.</b> Accuracy against published methods, as the paper's Table 3", html)
     assert "this reproduction" in html and "93.9" in html  # ours beside the paper's
     assert "reduced: not the paper&#x27;s recipe" in html or "reduced: not the paper's recipe" in html
     assert "blues" in ch.per_class().to_html()
@@ -38,6 +51,10 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     assert "pooled" in shown[1][0]  # Figure 4, left: the confusion matrix, a figure of its own
     assert shown[2][0] == "this run" and "authors" in shown[2][1]  # Figure 4, right: the folds, ours and theirs
     assert "quick" in ch.discrepancies().data and "10-fold" in ch.discrepancies().data
+    loss, confusion, folds = shown.captions
+    assert "the paper's Figure 3a" in loss and "the paper's Figure 4, left" in confusion
+    assert "reduced: not the paper's recipe, 10 of 10 folds" in confusion
+    assert "(left) and per released run of the authors" in folds
 
 
 def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
@@ -49,7 +66,7 @@ def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
         (run / f"fold{k}" / "metrics.json").unlink()  # folds 3-9 still training
     ch = open_chapter("gtzan", str(run), dataset="gtzan_mini")
     assert ch.summary["folds_done"] == 3
-    assert ch.overview().loc["folds finished"].iloc[0].startswith("3 of 10 (training continues")
+    assert ch.overview().data.loc["folds finished"].iloc[0].startswith("3 of 10 (training continues")
     assert "3 of 10 folds" in ch.comparison().to_html()
     ch.plot_losses()
     assert any("3 of 10 folds" in t for t in shown[0])
@@ -74,7 +91,7 @@ def test_chapter_without_audio_or_released_logs(mirror):
     ]
     assert "papermill" in ch.overview().data
     quoted = ch.per_class()  # the paper's Table 6, quoted, and what it implies
-    assert "Table 6 of the paper, quoted" in quoted.caption and "per-track predictions" in quoted.caption
+    assert "the paper's Table 6, quoted" in quoted.caption and "per-track predictions" in quoted.caption
     assert round(quoted.data.iloc[-1]["recall"], 1) == 97.1
     assert "No training history" in ch.plot_losses().data and "No run" in ch.plot_results().data
     assert "97.1" in ch.discrepancies().data
