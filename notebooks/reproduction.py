@@ -346,19 +346,21 @@ for protocol, run in runs.items():
     cpus: dict = {}
     for f in folds:
         cpus.setdefault("+".join(fold_instruction_sets(f.provenance())), []).append(str(f.index))
+    classes = "; ".join(f"{isa} (folds {', '.join(ks)})" for isa, ks in cpus.items())
     test_n = [len(f.predictions()) for f in folds]
     hours = np.mean([f.provenance()["wall_time_s"] for f in folds]) / 3600
     lines.append(
         f"- **{protocol}**: {len(folds)} folds, {'all' if exact else 'not all'} trained deterministically, with "
         f"{' or '.join(map(str, threads))} intra-op thread(s), from commit(s) {', '.join(sorted(commits))}, on CPUs "
-        f"of class {'; '.join(f'{isa} (folds {', '.join(ks)})' for isa, ks in cpus.items())}. "
+        f"of class {classes}. "
         "On the same software, thread count and CPU class a rerun reproduces every number of a fold exactly (the "
-        "test suite trains the full-size model twice under these settings, and retrains a committed reference fold "
-        "for each of two CPU classes, and requires byte-identical histories and predictions). Across CPU classes "
+        "test suite trains the full-size model twice under these settings and requires byte-identical histories "
+        "and predictions, and retrains a committed reference fold byte for byte against the reference made on the "
+        "same CPU class). Across CPU classes "
         "the same seed gives losses that differ from the 7th digit on, and such differences can grow over a "
         "hundred epochs. On other hardware, another thread count or another seed, the numbers move; that spread "
         f"has not been measured for this profile yet (a rerun costs {hours:.1f} h per fold here: these folds' mean "
-        "wall time, recorded in their provenance). For scale: "
+        "wall time as their provenance records it, pauses for other work included). For scale: "
         f"one clip of a {min(test_n)}-clip test fold is {100 / min(test_n):.0f} points of that fold's accuracy."
     )
 display(Markdown("\n".join(lines) if lines else "No fold has finished yet."))
