@@ -1,13 +1,15 @@
 """Inference: clips per second of ``bbnn predict`` on each runtime, against the obvious way.
 
     python benchmarks/bench_predict.py [DATASET] [--clips N] [--repeat R] [--skip-conversion]
+                                       [--ensemble authors-gtzan:0,1]
 
 Prints, for the same audio files on this machine (features included: files in, genres out):
 
 1. conversion and loading: seconds to turn one of the authors' GTZAN fold models, and all ten,
    into one OpenVINO graph (paid once: the graph is cached), and to start from the cache;
 2. throughput, for one model (``--model authors-gtzan:0``) and the ten-model ensemble
-   (``--model authors-gtzan``, the default), side by side in one run:
+   (``--model authors-gtzan``, the default; ``--ensemble`` names a smaller one, as the tests do),
+   side by side in one run:
    - the obvious way: per file, ``librosa`` features then ``model.predict`` once per model;
    - ``iter_predictions`` (what ``bbnn predict`` runs) on each runtime: Keras (TensorFlow,
      ``--runtime keras``), OpenVINO f32 (``--precision f32``), OpenVINO bf16 (the default on a
@@ -55,6 +57,11 @@ def main() -> None:
     skip_conversion = "--skip-conversion" in sys.argv
     if skip_conversion:
         sys.argv.remove("--skip-conversion")
+    ensemble = "authors-gtzan"
+    if "--ensemble" in sys.argv:
+        at = sys.argv.index("--ensemble")
+        ensemble = sys.argv[at + 1]
+        del sys.argv[at : at + 2]
     args = dataset_args(__doc__, clips=16, repeat=2, clips_help="files per timing")
 
     import tempfile
@@ -79,7 +86,7 @@ def main() -> None:
         saved = os.environ.get("BBNN_CACHE")
         os.environ["BBNN_CACHE"] = fresh or saved or ""
         try:
-            for spec in ("authors-gtzan:0", "authors-gtzan") if fresh else ():
+            for spec in ("authors-gtzan:0", ensemble) if fresh else ():
                 t = time.perf_counter()
                 runner = load_ensemble(spec, runtime="openvino", precision="f32").runner()
                 total = time.perf_counter() - t
@@ -101,9 +108,10 @@ def main() -> None:
 
     print("\n2. clips/s once loaded (files in, genres out)")
     rates = {}
-    for spec, label in (("authors-gtzan:0", "1 model"), ("authors-gtzan", "10 models")):
+    n_ensemble = load_ensemble(ensemble, runtime="keras").n_models
+    for spec, label in (("authors-gtzan:0", "1 model"), (ensemble, f"{n_ensemble} models")):
         ensembles = {rt: load_ensemble(spec, runtime=rt[0], precision=rt[1]) for rt in RUNTIMES}
-        models = [load_authors_model_for(spec, k) for k in range(ensembles[RUNTIMES[0]].n_models)]
+        models = [ensembles[RUNTIMES[0]].loader(f) for f in ensembles[RUNTIMES[0]].files]
         for ens in ensembles.values():
             ours(ens)  # warm-up: tracing, compilation
         obvious(paths[:1], models)
@@ -125,14 +133,20 @@ def main() -> None:
     flops = count_flops(build_bbnn())
     peak = matmul_peak("float32")
     print("\n3. arithmetic")
-    print(f"   {flops / 1e9:.2f} GFLOP per clip per model; 10-model ensemble {10 * flops / 1e9:.1f} GFLOP per clip")
+    print(
+        f"   {flops / 1e9:.2f} GFLOP per clip per model; {n_ensemble}-model ensemble "
+        f"{n_ensemble * flops / 1e9:.1f} GFLOP per clip"
+    )
     for rt in RUNTIMES:
         reached = rates[("1 model", rt)] * flops
         print(
             f"   {rt[0]} {rt[1]}: {fmt_flops(reached)} = {reached / peak:.0%} of the measured float32 matmul peak "
             f"({fmt_flops(peak)})"
         )
-    print(f"   ceiling at that peak: {peak / flops:.1f} clips/s with 1 model, {peak / flops / 10:.1f} with 10")
+    print(
+        f"   ceiling at that peak: {peak / flops:.1f} clips/s with 1 model, {peak / flops / n_ensemble:.1f} "
+        f"with {n_ensemble}"
+    )
 
     bbnn = Path(sys.executable).with_name("bbnn")
     print("\n4. end to end, fresh process (graph already cached)")
@@ -144,13 +158,6 @@ def main() -> None:
         print(
             f"   bbnn predict --runtime {rt[0]:<8} {rt[1]:<4} ({len(paths)} files): {time.perf_counter() - t:5.1f} s wall"
         )
-
-
-def load_authors_model_for(spec: str, k: int):
-    from bbnn_core.model import load_authors_model
-    from bbnn_core.resources import authors_model_path
-
-    return load_authors_model(authors_model_path("gtzan", 0 if spec.endswith(":0") else k))
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ def test_ballroom_chapter_on_synthetic_ballroom(tmp_path):
         data_dir=str(data.parent),
         dataset="synthetic_ballroom",
         profile="smoke",
+        n_folds=3,
         run_dir=str(tmp_path / "run"),
     )
     text, images = _outputs(nb)

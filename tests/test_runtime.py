@@ -16,7 +16,7 @@ from conftest import without_module
 
 from bbnn_core.model import build_bbnn, load_authors_model
 from bbnn_core.resources import authors_model_path
-from bbnn_core.runtime import KerasRunner, make_runner
+from bbnn_core.runtime import KerasRunner, make_runner, native_bf16
 
 pytest.importorskip("openvino")
 
@@ -53,11 +53,15 @@ def test_openvino_f32_gives_the_keras_probabilities(reference, files, gtzan_mini
 
 
 def test_bf16_predicts_the_f32_genre_for_every_clip_and_model(reference, files, gtzan_mini_features):
+    """Where the CPU computes bf16 natively, on all 100 clips; elsewhere the five sampled clips
+    suffice (on an AVX2 CPU the plugin computed in f32 despite the hint: probabilities identical to
+    the f32 graph's)."""
     runner = make_runner(files, load_authors_model, runtime="openvino", precision="bf16")
-    got = runner(gtzan_mini_features.X[..., None])
-    assert got.shape == reference.shape
-    assert (got.argmax(2) == reference.argmax(2)).all()  # 100 clips x 10 models
-    assert np.abs(got - reference).max() < 0.1  # it does move the probabilities (about 0.05)
+    clips = slice(None) if native_bf16() else SAMPLE
+    got = runner(gtzan_mini_features.X[clips, ..., None])
+    assert got.shape == reference[clips].shape
+    assert (got.argmax(2) == reference[clips].argmax(2)).all()  # clips x 10 models
+    assert np.abs(got - reference[clips]).max() < 0.1  # it does move the probabilities (about 0.05)
 
 
 def test_the_converted_graph_is_cached_by_the_models_contents(tmp_path, monkeypatch):
