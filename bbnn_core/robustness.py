@@ -45,6 +45,8 @@ __all__ = [
     "Condition",
     "CONDITIONS",
     "FACTORS",
+    "HOW",
+    "conditions_table",
     "excerpt",
     "codec_round_trip",
     "codec_bitrates",
@@ -57,6 +59,8 @@ __all__ = [
     "variant_features",
     "condition_input",
     "evaluate",
+    "saved_rows",
+    "study",
     "summarize",
     "advice",
     "code_key",
@@ -92,6 +96,42 @@ FACTORS = {
     "stereo": "stereo file mixed down to mono",
     "features": "preprocessing",
 }
+
+# How each factor's conditions are made (the chapter's table of conditions; the levels come from
+# CONDITIONS). "length" covers both placements of an excerpt.
+HOW = {
+    "length": (
+        "excerpt length",
+        "the first seconds of the clip, placed as bbnn predict places a short file (one window padded with "
+        "silence to 30 s), and given to the model at its own length (BBNN pools globally, so it accepts any length)",
+    ),
+    "codec": (
+        "lossy coding",
+        "resampled to 44.1 kHz, encoded by libsndfile (LAME, constant bitrate; Vorbis quality 0.5), decoded by "
+        "the loader back to 22.05 kHz",
+    ),
+    "rate": ("sample rate", "resampled (soxr), stored as a 16-bit WAV at that rate, resampled back by the loader"),
+    "gain": ("gain", "scaled and clipped to [-1, 1], as a 16-bit file would be"),
+    "noise": ("noise", "white Gaussian noise (seeded per clip)"),
+    "stereo": ("stereo", "a 16-bit stereo WAV (a spaced microphone pair), mixed down to mono by the loader"),
+    "features": (
+        "preprocessing",
+        "the right audio, with the feature mistakes users make: power_to_db(ref=np.max), log1p or no "
+        "logarithm instead of dB relative to a power of 1, a 1024-point FFT",
+    ),
+}
+
+
+def conditions_table():
+    """One row per factor: its levels (from :data:`CONDITIONS`) and how they are made."""
+    import pandas as pd
+
+    rows = [
+        {"factor": name, "levels": ", ".join(c.level for c in CONDITIONS if c.factor == key), "how": how}
+        for key, (name, how) in HOW.items()
+    ]
+    return pd.DataFrame(rows)
+
 
 FEATURE_VARIANTS = {
     "dB re max": "dB relative to each clip's maximum (librosa.power_to_db(S, ref=np.max))",
@@ -511,6 +551,18 @@ def _direct_runner(ensemble):
     return KerasRunner([open_time(ensemble.loader(Path(f))) for f in ensemble.files])
 
 
+def saved_rows(saved: str | os.PathLike, dataset, ensemble, *, conditions: Sequence[Condition] = CONDITIONS):
+    """The rows a :func:`study` wrote to ``saved``, when they are what this computation would give
+    (same clips, models, runtime, precision, code and conditions), else None."""
+    import pandas as pd
+
+    folder = Path(saved)
+    if not (folder / KEY_FILE).is_file():
+        return None
+    key = {**study_key(dataset, ensemble), "conditions": [c.id for c in conditions], "code": code_key()}
+    return pd.read_csv(folder / ROWS_FILE) if json.loads((folder / KEY_FILE).read_text()) == key else None
+
+
 def study(
     dataset,
     ensemble,
@@ -528,15 +580,12 @@ def study(
     else every condition is computed in ``work_dir`` (default: the cache), resuming there, and,
     when ``write``, the rows and their key are written to ``saved``.
     """
-    import pandas as pd
 
     from .resources import cache_dir
 
     key = {**study_key(dataset, ensemble), "conditions": [c.id for c in conditions]}
-    if saved is not None:
-        folder = Path(saved)
-        if (folder / KEY_FILE).is_file() and json.loads((folder / KEY_FILE).read_text()) == {**key, "code": code_key()}:
-            return pd.read_csv(folder / ROWS_FILE)
+    if saved is not None and (rows := saved_rows(saved, dataset, ensemble, conditions=conditions)) is not None:
+        return rows
     work = (
         Path(work_dir)
         if work_dir is not None

@@ -78,16 +78,9 @@ Markdown(
 #
 # Each condition changes the clip the way a user's audio differs from GTZAN's, through the
 # project's own audio path (the loader of `bbnn predict`, its resampler and decoder):
-#
-# | factor | levels | how |
-# |---|---|---|
-# | excerpt length | 3, 5, 10, 20 s | the first seconds of the clip, placed as `bbnn predict` places a short file (one window padded with silence to 30 s), and given to the model at its own length (BBNN pools globally, so it accepts any length) |
-# | lossy coding | MP3 320/128/64/32 kbit/s, Ogg Vorbis | resampled to 44.1 kHz, encoded by libsndfile (LAME, constant bitrate; Vorbis quality 0.5), decoded by the loader back to 22.05 kHz |
-# | sample rate | 8, 16, 44.1, 48 kHz | resampled (soxr), stored as a 16-bit WAV at that rate, resampled back by the loader |
-# | gain | −20, −10, −6, +6, +12 dB | scaled and clipped to [−1, 1], as a 16-bit file would be |
-# | noise | SNR 30, 20, 10, 0 dB | white Gaussian noise (seeded per clip) |
-# | stereo | right channel 1 ms late | a 16-bit stereo WAV (a spaced microphone pair), mixed down to mono by the loader |
-# | preprocessing | dB re max, log1p, raw power, FFT 1024 | the right audio, with the feature mistakes users make: `power_to_db(ref=np.max)`, `log1p` or no logarithm instead of dB relative to a power of 1, a 1024-point FFT |
+
+# %% tags=["hide-input"]
+captioned(rb.conditions_table(), "The conditions: each factor's levels and how they are made.")
 
 # %% tags=["hide-input"]
 codec = rb.codec_bitrates(ds)

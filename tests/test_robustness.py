@@ -277,3 +277,10 @@ def test_cli_one_factor_one_model_then_read_back(make_gtzan, tmp_path):
     assert len(rows) == 6 * 10
     again = bbnn(*args, "--out", out)  # read back from --out: the same summary
     assert again.returncode == 0 and again.stdout == res.stdout
+
+
+def test_the_conditions_table_lists_every_condition_once():
+    table = rb.conditions_table()
+    listed = {(key, level) for key, levels in zip(rb.HOW, table["levels"]) for level in levels.split(", ")}
+    conditions = {(c.factor.replace("-direct", ""), c.level) for c in rb.CONDITIONS if c.factor != "clean"}
+    assert listed == conditions and table["how"].str.len().min() > 20
