@@ -24,7 +24,7 @@
 runs = {  # protocol -> run folder of the paper's recipe on gtzan_mini (finished folds are shown)
     "kfold": "../results/gtzan_mini-kfold-paper-seed0",
 }
-check_clips = 20  # gtzan_mini clips used to compare the authors' models with ours
+check_clips = 10  # gtzan_mini clips used to compare the authors' models with ours (10: one per genre)
 robustness_rows = "../results/robustness-gtzan_mini"  # the robustness chapter's rows: its clean ones are reused when current
 
 # %% tags=["hide-input"]
