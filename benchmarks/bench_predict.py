@@ -1,7 +1,7 @@
 """Inference: clips per second of ``bbnn predict`` on each runtime, against the obvious way.
 
     python benchmarks/bench_predict.py [DATASET] [--clips N] [--repeat R] [--skip-conversion]
-                                       [--ensemble authors-gtzan:0,1]
+                                       [--ensemble authors-gtzan:0,1] [--end-to-end openvino:f32,...]
 
 Prints, for the same audio files on this machine (features included: files in, genres out):
 
@@ -17,7 +17,8 @@ Prints, for the same audio files on this machine (features included: files in, g
      files whose top genre differs from Keras';
 3. the arithmetic: FLOPs per clip, FLOP/s reached and their fraction of the dense float32 matrix
    product peak measured on the same device (the ceiling for a convolution network);
-4. ``bbnn predict --model authors-gtzan:0`` end to end in a fresh process, on each runtime.
+4. ``bbnn predict --model authors-gtzan:0`` end to end in a fresh process, on each runtime (or on
+   those ``--end-to-end`` names, as the tests do).
 
 DATASET defaults to ``gtzan_mini`` (found through BBNN_MIRROR or downloaded).
 """
@@ -61,6 +62,11 @@ def main() -> None:
     if "--ensemble" in sys.argv:
         at = sys.argv.index("--ensemble")
         ensemble = sys.argv[at + 1]
+        del sys.argv[at : at + 2]
+    end_to_end = RUNTIMES
+    if "--end-to-end" in sys.argv:
+        at = sys.argv.index("--end-to-end")
+        end_to_end = [tuple(rt.split(":")) for rt in sys.argv[at + 1].split(",")]
         del sys.argv[at : at + 2]
     args = dataset_args(__doc__, clips=16, repeat=2, clips_help="files per timing")
 
@@ -150,7 +156,7 @@ def main() -> None:
 
     bbnn = Path(sys.executable).with_name("bbnn")
     print("\n4. end to end, fresh process (graph already cached)")
-    for rt in RUNTIMES:
+    for rt in end_to_end:
         cmd = [str(bbnn) if bbnn.exists() else "bbnn", "predict", "--quiet", "--model", "authors-gtzan:0"]
         cmd += ["--runtime", rt[0], *(["--precision", rt[1]] if rt[0] == "openvino" else []), *paths]
         t = time.perf_counter()

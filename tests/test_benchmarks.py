@@ -49,7 +49,11 @@ def test_train_benchmark(mirror):
 
 
 def test_predict_benchmark(mirror):
-    out = run("bench_predict.py", "--clips", 2, "--repeat", 1, "--skip-conversion", "--ensemble", "authors-gtzan:0,1")
+    out = run(
+        "bench_predict.py",
+        *("--clips", 2, "--repeat", 1, "--skip-conversion"),
+        *("--ensemble", "authors-gtzan:0,1", "--end-to-end", "openvino:f32"),
+    )
     for label in ("1 model", "2 models"):
         assert re.search(rf"{label}: obvious way\s+\d+\.\d+ clips/s", out)
     rows = re.findall(
@@ -60,4 +64,4 @@ def test_predict_benchmark(mirror):
         assert float(rate) > 0 and int(flips) == 0
         assert float(diff.rstrip(",")) < (0.1 if precision == "bf16" else 1e-4)
     assert "7.43 GFLOP per clip per model" in out
-    assert len(re.findall(r"bbnn predict --runtime \w+\s+\w+\s+\(2 files\):\s+\d+\.\d s wall", out)) == 3
+    assert re.search(r"bbnn predict --runtime openvino\s+f32\s+\(2 files\):\s+\d+\.\d s wall", out)
