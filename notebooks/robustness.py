@@ -37,7 +37,7 @@
 # finished condition is cached, so an interrupted build resumes). On other data:
 #
 # ```bash
-# bbnn robustness /path/to/GTZAN --maps authors-gtzan:0 --out runs/robustness-gtzan
+# bbnn robustness /path/to/GTZAN --maps authors-gtzan:0 --precision f32 --out runs/robustness-gtzan
 # papermill notebooks/robustness.ipynb out.ipynb -p data_dir /path/to/GTZAN -p saved runs/robustness-gtzan
 # ```
 
@@ -46,7 +46,7 @@ data_dir = None  # None: the embedded gtzan_mini; else a labelled folder with GT
 model = "authors-gtzan"  # as bbnn predict --model
 saved = "../results/robustness-gtzan_mini"  # rows written by bbnn robustness --out (read when current)
 runtime = "auto"  # auto | openvino | keras
-precision = "auto"  # auto | bf16 | f32
+precision = "f32"  # f32 (the exact path; the committed rows ran at it) | bf16 | auto (bf16 where native)
 listen_model = "authors-gtzan:0"  # the model whose occlusion and saliency maps are drawn
 
 # %% tags=["hide-input"]
