@@ -554,13 +554,16 @@ def _direct_runner(ensemble):
 def saved_rows(saved: str | os.PathLike, dataset, ensemble, *, conditions: Sequence[Condition] = CONDITIONS):
     """The rows a :func:`study` wrote to ``saved``, when they are what this computation would give
     (same clips, models, runtime, precision, code and conditions), else None."""
+    return _read_if_current(Path(saved), {**study_key(dataset, ensemble), "conditions": [c.id for c in conditions]})
+
+
+def _read_if_current(folder: Path, key: dict):
+    """The rows saved in ``folder`` if its key is ``key`` under the current code, else None."""
     import pandas as pd
 
-    folder = Path(saved)
-    if not (folder / KEY_FILE).is_file():
+    if not (folder / KEY_FILE).is_file() or json.loads((folder / KEY_FILE).read_text()) != {**key, "code": code_key()}:
         return None
-    key = {**study_key(dataset, ensemble), "conditions": [c.id for c in conditions], "code": code_key()}
-    return pd.read_csv(folder / ROWS_FILE) if json.loads((folder / KEY_FILE).read_text()) == key else None
+    return pd.read_csv(folder / ROWS_FILE)
 
 
 def study(
@@ -584,7 +587,7 @@ def study(
     from .resources import cache_dir
 
     key = {**study_key(dataset, ensemble), "conditions": [c.id for c in conditions]}
-    if saved is not None and (rows := saved_rows(saved, dataset, ensemble, conditions=conditions)) is not None:
+    if saved is not None and (rows := _read_if_current(Path(saved), key)) is not None:
         return rows
     work = (
         Path(work_dir)

@@ -72,8 +72,8 @@ pick = np.linspace(0, len(fs) - 1, check_clips).astype(int)
 ensemble = load_ensemble("authors-gtzan", runtime="openvino", precision="f32")
 saved = rb.saved_rows(robustness_rows, mini, ensemble)  # None unless made by this code from these clips and models
 if saved is not None:  # the same ten models on the same path and clips: their clean predictions
-    clean = saved[saved.factor == "clean"]
-    accuracy = (clean.pred == clean.label).groupby(clean.model).mean().to_numpy()
+    clean = rb.per_model(saved).query("factor == 'clean'").sort_values("model")
+    accuracy = clean.accuracy.to_numpy()
     fast = ensemble.runner()(fs.X[pick][..., None])
 else:
     every = ensemble.runner()(fs.X[..., None])
