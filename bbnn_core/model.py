@@ -189,8 +189,11 @@ _KIND = {
 
 def open_time(model: keras.Model) -> keras.Model:
     """The same network and weights with an open time axis: BBNN pools globally, so it takes an
-    input of any length (at least 8 frames), e.g. a short excerpt without padding."""
+    input of any length (at least 8 frames), e.g. a short excerpt without padding. A model whose
+    time axis is open already is returned as it is."""
     shape = tuple(model.input.shape[1:])
+    if shape[0] is None:
+        return model
     n_classes = int(model.output.shape[-1])
     n_incept = sum(1 for layer in model.layers if layer.name.endswith("_inception_concat"))
     filters = int(model.get_layer("stem_conv").filters)
@@ -205,7 +208,7 @@ def _creation_index(name: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def load_authors_model(path: str | os.PathLike) -> keras.Model:
+def load_authors_model(path: str | os.PathLike, *, open_time_axis: bool = False) -> keras.Model:
     """Our :func:`build_bbnn` model carrying the weights of one of the authors' HDF5 files.
 
     Works for the ten GTZAN fold models and the 13-class Extended Ballroom model. The authors'
@@ -217,6 +220,9 @@ def load_authors_model(path: str | os.PathLike) -> keras.Model:
     ----------
     path : path-like
         An authors' ``.hdf5`` model file (Keras 2.0.6).
+    open_time_axis : bool
+        Build the model with an open time axis (as :func:`open_time` would, without building it
+        twice): for inputs of any length.
 
     Returns
     -------
@@ -239,6 +245,8 @@ def load_authors_model(path: str | os.PathLike) -> keras.Model:
     input_shape = tuple(theirs.input_shape[1:])
     n_classes = int(theirs.output_shape[-1])
     n_incept = sum(1 for layer in theirs.layers if type(layer).__name__ == "Concatenate") // 2
+    if open_time_axis:
+        input_shape = (None, *input_shape[1:])
     ours, created = _build(input_shape, n_classes, max(n_incept, 1), 32)
     for kind, cls in _KIND.items():
         their_layers = sorted(

@@ -1,9 +1,13 @@
 """Genre predictions for audio files, from a trained run or the authors' released models.
 
-A file longer than the 30 s analysis window is cut into consecutive 30 s windows (a last partial
-window counts when it holds at least half a window, and a file shorter than one window is padded);
-the class probabilities are averaged over windows and over the ensemble's models (the folds of a
-run, or the authors' ten GTZAN fold models).
+A file longer than the 30 s analysis window is cut into consecutive 30 s windows; when what is left
+after the last full window holds at least half a window, the file's last 30 s count as one more
+window (it overlaps the one before; no silence is added). A file shorter than one window is given
+to the models at its own length: BBNN pools globally, so it takes any input of at least
+:data:`MIN_FRAMES` frames. Padding a short file with silence to 30 s instead changes most
+predictions (the book's robustness chapter: 77 of 100 gtzan_mini clips cut to 10 s change genre
+when padded, 8 when given at their own length). The class probabilities are averaged over windows
+and over the ensemble's models (the folds of a run, or the authors' ten GTZAN fold models).
 
 Cost: one model costs 7.4 GFLOP per 30 s window, so the authors' ten-model GTZAN ensemble costs
 74 GFLOP per clip. The models run on the fastest runtime measured (:mod:`bbnn_core.runtime`):
@@ -18,18 +22,28 @@ import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .audio import PAD_WARN_FRACTION, fit_length, load_audio
+from .audio import fit_length, load_audio
 from .errors import AudioError, DatasetError, ModelError, ParameterError, RunError
 from .features import PAPER_PARAMS, FeatureParams, spectrogram
 from .runs import Run
 
-__all__ = ["Ensemble", "load_ensemble", "windows", "predict_files", "iter_predictions", "Prediction", "expand_inputs"]
+__all__ = [
+    "Ensemble",
+    "load_ensemble",
+    "windows",
+    "MIN_FRAMES",
+    "SHORT_WARN_SECONDS",
+    "predict_files",
+    "iter_predictions",
+    "Prediction",
+    "expand_inputs",
+]
 
 AUTHORS = {
     "authors-gtzan": ("gtzan", range(10)),
@@ -74,7 +88,7 @@ class Ensemble:
 def _authors_load(path: Path):
     from .model import load_authors_model  # imports Keras: only when a graph must be built
 
-    return load_authors_model(path)
+    return load_authors_model(path, open_time_axis=True)  # the runtimes open the time axis anyway
 
 
 def _keras_load(path: Path):
@@ -141,12 +155,21 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
     return Ensemble(list(done.values()), classes, str(spec), _keras_load, runtime, precision)
 
 
-def windows(y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples) -> list[np.ndarray]:
-    """Consecutive ``n_samples`` windows of ``y`` (see the module's rule for the last one)."""
+MIN_FRAMES = 8  # the shortest input the network's poolings accept (model.build_bbnn)
+SHORT_WARN_SECONDS = 20.0  # a shorter file gets a note: the robustness chapter's measured cost
+
+
+def windows(y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples, min_samples: int = 0) -> list[np.ndarray]:
+    """The windows of ``y`` that are predicted (the module's rule): consecutive ``n_samples``
+    windows, the last ``n_samples`` as one more when at least half a window is left over, or
+    ``y`` itself when it is shorter than a window (padded with silence to ``min_samples`` only
+    if it is shorter than that)."""
     n_full, rest = divmod(y.shape[0], n_samples)
+    if n_full == 0:
+        return [fit_length(y, max(y.shape[0], min_samples))[0]]
     out = [y[i * n_samples : (i + 1) * n_samples] for i in range(n_full)]
-    if n_full == 0 or rest >= n_samples // 2:
-        out.append(fit_length(y[n_full * n_samples :], n_samples)[0])
+    if rest >= n_samples // 2:
+        out.append(y[-n_samples:])
     return out
 
 
@@ -169,19 +192,20 @@ class Prediction:
 
 
 def _file_features(path: str, params: FeatureParams):
-    """(path, windows' features, error, note): the note warns of a file much shorter than a window."""
+    """(path, the windows' features, error, note): the note warns of a file much shorter than a
+    window. The features are a list: a file shorter than a window has its own length."""
     try:
         y = load_audio(path, sr=params.sr)
-        X = np.stack([spectrogram(w, params) for w in windows(y, params.n_samples)])
+        min_samples = (MIN_FRAMES - 1) * params.hop_length + 1
+        X = [spectrogram(w, replace(params, n_samples=w.shape[0])) for w in windows(y, params.n_samples, min_samples)]
     except AudioError as exc:
         return path, None, str(exc), None
-    pad = params.n_samples - y.shape[0]
+    seconds = y.shape[0] / params.sr
     note = None
-    if pad > PAD_WARN_FRACTION * params.n_samples:
+    if seconds < min(SHORT_WARN_SECONDS, params.n_samples / params.sr):
         note = (
-            f"{path}: {y.shape[0] / params.sr:.1f} s is shorter than the {params.n_samples / params.sr:.0f} s "
-            f"window the model was trained on; padded with {pad / params.sr:.1f} s of silence, so its "
-            "prediction is less reliable"
+            f"{path}: {seconds:.1f} s is shorter than the {params.n_samples / params.sr:.0f} s window the model "
+            "was trained on; predicted at its own length, so its prediction is less reliable"
         )
     return path, X, None, note
 
@@ -246,15 +270,19 @@ def iter_predictions(
         for start in range(0, len(paths), chunk):
             feats = list(pool.map(lambda p: _file_features(p, params), paths[start : start + chunk]))
             results = [Prediction(p, error=err, note=note) for p, _, err, note in feats]
-            good = [(i, X) for i, (_, X, err, _) in enumerate(feats) if err is None]
-            if good:
-                probs = ensemble.probabilities(np.concatenate([X for _, X in good])[..., None], batch_size)
-                offset = 0
-                for i, Xi in good:
-                    n = Xi.shape[0]
-                    results[i].probs = probs[offset : offset + n].mean(axis=0)
-                    results[i].n_windows = n
-                    offset += n
+            # the windows of the chunk grouped by length (a short file has its own), each group run at once
+            by_length: dict[int, list[tuple[int, np.ndarray]]] = {}
+            for i, (_, X, err, _) in enumerate(feats):
+                for x in X if err is None else ():
+                    by_length.setdefault(x.shape[0], []).append((i, x))
+            sums: dict[int, np.ndarray] = {}
+            for group in by_length.values():
+                probs = ensemble.probabilities(np.stack([x for _, x in group])[..., None], batch_size)
+                for (i, _), p in zip(group, probs):
+                    sums[i] = sums.get(i, 0) + p
+                    results[i].n_windows += 1
+            for i, total in sums.items():
+                results[i].probs = total / results[i].n_windows
             bar.update(len(results))
             yield from results
 

@@ -3,9 +3,9 @@
 Each *condition* changes a clip the way a user's audio differs from GTZAN's, then computes the
 log-mel input and lets every model of an ensemble predict it:
 
-* ``length``: only the first 3, 5, 10 or 20 s, placed as ``bbnn predict`` places a short file
-  (one window, padded with silence to 30 s), and, since BBNN pools globally, given to the model
-  directly at its own length (``length-direct``);
+* ``length``: only the first 3, 5, 10 or 20 s, padded with silence to one 30 s window (as
+  ``bbnn predict`` placed a short file until it measured this), and, since BBNN pools globally,
+  given to the model directly at its own length (``length-direct``, as ``bbnn predict`` does now);
 * ``codec``: MP3 at 320/128/64/32 kbit/s and Ogg Vorbis, encoded at 44.1 kHz by libsndfile and
   decoded by the project's own loader (so its decoder's delays and padding count too);
 * ``rate``: the audio stored at 8, 16, 44.1 or 48 kHz (16-bit WAV) and resampled back on loading;
@@ -87,8 +87,8 @@ class Condition:
 CLEAN = Condition("clean", "clean", 0.0)
 
 FACTORS = {
-    "length": "excerpt length, padded to 30 s as bbnn predict does (s)",
-    "length-direct": "excerpt length, given to the model at its own length (s)",
+    "length": "excerpt length, padded to 30 s with silence (s)",
+    "length-direct": "excerpt length, given to the model at its own length as bbnn predict does (s)",
     "codec": "lossy coding (kbit/s)",
     "rate": "sample rate the audio was stored at (kHz)",
     "gain": "gain (dB), clipped to [-1, 1]",
@@ -102,8 +102,8 @@ FACTORS = {
 HOW = {
     "length": (
         "excerpt length",
-        "the first seconds of the clip, placed as bbnn predict places a short file (one window padded with "
-        "silence to 30 s), and given to the model at its own length (BBNN pools globally, so it accepts any length)",
+        "the first seconds of the clip, padded with silence to one 30 s window, and given to the model at its own "
+        "length as bbnn predict does (BBNN pools globally, so it accepts any length)",
     ),
     "codec": (
         "lossy coding",
@@ -308,7 +308,7 @@ def condition_input(y: np.ndarray, cond: Condition, *, seed: int = 0, params: Fe
     if f == "clean":
         z = y
     elif f == "length":
-        z = excerpt(y, cond.value, params.sr)  # one window padded with silence: bbnn predict's rule
+        z = excerpt(y, cond.value, params.sr)  # one window padded with silence
     elif f == "length-direct":
         z = excerpt(y, cond.value, params.sr)
         short = FeatureParams(n_samples=z.shape[0], sr=params.sr)
@@ -683,8 +683,8 @@ def plot_factor(rows, factor: str, *, axes=None):
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
     series: list[tuple[str, str | None]] = [
-        ("length", "padded to 30 s (bbnn predict)"),
-        ("length-direct", "at its own length"),
+        ("length", "padded to 30 s with silence"),
+        ("length-direct", "at its own length (bbnn predict)"),
     ]
     series = series if factor == "length" else [(factor, None)]
     order = _axis_order(factor, pm)

@@ -10,7 +10,8 @@ native bf16 (AVX512-BF16 or AMX). Two precisions are offered:
   authors' ten GTZAN models it predicts the same genre as float32 (``tests/test_runtime.py``).
 
 All models of an ensemble go into one graph (input -> every model -> their probabilities
-stacked), converted once: the graph is cached in ``$BBNN_CACHE/openvino`` under the SHA-256 of
+stacked), with an open time axis so that a file shorter than 30 s is predicted at its own length
+(measured: the same speed and the same outputs as the graph fixed at 647 frames), converted once: the graph is cached in ``$BBNN_CACHE/openvino`` under the SHA-256 of
 the model files (and the two libraries' versions), so later runs skip Keras entirely and start
 in about a second. Where OpenVINO is not installed (no wheel for the platform), the Keras path
 runs instead and one line on stderr says so.
@@ -32,6 +33,7 @@ from .errors import ParameterError
 __all__ = ["RUNTIMES", "PRECISIONS", "Runner", "make_runner", "openvino_available", "native_bf16"]
 
 RUNTIMES = ("auto", "openvino", "keras")
+GRAPH_FORM = "open-time"  # part of the cache key: graphs of another form are converted again
 PRECISIONS = ("auto", "bf16", "f32")
 
 
@@ -81,7 +83,7 @@ def graph_key(files: Sequence[Path]) -> str:
     h = hashlib.sha256()
     for f in files:
         h.update(_file_digest(Path(f)).encode())
-    h.update(f"keras {version('keras')} openvino {version('openvino')}".encode())
+    h.update(f"keras {version('keras')} openvino {version('openvino')} {GRAPH_FORM}".encode())
     return h.hexdigest()[:24]
 
 
@@ -106,13 +108,16 @@ class Runner:
 
 class KerasRunner(Runner):
     """One traced function per model (under TensorFlow: traced once, batch and time axes open;
-    ``predict_on_batch`` would trace again for every new batch size)."""
+    ``predict_on_batch`` would trace again for every new batch size). Each model is given an open
+    time axis (:func:`bbnn_core.model.open_time`), so it takes inputs of any length."""
 
     runtime, precision = "keras", "f32"
 
     def __init__(self, models: list):
+        from .model import open_time
+
         self.n_models = len(models)
-        self._fns = [_inference_fn(m) for m in models]
+        self._fns = [_inference_fn(open_time(m)) for m in models]
 
     def _run(self, x):
         return np.stack([fn(x) for fn in self._fns], axis=1)
@@ -170,13 +175,13 @@ class OpenVINORunner(Runner):
 
 def ensemble_graph(models: list):
     """One Keras model: the input, every model of ``models`` on it, their outputs stacked on
-    axis 1. The time axis is fixed when every model fixes it to the same length (the authors'
-    647 frames), else open."""
+    axis 1. The time axis is open (:func:`bbnn_core.model.open_time`): BBNN pools globally."""
     import keras
 
-    frames = {m.input.shape[1] for m in models}
-    n_frames = frames.pop() if len(frames) == 1 else None
-    x = keras.Input((n_frames, *models[0].input.shape[2:]), name="log_mel")
+    from .model import open_time
+
+    models = [open_time(m) for m in models]
+    x = keras.Input((None, *models[0].input.shape[2:]), name="log_mel")
     # each model under a name of its own (they are all called "bbnn"): the same layers, renamed
     members = [keras.Model(m.inputs[0], m.outputs[0], name=f"model_{i}") for i, m in enumerate(models)]
     outs = [m(x, training=False) for m in members]

@@ -11,10 +11,20 @@ from bbnn_core.predict import load_ensemble, predict_files, windows
 N = 661_794
 
 
-@pytest.mark.parametrize("length,expected", [(100, 1), (N, 1), (N + N // 2 - 1, 1), (N + N // 2, 2), (3 * N, 3)])
-def test_window_rule(length, expected):
-    w = windows(np.zeros(length, np.float32), N)
-    assert len(w) == expected and all(x.shape == (N,) for x in w)
+@pytest.mark.parametrize(
+    "length,shapes", [(100, [100]), (N, [N]), (N + N // 2 - 1, [N]), (N + N // 2, [N, N]), (3 * N, [N, N, N])]
+)
+def test_window_rule(length, shapes):
+    y = np.arange(length, dtype=np.float32)
+    w = windows(y, N)
+    assert [x.shape[0] for x in w] == shapes
+    n_full = length // N
+    assert [x[0] for x in w[:n_full]] == [k * N for k in range(n_full)]  # the full windows, in order
+    if 0 < n_full < len(w):  # what is left over counts as the file's last N samples (no silence added)
+        assert w[-1][0] == length - N and w[-1][-1] == length - 1
+    # a file shorter than the shortest input the network takes is padded with silence to it
+    short = windows(y[:50], N, min_samples=80)[0]
+    assert short.shape == (80,) and np.all(short[50:] == 0) and np.array_equal(short[:50], y[:50])
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +111,30 @@ def test_expand_inputs_folders_stdin_and_files(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetError, match="empty: folder holds no audio file"):
         expand_inputs([tmp_path / "empty"])
+
+
+def test_a_short_file_is_predicted_at_its_own_length(mirror, gtzan_mini, tmp_path):
+    """A 10 s excerpt goes to the model as 10 s (no silence added), in the same chunk as a full
+    clip; its probabilities are the Keras model's on the excerpt's own spectrogram."""
+    from dataclasses import replace
+
+    import soundfile as sf
+
+    from bbnn_core.features import PAPER_PARAMS, spectrogram
+    from bbnn_core.runtime import KerasRunner
+
+    one = load_ensemble("authors-gtzan:0", precision="f32")
+    clip = gtzan_mini.root / "genres/disco/disco.00000.wav"
+    y, sr = sf.read(clip, dtype="float32")
+    short = write_audio(tmp_path / "ten seconds.wav", y[: 10 * sr], sr)
+    res_short, res_clip = predict_files([short, clip], one, progress=False)
+    assert res_short.n_windows == 1 and res_clip.n_windows == 1
+    assert "10.0 s is shorter than the 30 s window" in res_short.note and "own length" in res_short.note
+    assert res_clip.note is None
+    x = spectrogram(y[: 10 * sr], replace(PAPER_PARAMS, n_samples=10 * sr))
+    assert x.shape[0] == 1 + 10 * sr // PAPER_PARAMS.hop_length  # 216 frames, not 647
+    keras_probs = KerasRunner([one.loader(one.files[0])])(x[None, ..., None])[0, 0]
+    np.testing.assert_allclose(res_short.probs, keras_probs, atol=1e-5)
+    # padding it with silence to 30 s, the old rule, gives another input and other probabilities
+    padded = spectrogram(np.concatenate([y[: 10 * sr], np.zeros(N - 10 * sr, np.float32)]), PAPER_PARAMS)
+    assert np.abs(one.probabilities(padded[None, ..., None])[0] - res_short.probs).max() > 1e-3
