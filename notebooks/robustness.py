@@ -109,8 +109,9 @@ for factor in ("length", "codec", "rate", "gain", "noise", "stereo", "features")
 # :name: fig-robust-length
 #
 # Accuracy (left) and agreement with the 30 s prediction (right) for the first 3 to 20 s of each
-# clip: padded to 30 s as `bbnn predict` does (blue) and given to the model at its own length
-# (orange). Each model thin, the mean of the ten thick.
+# clip: padded with silence to 30 s (blue) and given to the model at its own length, as
+# `bbnn predict` does (orange). Each model thin, the mean of the ten thick. `bbnn predict` padded
+# short files until this figure showed the cost.
 # ```
 
 # %% [markdown]
