@@ -94,7 +94,7 @@ def smoke_run(tmp_path_factory, mirror):
         "--profile",
         "smoke",
         "--n-folds",
-        5,
+        3,
         "--run-dir",
         run,
         "--json",
@@ -106,14 +106,14 @@ def smoke_run(tmp_path_factory, mirror):
 
 def test_train_smoke_on_the_embedded_data(smoke_run):
     run, summary = smoke_run
-    assert summary["folds_done"] == summary["n_folds"] == 5
-    assert summary["test_acc"]["n"] == 5 and summary["baseline_test_acc"]["n"] == 5
-    for k in range(5):
+    assert summary["folds_done"] == summary["n_folds"] == 3
+    assert summary["test_acc"]["n"] == 3 and summary["baseline_test_acc"]["n"] == 3
+    for k in range(3):
         assert (run / f"fold{k}" / "metrics.json").is_file() and (run / f"fold{k}" / "best.keras").is_file()
     # true k-fold: every clip tested once
     tested = [
         line.split(",")[0]
-        for k in range(5)
+        for k in range(3)
         for line in (run / f"fold{k}" / "predictions.csv").read_text().splitlines()[1:]
     ]
     assert len(tested) == len(set(tested)) == 100
@@ -123,7 +123,7 @@ def test_evaluate_reads_the_run(smoke_run):
     run, summary = smoke_run
     res = bbnn("evaluate", run)
     assert res.returncode == 0
-    assert "95% CI" in res.stdout and res.stdout.count("fold ") == 5
+    assert "95% CI" in res.stdout and res.stdout.count("fold ") == 3
     assert json.loads(bbnn("evaluate", run, "--json").stdout)["test_acc"] == summary["test_acc"]
 
 
