@@ -252,10 +252,10 @@ def batch_workers(cfg: ClusterConfig) -> Iterator[Workers]:
 
 def _features_task(cfg_json: dict) -> str:
     """Compute (or find current in the cache) the feature file of a run's data; its path."""
-    from .train import TrainConfig, _features_for
+    from .train import TrainConfig, features_for
 
     cfg = TrainConfig(**{**cfg_json, "folds": None})
-    return str(_features_for(cfg, False).path)
+    return str(features_for(cfg, False).path)
 
 
 @lru_cache(maxsize=2)

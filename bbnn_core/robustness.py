@@ -521,7 +521,8 @@ def study_key(dataset, ensemble) -> dict:
     """What the rows depend on besides the code: every clip's bytes and label, every model
     file's bytes, and the runtime and precision the models ran at (resolved, so a machine
     without native bf16 does not reuse bf16 results)."""
-    from .runtime import _file_digest, native_bf16, openvino_available
+    from .resources import sha256
+    from .runtime import native_bf16, openvino_available
 
     stats = [p.stat() for p in dataset.paths()]
     clips = _clips_digest(
@@ -537,7 +538,7 @@ def study_key(dataset, ensemble) -> dict:
     return {
         "clips": clips,
         "n_clips": len(dataset),
-        "models": [_file_digest(Path(f)) for f in ensemble.files],
+        "models": [sha256(f) for f in ensemble.files],
         "runtime": runtime,
         "precision": precision,
     }

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ParameterError
+from .resources import sha256
 
 __all__ = ["RUNTIMES", "PRECISIONS", "Runner", "make_runner", "openvino_available", "native_bf16"]
 
@@ -68,21 +69,13 @@ def native_bf16() -> bool:
     return "BF16" in _core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def graph_key(files: Sequence[Path]) -> str:
     """The cache key of the ensemble graph of ``files``: their contents and the converters."""
     from importlib.metadata import version  # the versions, without importing Keras
 
     h = hashlib.sha256()
     for f in files:
-        h.update(_file_digest(Path(f)).encode())
+        h.update(sha256(f).encode())
     h.update(f"keras {version('keras')} openvino {version('openvino')} {GRAPH_FORM}".encode())
     return h.hexdigest()[:24]
 
