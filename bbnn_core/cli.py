@@ -159,6 +159,7 @@ def _train_configs(args) -> list:
             data_dir=data_dir,
             protocol=args.protocol,
             seed=seed,
+            train_seed=args.train_seed,
             run_dir=args.run_dir.replace("{seed}", str(seed)) if args.run_dir else None,
             folds=args.folds,
             epochs=args.epochs,
@@ -436,7 +437,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seeds", type=_seed_list, help="several runs, one per seed, e.g. 0,1,2 (--run-dir then needs {seed})"
     )
-    p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN)")
+    p.add_argument(
+        "--train-seed",
+        type=int,
+        help="seed of the initial weights and the epochs' order, when it should differ from --seed (which "
+        "draws the split): reruns on the same folds (default: --seed)",
+    )
+    p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN[-trainM])")
     p.add_argument("--folds", type=_fold_list, help="comma-separated folds to run, from 0 (default: all)")
     p.add_argument(
         "--n-folds",

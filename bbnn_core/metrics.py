@@ -31,6 +31,7 @@ __all__ = [
     "summarize_run",
     "read_run",
     "provenance_warnings",
+    "rerun_spread",
     "authors_results",
     "baseline_features",
     "baseline_fold",
@@ -254,6 +255,103 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     if resumed:
         out.append("folds " + ",".join(map(str, resumed)) + " were resumed under other code than they started with")
     return out
+
+
+# what a rerun of a fold can differ in besides its seeds: the numbers move with each of these
+_RERUN_SETTINGS = {
+    "instruction set": lambda p: "+".join(fold_instruction_sets(p)),
+    "threads": lambda p: str((p.get("determinism") or {}).get("intra_op_threads")),
+    "versions": lambda p: json.dumps(p.get("versions"), sort_keys=True),
+    "code": lambda p: str(p.get("git_commit")),
+    "backend": lambda p: str(p.get("keras_backend")),
+}
+
+
+def _init_seed(cfg: dict) -> int:
+    """The seed a run's training drew from (its ``train_seed``, else its ``seed``)."""
+    return cfg["seed"] if cfg.get("train_seed") is None else cfg["train_seed"]
+
+
+def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
+    """How far reruns moved the numbers of a run's folds: one row per fold that the reference
+    and a rerun both finished.
+
+    A rerun is a run of the same data, protocol, profile and split (the same ``seed``, so each
+    fold tests the same clips). Its ``kind`` says what makes it differ: ``numeric`` when it also
+    has the same training seed (the same computation; what moves the numbers is the machine or
+    software, named in ``differs``), ``train seed`` when it starts from other weights and another
+    order of the epochs (``bbnn train --train-seed``).
+
+    Returns a DataFrame with columns ``fold, rerun, kind, differs, reference_acc, rerun_acc,
+    delta_acc, predictions_changed, n_test, reference_best_epoch, rerun_best_epoch``.
+
+    Raises
+    ------
+    RunError
+        For a rerun of other data, protocol, profile or split: its folds are not the reference's.
+    """
+    import pandas as pd
+
+    from .errors import RunError
+
+    ref = Run.open(reference)
+    ref_cfg, ref_splits = ref.config(), ref.splits()
+    ref_folds = {f.index: f for f in ref.finished_folds()}
+    rows = []
+    for path in reruns:
+        run = Run.open(path)
+        cfg = run.config()
+        for key in ("dataset", "data_dir", "protocol", "profile", "seed", "n_folds"):
+            if cfg.get(key) != ref_cfg.get(key):
+                raise RunError(
+                    f"{run.path} is not a rerun of {ref.path}: its {key} is {cfg.get(key)!r}, not {ref_cfg.get(key)!r}"
+                )
+        if run.splits().get("folds") != ref_splits.get("folds"):
+            raise RunError(f"{run.path} is not a rerun of {ref.path}: its folds hold other clips")
+        same_training = _init_seed(cfg) == _init_seed(ref_cfg)
+        for fold in run.finished_folds():
+            mine = ref_folds.get(fold.index)
+            if mine is None:
+                continue
+            a, b = mine.metrics(), fold.metrics()
+            pa, pb = mine.predictions(), fold.predictions()
+            merged = pa.merge(pb, on="track", suffixes=("_ref", "_rerun"))
+            differs = [
+                f"{name} {get(fold.provenance())} vs {get(mine.provenance())}"
+                for name, get in _RERUN_SETTINGS.items()
+                if get(fold.provenance()) != get(mine.provenance())
+            ]
+            rows.append(
+                {
+                    "fold": fold.index,
+                    "rerun": str(run.path),
+                    "kind": "numeric" if same_training else "train seed",
+                    "differs": "; ".join(differs) if differs else "nothing recorded",
+                    "reference_acc": float(a["test_acc"]),
+                    "rerun_acc": float(b["test_acc"]),
+                    "delta_acc": float(b["test_acc"]) - float(a["test_acc"]),
+                    "predictions_changed": int((merged["predicted_ref"] != merged["predicted_rerun"]).sum()),
+                    "n_test": int(len(merged)),
+                    "reference_best_epoch": int(a["best_epoch"]),
+                    "rerun_best_epoch": int(b["best_epoch"]),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "fold",
+            "rerun",
+            "kind",
+            "differs",
+            "reference_acc",
+            "rerun_acc",
+            "delta_acc",
+            "predictions_changed",
+            "n_test",
+            "reference_best_epoch",
+            "rerun_best_epoch",
+        ],
+    )
 
 
 def authors_results(dataset: str = "gtzan"):

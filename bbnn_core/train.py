@@ -48,6 +48,7 @@ __all__ = [
     "train",
     "prepare_run",
     "train_fold",
+    "features_for",
     "finish_run",
     "RunPlan",
     "is_run",
@@ -89,6 +90,14 @@ class TrainConfig:
     bn_momentum: float = 0.99
     mixed_precision: bool = False
     kind: str | None = None
+    # the seed of the weights' initialisation and of the epochs' order and crops; None: ``seed``.
+    # ``seed`` alone draws the split, so reruns with other ``train_seed`` test on the same folds
+    train_seed: int | None = None
+
+    @property
+    def init_seed(self) -> int:
+        """The seed training draws from (``train_seed``, else ``seed``)."""
+        return self.seed if self.train_seed is None else self.train_seed
 
     def __post_init__(self):
         if self.protocol not in PROTOCOLS:
@@ -121,6 +130,7 @@ def config_for(profile: str = "paper", **overrides) -> TrainConfig:
         base["run_dir"] = (
             f"runs/{Path(str(base.get('dataset', 'gtzan_mini'))).name}-"
             f"{base.get('protocol', 'kfold')}-{profile}-seed{base.get('seed', 0)}"
+            + (f"-train{base['train_seed']}" if base.get("train_seed") is not None else "")
         )
     if base.get("folds") is not None:
         base["folds"] = tuple(int(f) for f in base["folds"])
@@ -364,7 +374,7 @@ def _own_python_random(seed: int):
 
 def _epoch_batch(X, y, idx, cfg: TrainConfig, fold: int, epoch: int):
     """The epoch's shuffled (and, if cropping, randomly cropped) training data, from the seed."""
-    rng = np.random.default_rng([cfg.seed, fold, epoch])
+    rng = np.random.default_rng([cfg.init_seed, fold, epoch])
     order = idx[rng.permutation(len(idx))]
     xb = X[order]
     if cfg.crop_frames and cfg.crop_frames < X.shape[1]:
@@ -418,15 +428,15 @@ def _train_fold(
     y1h = np.eye(n_classes, dtype=np.float32)[fs.y]
     t0 = time.perf_counter()
     # seeds and deterministic ops in every process, also one that resumes
-    determinism = _set_seed(cfg.seed * 1000 + k, threads)
+    determinism = _set_seed(cfg.init_seed * 1000 + k, threads)
     if out.has_checkpoint:
         state = out.state()
-        with _own_python_random(cfg.seed * 1000 + k):  # deserialised initializers draw seeds too
+        with _own_python_random(cfg.init_seed * 1000 + k):  # deserialised initializers draw seeds too
             model = keras.models.load_model(out.checkpoint_model)
         model.optimizer.learning_rate.assign(state["lr"])
         history = state["history"]
     else:
-        with _own_python_random(cfg.seed * 1000 + k):
+        with _own_python_random(cfg.init_seed * 1000 + k):
             model = _build(cfg, n_classes, fs.X.shape[2])
         state = {
             "epoch": -1,
@@ -534,6 +544,7 @@ def _train_fold(
             "dataset_checksum": checksum,
             "feature_file": str(fs.path),
             "seed": cfg.seed,
+            "train_seed": cfg.init_seed,
             "wall_time_s": round(state["elapsed"], 3),
             "host": platform.node(),
             "sessions": state["sessions"],
@@ -644,7 +655,7 @@ def train(
     dict
         ``summary.json``: per-fold metrics and their mean, standard deviation and 95 % CI.
     """
-    fs = features if features is not None else _features_for(cfg, progress)
+    fs = features if features is not None else features_for(cfg, progress)
     plan = prepare_run(cfg, fs, restart=restart)
     for k in plan.todo:
         _train_fold(fs, plan.folds[k], k, cfg, plan.run.fold(k), progress, plan.checksum, threads)
@@ -726,7 +737,8 @@ def finish_run(run: Run) -> dict:
     return summary
 
 
-def _features_for(cfg: TrainConfig, progress):
+def features_for(cfg: TrainConfig, progress=None):
+    """The feature file of the data set ``cfg`` trains on (computed, or read from the cache)."""
     from .datasets import load_dataset
     from .features import extract
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,41 @@ def test_a_different_config_is_refused(small_features, tmp_path):
     train(_cfg(tmp_path / "r", folds=(0,)), features=small_features, progress=False)
     with pytest.raises(RunError, match="different configuration"):
         train(_cfg(tmp_path / "r", folds=(0,), seed=5), features=small_features, progress=False)
+
+
+def test_a_train_seed_reruns_the_same_folds_from_other_weights(small_features, tmp_path):
+    """--train-seed changes the initial weights and the epochs' order, not the split: the same
+    test clips, another history; given equal to the seed it is the run without it, byte for byte."""
+    base = _cfg(tmp_path / "base", folds=(0,))
+    train(base, features=small_features, progress=False)
+    train(_cfg(tmp_path / "same", folds=(0,), train_seed=0), features=small_features, progress=False)
+    other = config_for("smoke", dataset="synthetic", n_folds=3, folds=(0,), train_seed=1)
+    assert other.run_dir.endswith("-seed0-train1") and other.init_seed == 1 and base.init_seed == 0
+    train(replace(other, run_dir=str(tmp_path / "other")), features=small_features, progress=False)
+    assert _files(tmp_path / "base", (0,)) == _files(tmp_path / "same", (0,))
+    a, b = (pd.read_csv(tmp_path / r / "fold0/predictions.csv") for r in ("base", "other"))
+    assert list(a["track"]) == list(b["track"])  # the same test clips
+    assert (tmp_path / "base/fold0/history.csv").read_bytes() != (tmp_path / "other/fold0/history.csv").read_bytes()
+    prov = json.loads((tmp_path / "other/fold0/provenance.json").read_text())
+    assert (prov["seed"], prov["train_seed"]) == (0, 1)
+    with pytest.raises(RunError, match=r"different configuration \(train_seed\)"):
+        train(_cfg(tmp_path / "base", folds=(0,), train_seed=2), features=small_features, progress=False)
+
+    # the spread table: the same computation is a numeric rerun that moved nothing here
+    from bbnn_core.metrics import rerun_spread
+
+    table = rerun_spread(tmp_path / "base", [tmp_path / "same", tmp_path / "other"]).set_index("kind")
+    assert list(table.index) == ["numeric", "train seed"] and set(table["fold"]) == {0}
+    same = table.loc["numeric"]
+    assert same["differs"] == "nothing recorded" and same["delta_acc"] == 0 and same["predictions_changed"] == 0
+    assert same["n_test"] == len(a) and table.loc["train seed", "reference_acc"] == same["reference_acc"]
+    import shutil
+
+    moved = shutil.copytree(tmp_path / "other", tmp_path / "split5")
+    cfg = json.loads((moved / "config.json").read_text())
+    (moved / "config.json").write_text(json.dumps(cfg | {"seed": 5}))
+    with pytest.raises(RunError, match="is not a rerun of .*its seed is 5, not 0"):
+        rerun_spread(tmp_path / "base", [moved])
 
 
 RUNNER = textwrap.dedent("""
