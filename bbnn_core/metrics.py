@@ -212,6 +212,15 @@ def fold_instruction_sets(p: dict) -> list[str]:
     return sorted(found) or ["unknown"]
 
 
+def _same_audio(p: dict) -> bool:
+    """Whether a fold's features matched its run's record, byte for byte or within the tolerance
+    for features computed on another CPU (``data_match`` in its provenance)."""
+    from .train import PROFILE_TOLERANCE_DB
+
+    match = p.get("data_match") or {}
+    return bool(match) and match.get("max_profile_difference_db", float("inf")) <= PROFILE_TOLERANCE_DB
+
+
 def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     """One line per way in which the finished folds of a run were made differently: code, dirty
     tree, library versions, backend, device, data, determinism; and folds made from a dirty tree."""
@@ -223,7 +232,18 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
         groups = _folds_by(prov, lambda p, key=key: json.dumps(p.get(key), sort_keys=True))
         if len(groups) > 1:
             parts = "; ".join("folds " + ",".join(map(str, ks)) for ks in groups.values())
-            out.append(f"folds were made under different {name} ({parts})")
+            if key == "dataset_checksum" and all(_same_audio(p) for p in prov.values()):
+                out.append(
+                    f"folds were trained on features computed on different machines ({parts}): every track equal "
+                    "within the run's tolerance, not byte for byte"
+                )
+            elif key == "dataset_checksum" and not all(p.get("data_match") for p in prov.values()):
+                out.append(
+                    f"folds were trained on features whose bytes differ ({parts}): other data, or the same audio "
+                    "computed on a CPU of another class; these folds predate the record that tells the two apart"
+                )
+            else:
+                out.append(f"folds were made under different {name} ({parts})")
     groups = _folds_by(prov, lambda p: (p.get("determinism") or {}).get("intra_op_threads"))
     if len(groups) > 1:
         parts = "; ".join(f"{t} for folds {','.join(map(str, ks))}" for t, ks in groups.items())

@@ -49,6 +49,7 @@ __all__ = [
     "prepare_run",
     "train_fold",
     "features_for",
+    "data_match",
     "finish_run",
     "RunPlan",
     "is_run",
@@ -542,6 +543,7 @@ def _train_fold(
             "cpu": _cpu(),
             "determinism": determinism,
             "dataset_checksum": checksum,
+            "data_match": data_match(Run(out.path.parent), fs),
             "feature_file": str(fs.path),
             "seed": cfg.seed,
             "train_seed": cfg.init_seed,
@@ -563,6 +565,52 @@ def _track_digests(fs) -> list[str]:
     return [hashlib.sha256(np.ascontiguousarray(x).data).hexdigest()[:16] for x in fs.X]
 
 
+# Features computed on CPUs of another class differ in their last bits (measured: the authors'
+# fold-0 model's probabilities on gtzan_mini moved by 1.2e-6 between an AVX-512 BF16 and an AVX2
+# machine), so a run also records each track's mean level in 32 mel band groups (dB, 4 decimals):
+# a track whose digest differs but whose profile stays within PROFILE_TOLERANCE_DB is the same audio
+PROFILE_BANDS = 32
+PROFILE_TOLERANCE_DB = 1e-3
+
+
+def _track_profiles(fs) -> list[list[float]]:
+    """Each track's mean log-mel level (dB) in :data:`PROFILE_BANDS` groups of adjacent mel bands."""
+    means = np.asarray(fs.X, dtype=np.float64).mean(axis=1)  # (tracks, mels)
+    groups = np.array_split(np.arange(means.shape[1]), min(PROFILE_BANDS, means.shape[1]))
+    prof = np.stack([means[:, g].mean(axis=1) for g in groups], axis=1)
+    return np.round(prof, 4).tolist()
+
+
+def _profile_deviation(old: dict, new: dict) -> dict[str, float]:
+    """Per track present in both records whose features are not byte-identical: the largest
+    difference of its band profile (dB; infinite where the old record has no profile)."""
+    digests = dict(zip(old.get("tracks", []), old.get("track_digests", [])))
+    profiles = dict(zip(old.get("tracks", []), old.get("track_profiles") or []))
+    out = {}
+    for t, d, p in zip(new["tracks"], new["track_digests"], new["track_profiles"]):
+        if t in digests and digests[t] != d:
+            q = profiles.get(t)
+            out[t] = float(np.abs(np.subtract(q, p)).max()) if q is not None else float("inf")
+    return out
+
+
+def data_match(run: Run, fs) -> dict:
+    """How the features ``fs`` compare with the data a run recorded when it began: identical,
+    or equal within :data:`PROFILE_TOLERANCE_DB` (features computed on another CPU), with the
+    largest profile difference; ``{}`` for a run without a per-track record."""
+    old = run.splits()
+    if "track_digests" not in old:
+        return {}
+    dev = _profile_deviation(
+        old, {"tracks": fs.tracks, "track_digests": _track_digests(fs), "track_profiles": _track_profiles(fs)}
+    )
+    return {
+        "identical": not dev,
+        "tracks_not_identical": len(dev),
+        "max_profile_difference_db": max(dev.values(), default=0.0),
+    }
+
+
 def _data_record(fs, folds, cfg: TrainConfig) -> dict:
     return {
         "protocol": cfg.protocol,
@@ -572,6 +620,7 @@ def _data_record(fs, folds, cfg: TrainConfig) -> dict:
         "classes": fs.classes,
         "labels": [int(v) for v in fs.y],
         "track_digests": _track_digests(fs),
+        "track_profiles": _track_profiles(fs),
         "dataset_checksum": _data_checksum(fs),
         "folds": [f.as_dict() for f in folds],
     }
@@ -593,9 +642,8 @@ def _check_same_data(run: Run, new: dict) -> None:
     removed = sorted(set(before) - set(after))
     added = sorted(set(after) - set(before))
     changed = []
-    if "track_digests" in old:
-        was = dict(zip(before, old["track_digests"]))
-        changed = [t for t, d in zip(after, new["track_digests"]) if t in was and was[t] != d]
+    if "track_digests" in old:  # not byte-identical and not within the tolerance: changed
+        changed = [t for t, dev in _profile_deviation(old, new).items() if not dev <= PROFILE_TOLERANCE_DB]
         if not (removed or added or changed) and old.get("labels") not in (None, new["labels"]):
             changed = [t for t, a, b in zip(after, old["labels"], new["labels"]) if a != b]
     else:  # a run from before per-track digests: the finished folds' checksums decide
@@ -708,6 +756,8 @@ def prepare_run(cfg: TrainConfig, fs, *, restart: bool = False) -> RunPlan:
     run.write_config(cfg.to_json())
     if not run.has_splits or "track_digests" not in run.splits():  # new, or from before the record
         run.write_splits(record)
+    elif "track_profiles" not in run.splits() and not _profile_deviation(run.splits(), record):
+        run.write_splits(record)  # the same bytes: the record gains the profiles it predates
     todo = [k for k in asked if not run.fold(k).finished]
     for k in todo:
         run.fold(k).write_config({**cfg.to_json(), "fold": k})
@@ -725,7 +775,7 @@ def train_fold(run_dir: str | os.PathLike, k: int, fs, *, threads: int | None = 
     cfg = load_run_config(run.path)
     splits = run.splits()
     fold = Fold(**{part: np.asarray(splits["folds"][k][part], dtype=int) for part in ("train", "val", "test")})
-    return _train_fold(fs, fold, k, cfg, out, False, splits["dataset_checksum"], threads)
+    return _train_fold(fs, fold, k, cfg, out, False, _data_checksum(fs), threads)  # of the features it trains on
 
 
 def finish_run(run: Run) -> dict:

@@ -72,6 +72,25 @@ def test_a_run_refuses_to_resume_on_other_data(features, tmp_path, change):
     assert not (run / "fold0").exists() and (run / "fold1" / "metrics.json").exists()
 
 
+def test_a_run_resumes_on_features_computed_on_another_cpu(features, tmp_path):
+    """Features computed on a CPU of another class differ in their last bits: the run resumes (the
+    same audio, within the tolerance), the fold records how its features matched, and evaluate
+    says what differs instead of calling it other data."""
+    from bbnn_core.metrics import provenance_warnings
+
+    run = tmp_path / "run"
+    train(_cfg(run, folds=(0,)), features=features, progress=False)
+    X = np.nextafter(features.X, np.float32(np.inf))  # every value one unit in the last place up
+    train(_cfg(run, folds=(1,)), features=dataclasses.replace(features, X=X), progress=False)
+    match = json.loads((run / "fold1" / "provenance.json").read_text())["data_match"]
+    assert match["identical"] is False and match["tracks_not_identical"] == len(features)
+    assert 0 < match["max_profile_difference_db"] <= 1e-3
+    assert json.loads((run / "fold0" / "provenance.json").read_text())["data_match"]["identical"] is True
+    [line] = [w for w in provenance_warnings(run) if "features" in w]
+    assert line.startswith("folds were trained on features computed on different machines (folds 0; folds 1)")
+    assert not any("different data" in w for w in provenance_warnings(run))
+
+
 def test_restart_refuses_a_folder_that_is_not_a_run(features, tmp_path):
     (tmp_path / "precious").mkdir()
     (tmp_path / "precious" / "thesis.tex").write_text("x")
