@@ -321,12 +321,15 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     for path in reruns:
         run = Run.open(path)
         cfg = run.config()
-        for key in ("dataset", "data_dir", "protocol", "profile", "seed", "n_folds"):
+        for key in ("dataset", "protocol", "profile", "seed", "n_folds"):  # the data may sit elsewhere
             if cfg.get(key) != ref_cfg.get(key):
                 raise RunError(
                     f"{run.path} is not a rerun of {ref.path}: its {key} is {cfg.get(key)!r}, not {ref_cfg.get(key)!r}"
                 )
-        if run.splits().get("folds") != ref_splits.get("folds"):
+        if (run.splits().get("folds"), run.splits().get("tracks")) != (
+            ref_splits.get("folds"),
+            ref_splits.get("tracks"),
+        ):
             raise RunError(f"{run.path} is not a rerun of {ref.path}: its folds hold other clips")
         same_training = _init_seed(cfg) == _init_seed(ref_cfg)
         for fold in run.finished_folds():
