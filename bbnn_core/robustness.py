@@ -545,11 +545,10 @@ def study_key(dataset, ensemble) -> dict:
 
 
 def _direct_runner(ensemble):
-    """Every model of ``ensemble`` on Keras with an open time axis (``length-direct``)."""
-    from .model import open_time
+    """Every model of ``ensemble`` on Keras, whose runner opens the time axis (``length-direct``)."""
     from .runtime import KerasRunner
 
-    return KerasRunner([open_time(ensemble.loader(Path(f))) for f in ensemble.files])
+    return KerasRunner([ensemble.loader(Path(f)) for f in ensemble.files])
 
 
 def saved_rows(saved: str | os.PathLike, dataset, ensemble, *, conditions: Sequence[Condition] = CONDITIONS):
