@@ -7,13 +7,14 @@ their text and parameters; what they compute lives here::
     cfg, train_now = run_parameters("gtzan", data_dir=..., run_dir=...)  # papermill parameters
     if train_now: train(cfg)                                             # the visible compute
     ch = open_chapter("gtzan", cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol)
-    ch.overview(); ch.comparison(); ch.per_class(); ch.plot_losses(); ch.plot_results()
-    ch.discrepancies()
+    ch.overview(); ch.comparison(); ch.rerun_spread(); ch.per_class(); ch.plot_losses()
+    ch.plot_results(); ch.discrepancies()
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
@@ -31,8 +32,10 @@ from .reports import (
     plot_fold_accuracies,
     plot_histories,
     read_histories,
+    rerun_table,
     run_overview,
     show,
+    spread_note,
 )
 
 __all__ = ["Chapter", "open_chapter", "run_parameters"]
@@ -60,6 +63,8 @@ class Chapter:
     authors_df: object = None
     authors_summary: dict | None = None
     authors_hist: object = None
+    reruns: list = field(default_factory=list)  # run folders that rerun this run's folds
+    spread: Any = None  # their rerun_spread table (a DataFrame)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -95,11 +100,83 @@ class Chapter:
                 f" ({self.cfg.dataset}, {self.cfg.protocol}, {self.cfg.profile}{reduced}"
                 f"{'' if done == total else f', {done} of {total} folds'})"
             )
+        spread = None
+        if self.summary is not None:
+            spread = self._spread_text() or "not measured yet (see below)"
         return captioned(
-            comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label),
+            comparison_table(
+                self.key, ours=self.summary, authors=self.authors_summary, data_label=label, spread=spread
+            ),
             f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}: the "
             "literature rows quoted from it, the other rows computed, with 95 % intervals.",
         )
+
+    def _spread_text(self) -> str:
+        """How far reruns move the pooled accuracy, or "" when no rerun has a fold of this run."""
+        from .metrics import spread_summary
+
+        if self.spread is None or self.spread.empty:
+            return ""
+        return spread_note(spread_summary(self.spread))
+
+    def rerun_spread(self):
+        """How far reruns of this run's folds moved each fold's test accuracy and the pooled one:
+        numeric noise (the same seeds on another CPU class, thread count or software) apart from
+        the variation of training (other training seeds, the same test clips)."""
+        from .metrics import spread_summary
+
+        if self.summary is None:
+            return _markdown("Needs a run of this project.")
+        cfg: Any = self.cfg
+        if self.spread is None or self.spread.empty:
+            where = f" --data-dir {cfg.data_dir}" if cfg.data_dir else ""
+            base = (
+                f"bbnn train --dataset {cfg.dataset}{where} --protocol {cfg.protocol} --profile {cfg.profile} "
+                f"--seed {cfg.seed} --folds 0,1,2"
+            )
+            name = Path(str(self.run_dir)).name
+            return _markdown(
+                "**Not measured yet for this run**: no rerun of its folds "
+                + ("has finished a fold that it finished" if self.reruns else f"is kept beside it (`{name}-*`)")
+                + ". On this software, thread count and CPU class a rerun gives these numbers byte for byte (the test "
+                "suite checks it); elsewhere they move. To measure how far, rerun some folds beside the run, with the "
+                "same seeds on another machine and with other training seeds (same split, so the same test clips), "
+                f"where `RUN` is the run's folder (`{self.run_dir}` from this page):\n\n"
+                f"```bash\n{base} --run-dir RUN-<machine>\n"
+                f"{base} --train-seed 1 --run-dir RUN-train1\n{base} --train-seed 2 --run-dir RUN-train2\n```"
+            )
+        spread = self.spread
+        summary = spread_summary(spread)
+        table = rerun_table(spread)
+        from IPython.display import display
+
+        names = {
+            "numeric": "numeric reruns (the same seeds; what differed is named in the column)",
+            "train seed": "reruns from other training seeds (other initial weights and epoch order)",
+        }
+        display(
+            captioned(
+                table.style.hide(axis="index").format(precision=1, na_rep="-"),
+                f"Test accuracy (%) per fold of {self._shown} and of its {', '.join(names[k] for k in summary)}, on "
+                "the same test clips; ranges and changes in points. A rerun shows only the folds it has finished.",
+            )
+        )
+        lines = []
+        for kind, s in summary.items():
+            what = "Other training seeds" if kind == "train seed" else "The same seeds on other settings"
+            lines.append(
+                f"- **{what}** ({s['reruns']} rerun{'s' if s['reruns'] != 1 else ''}, "
+                f"{len(s['folds'])} fold{'s' if len(s['folds']) != 1 else ''}): a fold's test accuracy moved by "
+                f"{100 * s['fold_mean_abs']:.1f} points on average and by up to {100 * s['fold_max_abs']:.1f}; "
+                f"{s['changed']} of {s['compared']} test predictions changed; the accuracy pooled over a rerun's "
+                f"folds moved by up to {100 * s['pooled_max_abs']:.1f} points."
+            )
+        n_test = int(spread["n_test"].min())
+        lines.append(
+            f"- For scale: one clip of a {n_test}-clip test fold is {100 / n_test:.0f} points of that fold's "
+            "accuracy, and the 95 % intervals above cover the sampling of the test clips, not these reruns."
+        )
+        return _markdown("\n".join(lines))
 
     def per_class(self):
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""
@@ -167,14 +244,16 @@ class Chapter:
                     f"Confusion matrix of {self._shown}, pooled over its test folds (as the paper's Figure "
                     f"4, {PAPER_FIGURE_PANEL[self.key][1]}): rows are the true genres, columns the predicted ones.",
                 )
-            bars = [(self.folds, "this run", "fold")] if self.summary is not None else []
+            bars = [(self.folds, "this run", "fold", self.spread)] if self.summary is not None else []
             if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
-                bars.append((self.authors_df, "the authors' released runs", "authors' run (random draw)"))
+                bars.append((self.authors_df, "the authors' released runs", "authors' run (random draw)", None))
             fig, axes = plt.subplots(1, len(bars), figsize=(5.5 * len(bars), 3.8), squeeze=False)
-            for ax, (frame, title, xlabel) in zip(axes[0], bars):
-                plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel)
+            for ax, (frame, title, xlabel, reruns) in zip(axes[0], bars):
+                plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, reruns=reruns)
             fig.tight_layout()
         parts = [f"per test fold of {self._shown}"] if self.summary is not None else []
+        if self.spread is not None and not self.spread.empty:
+            parts[0] += " (black marks: the test accuracy of each rerun of that fold)"
         if self.authors_df is not None:
             parts.append("per released run of the authors (random draws, not this run's folds: numbered apart)")
         where = " (left) and ".join(parts) + (" (right)" if len(parts) == 2 else "")
@@ -285,11 +364,12 @@ def run_parameters(
     return cfg, (data_dir is not None) if train is None else bool(train)
 
 
-def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str = "kfold") -> Chapter:
+def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str = "kfold", reruns=None) -> Chapter:
     """Read a finished (or partly finished) run and the authors' released material for a chapter.
 
     ``key`` is the paper's data set (``gtzan``, ``ballroom``, ``extended_ballroom``). Nothing here
-    trains. A run of another data set than ``dataset`` is refused
+    trains. ``reruns`` are run folders that rerun the run's folds (None: those kept beside it,
+    :func:`bbnn_core.metrics.find_reruns`). A run of another data set than ``dataset`` is refused
     (:func:`bbnn_core.reports.open_run`). What is missing is recorded in ``notes`` (one line each)
     and left out of the figures.
     """
@@ -300,6 +380,10 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
     opened = open_run(run_dir, dataset=dataset)
     if opened:
         ch.summary, ch.cfg, ch.folds, ch.provenance = opened
+        from .metrics import find_reruns, rerun_spread
+
+        ch.reruns = find_reruns(run_dir) if reruns is None else list(reruns)
+        ch.spread = rerun_spread(run_dir, ch.reruns)  # a folder that is not a rerun is refused
     else:
         ch.notes.append(f"no finished fold in {run_dir} yet" if run_dir else "no run of this project is shown")
     if key not in AUTHORS_RELEASED:

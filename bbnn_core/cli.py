@@ -240,6 +240,21 @@ def _print_summary(summary: dict, as_json: bool) -> None:
                 f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}] (Wilson, pooled)\t"
                 f"n={s['n']} folds, {s.get('n_clips', '?')} clips"
             )
+    reruns = summary.get("reruns")
+    if reruns:
+        for row in reruns["folds"]:
+            kind = row["kind"] + (f" {row['train_seed']}" if row["kind"] == "train seed" else "")
+            print(
+                f"rerun fold {row['fold']}\t{row['rerun']}\t{kind}\t"
+                f"test {row['reference_acc']:.3f} -> {row['rerun_acc']:.3f}\t"
+                f"changed {row['predictions_changed']}/{row['n_test']}\t{row['differs']}"
+            )
+        for kind, s in reruns["summary"].items():
+            print(
+                f"spread {kind}\t{s['reruns']} reruns, folds {','.join(map(str, s['folds']))}\t"
+                f"fold |delta| mean {s['fold_mean_abs']:.4f} max {s['fold_max_abs']:.4f}\t"
+                f"pooled |delta| max {s['pooled_max_abs']:.4f}\tchanged {s['changed']}/{s['compared']}"
+            )
 
 
 def cmd_evaluate(args) -> int:
@@ -253,6 +268,11 @@ def cmd_evaluate(args) -> int:
         raise RunError(f"{run} has no finished fold yet (0 of {summary['n_folds']}): nothing to evaluate")
     for line in summary.get("warnings", []):
         print(f"bbnn: warning: {run}: {line}", file=sys.stderr)
+    if args.rerun:
+        from .metrics import rerun_spread, spread_summary
+
+        spread = rerun_spread(run, args.rerun)
+        summary["reruns"] = {"folds": spread.to_dict(orient="records"), "summary": spread_summary(spread)}
     _print_summary(summary, args.json)
     return 0
 
@@ -498,6 +518,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read a run folder's artifacts and print its metrics.",
     )
     p.add_argument("run_dir", help="a run folder written by bbnn train")
+    p.add_argument(
+        "--rerun",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a rerun of the run's folds (same split; bbnn train --train-seed, or the same command "
+        "elsewhere): print how far it moved each fold's test accuracy (repeatable)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_evaluate)
 

@@ -32,6 +32,8 @@ __all__ = [
     "read_run",
     "provenance_warnings",
     "rerun_spread",
+    "find_reruns",
+    "spread_summary",
     "authors_results",
     "baseline_features",
     "baseline_fold",
@@ -292,6 +294,19 @@ def _init_seed(cfg: dict) -> int:
     return cfg["seed"] if cfg.get("train_seed") is None else cfg["train_seed"]
 
 
+def _not_a_rerun(ref: Run, run: Run) -> str | None:
+    """Why ``run`` is not a rerun of ``ref`` (other data, protocol, profile or split), or None.
+    The data folder's path is not compared: a rerun on another machine keeps its data elsewhere."""
+    cfg, ref_cfg = run.config(), ref.config()
+    for key in ("dataset", "protocol", "profile", "seed", "n_folds"):
+        if cfg.get(key) != ref_cfg.get(key):
+            return f"its {key} is {cfg.get(key)!r}, not {ref_cfg.get(key)!r}"
+    mine, theirs = run.splits(), ref.splits()
+    if (mine.get("folds"), mine.get("tracks")) != (theirs.get("folds"), theirs.get("tracks")):
+        return "its folds hold other clips"
+    return None
+
+
 def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     """How far reruns moved the numbers of a run's folds: one row per fold that the reference
     and a rerun both finished.
@@ -302,7 +317,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     software, named in ``differs``), ``train seed`` when it starts from other weights and another
     order of the epochs (``bbnn train --train-seed``).
 
-    Returns a DataFrame with columns ``fold, rerun, kind, differs, reference_acc, rerun_acc,
+    Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, reference_acc, rerun_acc,
     delta_acc, predictions_changed, n_test, reference_best_epoch, rerun_best_epoch``.
 
     Raises
@@ -315,22 +330,15 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     from .errors import RunError
 
     ref = Run.open(reference)
-    ref_cfg, ref_splits = ref.config(), ref.splits()
+    ref_cfg = ref.config()
     ref_folds = {f.index: f for f in ref.finished_folds()}
     rows = []
     for path in reruns:
         run = Run.open(path)
         cfg = run.config()
-        for key in ("dataset", "protocol", "profile", "seed", "n_folds"):  # the data may sit elsewhere
-            if cfg.get(key) != ref_cfg.get(key):
-                raise RunError(
-                    f"{run.path} is not a rerun of {ref.path}: its {key} is {cfg.get(key)!r}, not {ref_cfg.get(key)!r}"
-                )
-        if (run.splits().get("folds"), run.splits().get("tracks")) != (
-            ref_splits.get("folds"),
-            ref_splits.get("tracks"),
-        ):
-            raise RunError(f"{run.path} is not a rerun of {ref.path}: its folds hold other clips")
+        why = _not_a_rerun(ref, run)
+        if why:
+            raise RunError(f"{run.path} is not a rerun of {ref.path}: {why}")
         same_training = _init_seed(cfg) == _init_seed(ref_cfg)
         for fold in run.finished_folds():
             mine = ref_folds.get(fold.index)
@@ -349,6 +357,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
                     "fold": fold.index,
                     "rerun": str(run.path),
                     "kind": "numeric" if same_training else "train seed",
+                    "train_seed": _init_seed(cfg),
                     "differs": "; ".join(differs) if differs else "nothing recorded",
                     "reference_acc": float(a["test_acc"]),
                     "rerun_acc": float(b["test_acc"]),
@@ -365,6 +374,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             "fold",
             "rerun",
             "kind",
+            "train_seed",
             "differs",
             "reference_acc",
             "rerun_acc",
@@ -375,6 +385,55 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             "rerun_best_epoch",
         ],
     )
+
+
+def find_reruns(reference: str | os.PathLike) -> list[Path]:
+    """The reruns of a run kept beside it under its name and a suffix (``<run>-train1``,
+    ``<run>-avx2``, ...), in natural order (``train2`` before ``train10``). Folders of such a
+    name that are not reruns of it (other data, protocol, profile or split) are left out."""
+    import glob
+    import re
+
+    ref = Run.open(reference)
+    found = [
+        p
+        for p in ref.path.parent.glob(glob.escape(ref.path.name) + "-*")
+        if Run(p).exists and _not_a_rerun(ref, Run(p)) is None
+    ]
+    return sorted(found, key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)])
+
+
+def _pooled_delta(rows) -> float:
+    """Change of the accuracy pooled over ``rows``' folds (weighted by their test clips)."""
+    n = rows["n_test"].sum()
+    return float((rows["delta_acc"] * rows["n_test"]).sum() / n) if n else float("nan")
+
+
+def spread_summary(spread) -> dict:
+    """How far each kind of rerun moved the numbers, from a :func:`rerun_spread` table.
+
+    Per kind (``numeric``, ``train seed``): ``reruns`` (how many run folders), ``folds`` (the
+    folds compared), ``rows`` (fold-and-rerun pairs), ``fold_max_abs`` and ``fold_mean_abs`` (the
+    largest and the mean absolute change of a fold's test accuracy, as a fraction),
+    ``changed`` and ``compared`` (test predictions that changed, of those compared), and
+    ``pooled`` (per rerun, the change of the accuracy pooled over the folds it shares with the
+    reference) with its largest absolute value ``pooled_max_abs``.
+    """
+    out = {}
+    for kind, rows in spread.groupby("kind", sort=False):
+        pooled = {rerun: _pooled_delta(r) for rerun, r in rows.groupby("rerun", sort=False)}
+        out[kind] = {
+            "reruns": len(pooled),
+            "folds": sorted(int(k) for k in rows["fold"].unique()),
+            "rows": int(len(rows)),
+            "fold_max_abs": float(rows["delta_acc"].abs().max()),
+            "fold_mean_abs": float(rows["delta_acc"].abs().mean()),
+            "changed": int(rows["predictions_changed"].sum()),
+            "compared": int(rows["n_test"].sum()),
+            "pooled": pooled,
+            "pooled_max_abs": float(max(abs(d) for d in pooled.values())),
+        }
+    return out
 
 
 def authors_results(dataset: str = "gtzan"):

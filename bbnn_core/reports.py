@@ -33,6 +33,8 @@ __all__ = [
     "PAPER_LITERATURE",
     "PAPER_PER_CLASS",
     "comparison_table",
+    "rerun_table",
+    "spread_note",
     "per_class_table",
     "paper_per_class_table",
     "plot_spectrograms",
@@ -350,10 +352,12 @@ def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize:
     return ax
 
 
-def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: str = "fold"):
+def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: str = "fold", reruns=None):
     """Figure 4 (right): train / validation / test accuracy per fold (a ``read_run`` frame or the
     authors' ``fold_results.csv``), numbered from 0 in both cases, on an axis that starts just
-    below the lowest bar so that differences of a few points stay visible."""
+    below the lowest bar so that differences of a few points stay visible. ``reruns`` (a
+    :func:`bbnn_core.metrics.rerun_spread` table) marks each rerun's test accuracy on its fold's
+    test bar: a circle per other training seed, a cross per numeric rerun."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
@@ -362,15 +366,38 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     cols = (("train_acc", "train"), ("val_acc", "validation"), ("test_acc", "test"))
     for j, (col, label) in enumerate(cols):
         ax.bar(x + (j - 1) * width, folds[col], width, label=label)
+    marks = []
+    if reruns is not None and len(reruns) and "fold" in folds:
+        where = {int(k): i for i, k in enumerate(folds["fold"])}
+        for kind, marker, label in (
+            ("train seed", "o", "test, other training seed"),
+            ("numeric", "x", "test, numeric rerun"),
+        ):
+            rows = reruns[(reruns["kind"] == kind) & reruns["fold"].isin(list(where))]
+            if len(rows):
+                xs = [where[int(k)] + width for k in rows["fold"]]
+                ax.scatter(
+                    xs,
+                    rows["rerun_acc"],
+                    marker=marker,
+                    s=28,
+                    color="black",
+                    zorder=3,
+                    facecolors="none" if marker == "o" else "black",
+                    linewidths=1.2,
+                    label=label,
+                )
+                marks.append(rows["rerun_acc"])
     ax.set_xticks(x, [str(i) for i in x])
     ax.set_xlabel(xlabel)
     ax.set_ylabel("accuracy")
-    low = min(float(np.min(folds[c])) for c, _ in cols)
+    low = min([float(np.min(folds[c])) for c, _ in cols] + [float(np.min(m)) for m in marks])
     ax.set_ylim(max(0.0, np.floor(low * 10 - 0.5) / 10), 1.0)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(frameon=False, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     if title:
-        ax.set_title(title, pad=24)
+        legend_rows = -(-(len(cols) + len(marks)) // 3)
+        ax.set_title(title, pad=24 + 16 * (legend_rows - 1))
     return ax
 
 
@@ -471,11 +498,13 @@ def comparison_table(
     ours_label: str = "BBNN, this reproduction",
     authors: dict | None = None,
     data_label: str = "",
+    spread: str | None = None,
 ):
     """Tables 3 / 5 / 7: the paper's literature rows (quoted), then the numbers computed here.
 
     ``ours`` is a run's summary (its BBNN and baseline accuracies with 95 % CIs);
-    ``authors`` the summary of the authors' released ``fold_results.csv``.
+    ``authors`` the summary of the authors' released ``fold_results.csv``; ``spread``, when
+    given, how far reruns move our BBNN row (:func:`spread_note`), in a column of its own.
     """
     import pandas as pd
 
@@ -510,7 +539,78 @@ def comparison_table(
                     "source": f"this run{data_label}",
                 }
             )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if spread is not None:
+        table["a rerun moves it by"] = ["" if m != ours_label else spread for m in table["method"]]
+    return table
+
+
+def _rerun_labels(spread) -> dict:
+    """A column name per rerun: "train seed N", or "same seeds, other <what differs>"."""
+    labels: dict = {}
+    for rerun, rows in spread.groupby("rerun", sort=False):
+        first = rows.iloc[0]
+        if first["kind"] == "train seed":
+            label = f"train seed {int(first['train_seed'])}"
+        else:
+            what = sorted(
+                {
+                    part.split(" ")[0] if not part.startswith("instruction set") else "CPU class"
+                    for d in rows["differs"]
+                    for part in str(d).split("; ")
+                    if d != "nothing recorded"
+                }
+            )
+            label = "same seeds" + (f", other {', '.join(what)}" if what else ", same settings")
+        if label in labels.values():
+            label += f" ({Path(rerun).name})"
+        labels[rerun] = label
+    return labels
+
+
+def rerun_table(spread):
+    """Each fold's test accuracy (%) in the reference run and in each rerun (a
+    :func:`bbnn_core.metrics.rerun_spread` table), the range over training seeds (the reference
+    and every train-seed rerun) and the largest change by a numeric rerun, in points; a last row
+    gives the same over the folds that every rerun finished, pooled (weighted by test clips)."""
+    import pandas as pd
+
+    labels = _rerun_labels(spread)
+    wide = spread.pivot_table(index="fold", columns="rerun", values="rerun_acc", aggfunc="first")
+    wide = wide.rename(columns=labels)[list(labels.values())]
+    ref = spread.groupby("fold")["reference_acc"].first()
+    n = spread.groupby("fold")["n_test"].first()
+    table = pd.concat([ref.rename("this run"), wide], axis=1)
+    seeds = ["this run"] + [labels[r] for r in labels if (spread[spread["rerun"] == r]["kind"] == "train seed").all()]
+    numeric = [labels[r] for r in labels if (spread[spread["rerun"] == r]["kind"] == "numeric").all()]
+    common = table.dropna().index
+    if len(common) >= 2:  # one fold pooled is that fold
+        pooled = (table.loc[common].mul(n.loc[common], axis=0).sum() / n.loc[common].sum()).rename("pooled")
+        table = pd.concat([table, pooled.to_frame().T])
+    out = 100 * table
+    if len(seeds) > 1:
+        out["train-seed range (points)"] = out[seeds].max(axis=1) - out[seeds].min(axis=1)
+    if numeric:
+        out["numeric change (points)"] = out[numeric].sub(out["this run"], axis=0).abs().max(axis=1)
+    rows = [f"fold {k}" for k in out.index[: len(out) - (out.index[-1] == "pooled")]]
+    if out.index[-1] == "pooled":
+        rows.append(f"pooled over folds {', '.join(str(k) for k in common)}")
+    out.index = rows
+    return out.reset_index(names="")
+
+
+def spread_note(summary: dict) -> str:
+    """One phrase per kind of rerun from :func:`bbnn_core.metrics.spread_summary`: how far the
+    reruns moved the pooled accuracy (points), over how many reruns and folds."""
+    parts = []
+    for kind, s in summary.items():
+        folds = ", ".join(str(k) for k in s["folds"])
+        what = "other training seeds" if kind == "train seed" else "the same seeds on other settings"
+        parts.append(
+            f"up to {100 * s['pooled_max_abs']:.1f} points with {what} ({s['reruns']} rerun"
+            f"{'s' if s['reruns'] != 1 else ''}, fold{'s' if len(s['folds']) != 1 else ''} {folds})"
+        )
+    return "; ".join(parts)
 
 
 def per_class_table(report: dict, *, paper: dict | None = None, paper_average: tuple | None = None):

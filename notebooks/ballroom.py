@@ -36,6 +36,7 @@ seed = 0
 n_folds = 10  # folds (kfold, grouped) or random draws (authors)
 run_dir = None  # None: runs/<dataset>-<protocol>-<profile>-seed<seed>
 train = None  # None: train (or resume) when data_dir is given; False: show the finished folds only
+reruns = None  # None: the reruns kept beside run_dir (<run_dir>-train1, ...); else a list of run folders
 
 # %% tags=["hide-input"]
 from bbnn_core.chapter import open_chapter, run_parameters
@@ -56,7 +57,7 @@ cfg, train_now = run_parameters(KEY, data_dir=data_dir, dataset=dataset, kind=ki
 # %%
 if train_now:
     train_run(cfg)
-ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol)
+ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol, reruns=reruns)
 for note in ch.notes:
     print(note)
 
@@ -76,6 +77,17 @@ ch.overview()
 
 # %% tags=["hide-input"]
 ch.comparison()
+
+# %% [markdown]
+# ## How far a rerun moves these numbers
+#
+# The intervals above cover the sampling of the test clips, not the variation of training. What a
+# rerun of the same command moves is measured by rerunning folds beside the run: with the same seeds
+# on another machine or software (numeric noise) and with other training seeds on the same split
+# (the variation of training).
+
+# %% tags=["hide-input"]
+ch.rerun_spread()
 
 # %% [markdown]
 # ## Precision, recall and F-score per genre (the paper's Table 6)

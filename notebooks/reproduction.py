@@ -34,8 +34,8 @@ from IPython.display import Markdown, display
 
 from bbnn_core.datasets import load_dataset
 from bbnn_core.features import extract
-from bbnn_core.metrics import authors_results, summarize_run
-from bbnn_core.reports import captioned
+from bbnn_core.metrics import authors_results, find_reruns, rerun_spread, spread_summary, summarize_run
+from bbnn_core.reports import captioned, rerun_table, spread_note
 from bbnn_core.splits import make_splits
 
 # %% [markdown]
@@ -271,6 +271,8 @@ for protocol, run in runs.items():
             "SVM, same folds (%)": 100 * s["baseline_test_acc"]["mean"],
             "SVM 95 % CI (%)": f"[{100 * s['baseline_test_acc']['ci_low']:.1f}, "
             f"{100 * s['baseline_test_acc']['ci_high']:.1f}]",
+            "a rerun moves BBNN by": spread_note(spread_summary(rerun_spread(run, find_reruns(run))))
+            or "not measured yet (below)",
         }
     )
     for f in s["per_fold"]:
@@ -286,7 +288,8 @@ for protocol, run in runs.items():
 ours = pd.DataFrame(rows)
 (captioned(ours.style.hide(axis="index").format(precision=1),
            "This project's runs of the paper's recipe: BBNN's test accuracy pooled over the finished folds with a "
-           "95 % Wilson interval, and the SVM on the same folds.") if len(ours) else None)
+           "95 % Wilson interval, the SVM on the same folds, and how far reruns of its folds moved BBNN's pooled "
+           "accuracy (next section).") if len(ours) else None)
 
 # %% [markdown]
 # Epochs run and best epoch per fold, ours beside the authors' released GTZAN histories (best
@@ -343,7 +346,7 @@ import json
 from bbnn_core.metrics import fold_instruction_sets
 from bbnn_core.runs import Run
 
-lines = []
+lines, tables = [], []
 for protocol, run in runs.items():
     if not is_run(run) or not Run(run).finished_folds():
         continue
@@ -368,12 +371,27 @@ for protocol, run in runs.items():
         "and predictions, and retrains a committed reference fold byte for byte against the reference made on the "
         "same CPU class). Across CPU classes "
         "the same seed gives losses that differ from the 7th digit on, and such differences can grow over a "
-        "hundred epochs. On other hardware, another thread count or another seed, the numbers move; that spread "
-        f"has not been measured for this profile yet (a rerun costs {hours:.1f} h per fold here: these folds' mean "
-        "wall time as their provenance records it, pauses for other work included). For scale: "
-        f"one clip of a {min(test_n)}-clip test fold is {100 / min(test_n):.0f} points of that fold's accuracy."
+        "hundred epochs. On other hardware, another thread count or another seed, the numbers move. "
+    )
+    spread = rerun_spread(run, find_reruns(run))
+    if spread.empty:
+        lines[-1] += (
+            "How far has not been measured for this run yet: no rerun of its folds is kept beside it (a rerun costs "
+            f"{hours:.1f} h per fold here: these folds' mean wall time as their provenance records it, pauses for "
+            "other work included)."
+        )
+    else:
+        lines[-1] += f"Measured by rerunning its folds: its pooled accuracy moved by {spread_note(spread_summary(spread))}."
+        tables.append((protocol, spread))
+    lines[-1] += (
+        f" For scale: one clip of a {min(test_n)}-clip test fold is {100 / min(test_n):.0f} points of that fold's "
+        "accuracy."
     )
 display(Markdown("\n".join(lines) if lines else "No fold has finished yet."))
+for protocol, spread in tables:
+    display(captioned(rerun_table(spread).style.hide(axis="index").format(precision=1, na_rep="-"),
+                      f"{protocol}: test accuracy (%) per fold of the run and of each rerun of it, on the same test "
+                      "clips; ranges and changes in points."))
 
 # %% [markdown]
 # ## Discrepancies, plainly

@@ -95,3 +95,95 @@ def test_chapter_without_audio_or_released_logs(mirror):
     assert round(quoted.data.iloc[-1]["recall"], 1) == 97.1
     assert "No training history" in ch.plot_losses().data and "No run" in ch.plot_results().data
     assert "97.1" in ch.discrepancies().data
+
+
+def _rerun(src: Path, dst: Path, *, folds=(0, 1, 2), config=None, provenance=None, flip=None) -> Path:
+    """A copy of run ``src`` that finished ``folds`` only, with ``config`` and each fold's
+    ``provenance`` updated, and, per fold in ``flip``, that many correct test predictions made wrong."""
+    import json
+
+    import pandas as pd
+
+    shutil.copytree(src, dst)
+    (dst / "config.json").write_text(json.dumps(json.loads((dst / "config.json").read_text()) | (config or {})))
+    for fold in dst.glob("fold*"):
+        k = int(fold.name[4:])
+        if k not in folds:
+            (fold / "metrics.json").unlink()
+            continue
+        prov = json.loads((fold / "provenance.json").read_text()) | (provenance or {})
+        (fold / "provenance.json").write_text(json.dumps(prov))
+        n = (flip or {}).get(k, 0)
+        if n:
+            preds = pd.read_csv(fold / "predictions.csv")
+            right = preds.index[preds["true"] == preds["predicted"]][:n]
+            preds.loc[right, "predicted"] = [
+                next(c for c in sorted(set(preds["true"])) if c != t) for t in preds.loc[right, "true"]
+            ]
+            preds.to_csv(fold / "predictions.csv", index=False)
+            metrics = json.loads((fold / "metrics.json").read_text())
+            metrics["test_acc"] = float((preds["true"] == preds["predicted"]).mean())
+            (fold / "metrics.json").write_text(json.dumps(metrics))
+    return dst
+
+
+def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
+    """Reruns kept beside a run (<run>-*) are found; the page shows each fold's accuracy in each,
+    the train-seed range and the numeric change, pooled over the folds all finished, and Table 3
+    says how far a rerun moves the pooled accuracy."""
+    from IPython.display import Markdown
+
+    from bbnn_core.chapter import open_chapter
+    from bbnn_core.errors import RunError
+
+    run = shutil.copytree(RESULTS, tmp_path / "run")
+    _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 1})
+    _rerun(run, tmp_path / "run-avx2", provenance={"cpu": {"flags": ["avx", "avx2", "fma"]}})
+    _rerun(run, tmp_path / "run-split5", config={"seed": 5})  # another split: not a rerun, left out
+    (tmp_path / "run-notes").mkdir()
+    ch = open_chapter("gtzan", str(run), dataset="gtzan_mini")
+    assert [p.name for p in ch.reruns] == ["run-avx2", "run-train1"]
+
+    assert "up to 3.3 points with other training seeds (1 rerun, folds 0, 1, 2)" in ch.comparison().to_html()
+    tables = []
+    monkeypatch.setattr("IPython.display.display", tables.append)
+    md = ch.rerun_spread()
+    (table,) = tables
+    data = table.data.set_index("")
+    ref0 = data.loc["fold 0", "this run"]
+    assert data.loc["fold 0", "train seed 1"] == pytest.approx(ref0 - 10)
+    assert data.loc["fold 0", "train-seed range (points)"] == pytest.approx(10)
+    assert data.loc["fold 1", "train-seed range (points)"] == 0
+    assert (data["numeric change (points)"] == 0).all()
+    assert "other CPU class" in " ".join(data.columns)
+    assert data.loc["pooled over folds 0, 1, 2", "train-seed range (points)"] == pytest.approx(10 / 3)
+    assert isinstance(md, Markdown) and "1 of 30 test predictions changed" in md.data
+    assert "0 of 30 test predictions changed" in md.data  # the numeric rerun moved nothing
+
+    with pytest.raises(RunError, match="is not a rerun of"):
+        open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[tmp_path / "run-split5"])
+    alone = open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[])
+    assert "not measured yet" in alone.comparison().to_html()
+    text = alone.rerun_spread().data
+    assert "Not measured yet" in text and "--train-seed 1 --run-dir RUN-train1" in text and "`run-*`" in text
+
+
+def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
+    """Figure 4 (right) marks each rerun's test accuracy on its fold's test bar."""
+    import matplotlib.pyplot as plt
+
+    from bbnn_core.metrics import rerun_spread
+    from bbnn_core.reports import plot_fold_accuracies
+
+    run = shutil.copytree(RESULTS, tmp_path / "run")
+    seeds = _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 2})
+    spread = rerun_spread(run, [seeds])
+    from bbnn_core.metrics import read_run
+
+    folds, _ = read_run(run)
+    ax = plot_fold_accuracies(folds, reruns=spread)
+    (marks,) = [c for c in ax.collections if c.get_label() == "test, other training seed"]
+    offsets = marks.get_offsets()
+    assert len(offsets) == 3 and offsets[0][1] == pytest.approx(folds["test_acc"][0] - 0.2)
+    assert ax.get_ylim()[0] <= offsets[:, 1].min()
+    plt.close("all")

@@ -127,6 +127,25 @@ def test_evaluate_reads_the_run(smoke_run):
     assert json.loads(bbnn("evaluate", run, "--json").stdout)["test_acc"] == summary["test_acc"]
 
 
+def test_evaluate_with_reruns(smoke_run, tmp_path):
+    """--rerun prints how far each rerun moved each fold; a run of another split is refused in one line."""
+    import shutil
+
+    run, _ = smoke_run
+    same = shutil.copytree(run, tmp_path / "same")  # the same command again: nothing moves
+    res = bbnn("evaluate", run, "--rerun", same)
+    assert res.returncode == 0 and res.stdout.count("rerun fold ") == 3
+    assert "\tnumeric\t" in res.stdout and "changed 0/" in res.stdout and "nothing recorded" in res.stdout
+    assert "spread numeric\t1 reruns, folds 0,1,2\tfold |delta| mean 0.0000 max 0.0000" in res.stdout
+    out = json.loads(bbnn("evaluate", run, "--rerun", same, "--json").stdout)
+    assert out["reruns"]["summary"]["numeric"]["pooled_max_abs"] == 0
+    other = shutil.copytree(run, tmp_path / "other")
+    cfg = json.loads((other / "config.json").read_text())
+    (other / "config.json").write_text(json.dumps(cfg | {"seed": cfg["seed"] + 1}))
+    res = bbnn("evaluate", run, "--rerun", other)
+    assert res.returncode != 0 and "is not a rerun of" in res.stderr and "Traceback" not in res.stderr
+
+
 def test_predict_with_a_run_and_with_the_authors_models(smoke_run, gtzan_mini):
     run, _ = smoke_run
     blues = gtzan_mini.root / "genres/blues/blues.00000.wav"
