@@ -369,13 +369,13 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     marks = []
     if reruns is not None and len(reruns) and "fold" in folds:
         where = {int(k): i for i, k in enumerate(folds["fold"])}
-        for kind, marker, label in (
-            ("train seed", "o", "test, other training seed"),
-            ("numeric", "x", "test, numeric rerun"),
+        for kind, marker, label, shift in (
+            ("train seed", "o", "test, other training seed", -width / 4),
+            ("numeric", "x", "test, numeric rerun", width / 4),
         ):
             rows = reruns[(reruns["kind"] == kind) & reruns["fold"].isin(list(where))]
-            if len(rows):
-                xs = [where[int(k)] + width for k in rows["fold"]]
+            if len(rows):  # on the fold's test bar, the two kinds side by side
+                xs = [where[int(k)] + width + shift for k in rows["fold"]]
                 ax.scatter(
                     xs,
                     rows["rerun_acc"],
