@@ -332,6 +332,13 @@ for protocol, run in runs.items():
     else:
         verdict.append(f"- **{protocol}, {done}:** BBNN {b:.1f} % against the SVM's {v:.1f} % on the same folds "
                        f"(training accuracy {train_acc:.1f} %).")
+    bt, vt = s["test_acc"], s["baseline_test_acc"]
+    if max(bt["ci_low"], vt["ci_low"]) <= min(bt["ci_high"], vt["ci_high"]):
+        verdict[-1] += (
+            f" Their 95 % intervals overlap ([{100 * bt['ci_low']:.1f}, {100 * bt['ci_high']:.1f}] and "
+            f"[{100 * vt['ci_low']:.1f}, {100 * vt['ci_high']:.1f}]): a difference of "
+            f"{abs(bt['correct'] - vt['correct'])} of {bt['n_clips']} test clips, too few to rank the two."
+        )
 display(Markdown("\n".join(verdict) if verdict else "No fold of this project's paper-profile run has finished yet."))
 
 # %% [markdown]
