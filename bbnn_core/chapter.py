@@ -129,10 +129,11 @@ class Chapter:
             return _markdown("Needs a run of this project.")
         cfg: Any = self.cfg
         if self.spread is None or self.spread.empty:
-            where = f" --data-dir {cfg.data_dir}" if cfg.data_dir else ""
+            data = f" --data-dir {cfg.data_dir}" + (f" --kind {cfg.kind}" if cfg.kind else "") if cfg.data_dir else ""
+            folds = ",".join(str(int(k)) for k in list(self.folds["fold"])[:3])  # three finished folds
             base = (
-                f"bbnn train --dataset {cfg.dataset}{where} --protocol {cfg.protocol} --profile {cfg.profile} "
-                f"--seed {cfg.seed} --folds 0,1,2"
+                f"bbnn train --dataset {cfg.dataset}{data} --protocol {cfg.protocol} --profile {cfg.profile} "
+                f"--seed {cfg.seed} --n-folds {cfg.n_folds} --folds {folds}"
             )
             name = Path(str(self.run_dir)).name
             return _markdown(
