@@ -188,3 +188,13 @@ def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
     assert 0 < offsets[0][0] < 0.27 * 1.5  # on fold 0's test bar
     assert ax.get_ylim()[0] <= offsets[:, 1].min()
     plt.close("all")
+
+
+def test_reruns_are_found_in_natural_order(tmp_path):
+    from bbnn_core.metrics import find_reruns
+
+    run = shutil.copytree(RESULTS, tmp_path / "run")
+    for seed in (10, 2, 1):
+        _rerun(run, tmp_path / f"run-train{seed}", config={"train_seed": seed})
+    shutil.copytree(run, tmp_path / "runs-other")  # another name: not kept beside it as a rerun
+    assert [p.name for p in find_reruns(run)] == ["run-train1", "run-train2", "run-train10"]
