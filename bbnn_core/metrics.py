@@ -317,7 +317,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     software, named in ``differs``), ``train seed`` when it starts from other weights and another
     order of the epochs (``bbnn train --train-seed``).
 
-    Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, reference_acc, rerun_acc,
+    Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, differs_in (the names alone), reference_acc, rerun_acc,
     delta_acc, predictions_changed, n_test, reference_best_epoch, rerun_best_epoch``.
 
     Raises
@@ -347,10 +347,9 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             a, b = mine.metrics(), fold.metrics()
             pa, pb = mine.predictions(), fold.predictions()
             merged = pa.merge(pb, on="track", suffixes=("_ref", "_rerun"))
+            names = [n for n, get in _RERUN_SETTINGS.items() if get(fold.provenance()) != get(mine.provenance())]
             differs = [
-                f"{name} {get(fold.provenance())} vs {get(mine.provenance())}"
-                for name, get in _RERUN_SETTINGS.items()
-                if get(fold.provenance()) != get(mine.provenance())
+                f"{n} {_RERUN_SETTINGS[n](fold.provenance())} vs {_RERUN_SETTINGS[n](mine.provenance())}" for n in names
             ]
             rows.append(
                 {
@@ -359,6 +358,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
                     "kind": "numeric" if same_training else "train seed",
                     "train_seed": _init_seed(cfg),
                     "differs": "; ".join(differs) if differs else "nothing recorded",
+                    "differs_in": ", ".join(names),
                     "reference_acc": float(a["test_acc"]),
                     "rerun_acc": float(b["test_acc"]),
                     "delta_acc": float(b["test_acc"]) - float(a["test_acc"]),
@@ -376,6 +376,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             "kind",
             "train_seed",
             "differs",
+            "differs_in",
             "reference_acc",
             "rerun_acc",
             "delta_acc",

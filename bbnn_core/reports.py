@@ -553,14 +553,8 @@ def _rerun_labels(spread) -> dict:
         if first["kind"] == "train seed":
             label = f"train seed {int(first['train_seed'])}"
         else:
-            what = sorted(
-                {
-                    part.split(" ")[0] if not part.startswith("instruction set") else "CPU class"
-                    for d in rows["differs"]
-                    for part in str(d).split("; ")
-                    if d != "nothing recorded"
-                }
-            )
+            names = {n.strip() for d in rows["differs_in"] for n in str(d).split(",") if n.strip()}
+            what = sorted("CPU class" if n == "instruction set" else n for n in names)
             label = "same seeds" + (f", other {', '.join(what)}" if what else ", same settings")
         if label in labels.values():
             label += f" ({Path(rerun).name})"
