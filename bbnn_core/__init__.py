@@ -15,6 +15,7 @@ deep-learning backend.
 
 import os as _os
 import sys as _sys
+import warnings as _warnings
 
 # Training is bit-for-bit repeatable only with one TensorFlow inter-op thread (BBNN's parallel
 # branches otherwise run as concurrent ops that share the intra-op pool and reorder sums; see
@@ -27,6 +28,11 @@ if "tensorflow" not in _sys.modules:
 from .datasets import Dataset, Track, load_dataset, validate
 from .errors import AudioError, BBNNError, DatasetError, ModelError, ParameterError, ResourceError
 from .features import PAPER_PARAMS, FeatureParams, FeatureSet, extract, load_audio, log_mel
+
+# librosa imports pooch, which imports tqdm.auto: in a notebook without ipywidgets that warns
+# "IProgress not found" (with this machine's paths) although nothing here draws a widget
+# (bbnn_core.progress uses plain tqdm, and downloads run without a bar)
+_warnings.filterwarnings("ignore", message="IProgress not found")
 
 __version__ = "0.1.0"
 
