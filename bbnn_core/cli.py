@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .errors import BBNNError
+from .errors import AudioError, BBNNError
 from .progress import backend_noise_filtered
 
 __all__ = ["main", "build_parser"]
@@ -283,6 +283,10 @@ def cmd_predict(args) -> int:
     files = expand_inputs(args.files)  # before the models load: a bad folder fails at once
     if not files:
         raise BBNNError("no audio files given (stdin was empty)")
+    if not any(os.path.exists(f) for f in files):  # a typo fails before the models load (or download)
+        for f in files:
+            print(f"bbnn: error: {AudioError(f, 'no such file')}", file=sys.stderr)
+        return 1
     ensemble = load_ensemble(args.model, runtime=args.runtime, precision=args.precision)
     failed = 0
     for r in iter_predictions(files, ensemble, progress=_progress(args)):

@@ -157,6 +157,16 @@ def test_predict_with_a_run_and_with_the_authors_models(smoke_run, gtzan_mini):
     assert "Traceback" not in res.stderr
 
 
+def test_predict_of_files_that_do_not_exist_fails_before_any_model_loads(tmp_path):
+    """A typo must not wait for (or download) ten models: no mirror, an empty cache and no network
+    would fail on the models, so the one line per file shows the paths were checked first."""
+    missing = [tmp_path / "typo.wav", tmp_path / "other.mp3"]
+    res = bbnn("predict", *missing, env={"BBNN_MIRROR": "", "BBNN_CACHE": str(tmp_path / "cache")})
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.splitlines() == [f"bbnn: error: cannot decode {m}: no such file" for m in missing]
+    assert not (tmp_path / "cache").exists()
+
+
 def test_predict_reads_paths_from_stdin_and_folders(gtzan_mini, tmp_path):
     blues = sorted((gtzan_mini.root / "genres/blues").glob("*.wav"))[:2]
     folder = tmp_path / "clips"
