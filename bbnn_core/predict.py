@@ -66,6 +66,7 @@ class Ensemble:
     loader: Callable[[Path], Any] = field(repr=False)
     runtime: str = "auto"
     precision: str = "auto"
+    note: str | None = None  # a warning for the user, e.g. a run with folds still to train
     _runner: Any = field(default=None, repr=False)
 
     @property
@@ -151,8 +152,15 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
     absent = [str(p) for p in done.values() if not p.is_file()]
     if absent:
         raise RunError(f"run folder {base}: model file {absent[0]} is missing (model files are not committed)")
-    classes = tuple(run.splits()["classes"])
-    return Ensemble(list(done.values()), classes, str(spec), _keras_load, runtime, precision)
+    splits = run.splits()
+    n_folds = len(splits["folds"])
+    note = None
+    if wanted is None and len(done) < n_folds:
+        note = (
+            f"run {base}: {len(done)} of {n_folds} folds finished; predicting with their "
+            f"{len(done)} model{'s' if len(done) > 1 else ''} (folds {', '.join(map(str, sorted(done)))})"
+        )
+    return Ensemble(list(done.values()), tuple(splits["classes"]), str(spec), _keras_load, runtime, precision, note)
 
 
 MIN_FRAMES = 8  # the shortest input the network's poolings accept (model.build_bbnn)

@@ -167,6 +167,22 @@ def test_predict_of_files_that_do_not_exist_fails_before_any_model_loads(tmp_pat
     assert not (tmp_path / "cache").exists()
 
 
+def test_predict_with_a_partly_trained_run_says_how_many_folds_it_uses(smoke_run, tmp_path):
+    import shutil
+
+    from bbnn_core.predict import load_ensemble
+
+    run, _ = smoke_run
+    assert load_ensemble(run).note is None  # every fold finished
+    part = tmp_path / "part"
+    shutil.copytree(run, part)
+    (part / "fold1" / "metrics.json").unlink()  # fold 1 still training
+    ens = load_ensemble(part)
+    assert ens.n_models == 2
+    assert ens.note == f"run {part}: 2 of 3 folds finished; predicting with their 2 models (folds 0, 2)"
+    assert load_ensemble(f"{part}:0").note is None  # the folds were chosen: nothing to warn of
+
+
 def test_predict_reads_paths_from_stdin_and_folders(gtzan_mini, tmp_path):
     blues = sorted((gtzan_mini.root / "genres/blues").glob("*.wav"))[:2]
     folder = tmp_path / "clips"
