@@ -137,9 +137,8 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
         classes = GTZAN_GENRES if dataset == "gtzan" else load_extended_ballroom().classes
         return Ensemble(files, tuple(classes), str(spec), _authors_load, runtime, precision)
     if not Run(base).exists:
-        raise RunError(
-            f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {base} is not a run folder"
-        )
+        why = "is not a run folder" if Path(base).exists() else "does not exist"
+        raise RunError(f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {base} {why}")
     run = Run(base)
     done = {f.index: f.best_model for f in run.finished_folds()}
     if wanted is not None:

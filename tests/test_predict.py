@@ -53,6 +53,8 @@ def test_unknown_model_spec(tmp_path):
 
     with pytest.raises(RunError, match="is not a run folder"):
         load_ensemble(tmp_path)
+    with pytest.raises(RunError, match="authors-gtzn does not exist"):  # a typo of a name or a path
+        load_ensemble("authors-gtzn")
 
 
 def test_fold_selection(mirror, tmp_path):
