@@ -101,10 +101,36 @@ def cmd_validate(args) -> int:
         print(f"total\t{report.n_tracks}")
         for line in report.lines():
             print(line)
+    small = _too_few_to_train(report.counts)
+    if small:
+        print(f"bbnn: note: {small}", file=sys.stderr)
     if not report.ok:
         print(f"bbnn: {report.dataset}: {len(report.lines())} problem(s) in {report.n_tracks} tracks", file=sys.stderr)
         return 1
     return 0
+
+
+def _too_few_to_train(counts: dict[str, int]) -> str | None:
+    """What the smallest class's track count rules out (the protocols' minimums), or None."""
+    from .splits import AUTHORS_MIN, MIN_FOLDS
+
+    counts = {g: n for g, n in counts.items() if n}  # a class with no track is not trained on
+    if not counts:
+        return None
+    name = min(counts, key=lambda g: counts[g])
+    n = counts[name]
+    if n >= max(AUTHORS_MIN, 10):  # the default 10-fold and the authors' draws both fit
+        return None
+    tracks = f"{n} track{'s' if n != 1 else ''}"
+    if n < MIN_FOLDS:
+        return (
+            f"the smallest class, {name}, has {tracks}: too few to train "
+            f"(every protocol needs at least {MIN_FOLDS} per class)"
+        )
+    return (
+        f"the smallest class, {name}, has {tracks}: too few for the default 10-fold and the authors protocol "
+        f"({max(AUTHORS_MIN, 10)} per class); train with --protocol kfold --n-folds {n} or fewer"
+    )
 
 
 def _fold_list(text: str) -> tuple[int, ...]:

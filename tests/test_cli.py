@@ -48,6 +48,19 @@ def test_validate_json(make_gtzan):
     )  # synthetic audio under real GTZAN names
     out = json.loads(res.stdout)
     assert res.returncode == 0 and out["ok"] and out["counts"]["jazz"] == 1 and out["n_tracks"] == 2
+    # valid, but a class of one track cannot be trained: said on stderr, the data set stays valid
+    assert res.stderr == (
+        "bbnn: note: the smallest class, jazz, has 1 track: too few to train "
+        "(every protocol needs at least 3 per class)\n"
+    )
+
+
+def test_validate_says_which_protocols_a_small_class_rules_out(make_gtzan):
+    res = bbnn("validate", make_gtzan(per_genre=4, genres=["jazz", "pop"]), "--no-checksums", "--quiet")
+    assert res.returncode == 0 and res.stderr == (
+        "bbnn: note: the smallest class, jazz, has 4 tracks: too few for the default 10-fold and the authors "
+        "protocol (10 per class); train with --protocol kfold --n-folds 4 or fewer\n"
+    )
 
 
 def test_validate_extended_ballroom_metadata(mirror):
