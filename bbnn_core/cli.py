@@ -226,6 +226,11 @@ def cmd_train(args) -> int:
     if args.threads is not None and args.threads < 1:
         raise ParameterError(f"--threads must be at least 1; got {args.threads}")
     cfgs = _train_configs(args)
+    for cfg in cfgs:  # a data folder that is not there fails before anything is announced or started
+        if cfg.data_dir is not None and not Path(cfg.data_dir).expanduser().is_dir():
+            from .datasets import load_dataset
+
+            load_dataset(cfg.data_dir, kind=cfg.kind)  # raises the one message that says why
     workers = _workers(args)
     for cfg in cfgs:
         print(

@@ -388,6 +388,11 @@ def load_dataset(dataset: str | os.PathLike = "gtzan_mini", *, kind: str | None 
     if str(dataset) == "gtzan_mini" and kind in (None, "gtzan"):
         return load_gtzan(dataset_dir("gtzan_mini"), name="gtzan_mini")
     root = Path(dataset).expanduser()
+    if not root.exists() and len(root.parts) == 1:  # a bare name, e.g. "gtzan": not a name known here
+        raise DatasetError(
+            f"the data directory {root} does not exist (data sets are given by their folder; the names known "
+            "without one are gtzan_mini and, for its metadata, extended_ballroom)"
+        )
     _require_dir(root, kind or "the")
     if kind is None:
         if (root / "genres").is_dir() or root.name == "genres":

@@ -197,6 +197,8 @@ class Run:
     def open(cls, path: str | os.PathLike) -> Run:
         """The run in ``path``, or a :class:`RunError` saying that the folder is not one."""
         run = cls(path)
+        if not run.path.exists():
+            raise RunError(f"{run.path} does not exist (expected a run folder)")
         if not run.exists:
             raise RunError(f"{run.path} is not a run folder (no config.json and splits.json)")
         return run

@@ -42,6 +42,21 @@ def test_validate_bad_file_one_line_no_traceback(make_gtzan):
     assert "blues\t2" in res.stdout and "total\t4" in res.stdout  # the other files still counted
 
 
+def test_a_name_or_folder_that_is_not_there_is_one_line(tmp_path):
+    res = bbnn("validate", "gtzan")  # a name, not a folder: the names known here are listed
+    assert res.returncode == 1 and res.stderr.startswith("bbnn: error: the data directory gtzan does not exist (")
+    assert "gtzan_mini" in res.stderr and res.stderr.count("\n") == 1
+    res = bbnn("train", "--data-dir", tmp_path / "nope", "--profile", "smoke", "--run-dir", tmp_path / "run")
+    assert res.returncode == 1 and res.stderr.count("\n") == 1  # not announced as training first
+    assert f"the data directory {tmp_path / 'nope'} does not exist" in res.stderr
+    assert not (tmp_path / "run").exists()
+    res = bbnn("evaluate", tmp_path / "norun")
+    assert (
+        res.returncode == 1
+        and res.stderr == f"bbnn: error: {tmp_path / 'norun'} does not exist (expected a run folder)\n"
+    )
+
+
 def test_validate_json(make_gtzan):
     res = bbnn(
         "validate", make_gtzan(per_genre=1, genres=["jazz", "pop"]), "--json", "--no-checksums"
