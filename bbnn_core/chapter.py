@@ -26,6 +26,7 @@ from .reports import (
     comparison_table,
     discrepancies,
     open_run,
+    paired_note,
     paper_per_class_table,
     per_class_table,
     plot_confusion,
@@ -109,6 +110,23 @@ class Chapter:
             ),
             f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}: the "
             "literature rows quoted from it, the other rows computed, with 95 % intervals.",
+        )
+
+    def paired(self):
+        """BBNN against the SVM clip by clip on the same test clips (the exact McNemar test). The
+        SVM of folds that predate its per-clip record is recomputed from the run's features, when
+        they can be had (the data present, or the embedded set)."""
+        if self.summary is None:
+            return None
+        from .metrics import paired_comparison
+        from .train import features_for
+
+        done, total = self.summary["folds_done"], self.summary["n_folds"]
+        paired = paired_comparison(self.run_dir, features=lambda: features_for(self.cfg))
+        return _markdown(
+            "**BBNN against the SVM, clip by clip.** Two intervals side by side do not compare two classifiers "
+            "scored on the same test clips; pairing them does. "
+            + paired_note(paired, of="" if done == total else f"of {done} of {total} folds")
         )
 
     def _spread_text(self) -> str:

@@ -271,6 +271,15 @@ def _print_summary(summary: dict, as_json: bool) -> None:
                 f"95% CI [{s['ci_low']:.4f}, {s['ci_high']:.4f}] (Wilson, pooled)\t"
                 f"n={s['n']} folds, {s.get('n_clips', '?')} clips"
             )
+    paired = summary.get("paired")
+    if paired and paired["n_clips"]:
+        print(
+            f"paired\tboth right {paired['both_right']}\tBBNN only {paired['bbnn_only']}\t"
+            f"SVM only {paired['svm_only']}\tboth wrong {paired['both_wrong']}\t"
+            f"McNemar exact p={paired['p_value']:.4f}\t{paired['n_clips']} clips, folds {','.join(map(str, paired['folds']))}"
+            + (f" (SVM recomputed for {','.join(map(str, paired['recomputed']))})" if paired["recomputed"] else "")
+            + (f"\tleft out: folds {','.join(map(str, paired['missing']))}" if paired["missing"] else "")
+        )
     reruns = summary.get("reruns")
     if reruns:
         for row in reruns["folds"]:
@@ -304,6 +313,13 @@ def cmd_evaluate(args) -> int:
 
         spread = rerun_spread(run, args.rerun)
         summary["reruns"] = {"folds": spread.to_dict(orient="records"), "summary": spread_summary(spread)}
+    from .metrics import paired_comparison
+    from .train import features_for, load_run_config
+
+    # folds that predate the SVM's per-clip record: recomputed from the run's features if the data is here
+    summary["paired"] = paired_comparison(run, features=lambda: features_for(load_run_config(run)))
+    if summary["paired"]["why_missing"]:
+        print(f"bbnn: note: {summary['paired']['why_missing']}", file=sys.stderr)
     _print_summary(summary, args.json)
     return 0
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import BBNNError
 from .runs import Run
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "authors_results",
     "baseline_features",
     "baseline_fold",
+    "paired_comparison",
 ]
 
 
@@ -491,4 +493,73 @@ def baseline_fold(fs, fold) -> dict:
         "val_acc": val,
         "test_acc": float(np.mean(pred == y[fold.test])),
         "report": classification_report(y[fold.test], pred, fs.classes),
+        "predictions": {fs.tracks[i]: fs.classes[int(c)] for i, c in zip(fold.test, pred)},  # clip by clip
+    }
+
+
+def _svm_recomputed(fs, splits: dict, k: int, recorded: dict) -> dict | None:
+    """Fold ``k``'s SVM test predictions recomputed from ``fs``, for a fold whose ``baseline.json``
+    predates the per-clip record: only if ``fs`` holds the run's tracks in its order and the SVM
+    it trains reproduces the recorded choice of C and test confusion matrix (else None)."""
+    from .splits import Fold
+
+    if list(fs.tracks) != list(splits["tracks"]):
+        return None
+    fold = Fold(**{part: np.asarray(splits["folds"][k][part], dtype=int) for part in ("train", "val", "test")})
+    again = baseline_fold(fs, fold)
+    if again["C"] != recorded.get("C") or again["report"]["confusion"] != recorded.get("report", {}).get("confusion"):
+        return None
+    return again["predictions"]
+
+
+def paired_comparison(run_dir: str | os.PathLike, features=None) -> dict:
+    """BBNN against the SVM baseline clip by clip, on the test clips of a run's finished folds.
+
+    Counts the clips both classify correctly, only BBNN, only the SVM, and neither, and tests
+    whether the two are equally accurate with the exact McNemar test (a two-sided binomial test
+    of the clips only one of them gets right: the test that fits two classifiers scored on the
+    same clips, where comparing their two intervals ignores the pairing).
+
+    The SVM's per-clip predictions are read from each fold's ``baseline.json``. Folds written
+    before it recorded them are recomputed from ``features`` (the run's :class:`FeatureSet`, or
+    a function that returns it, called once and only if needed), and counted only when the recomputed
+    SVM reproduces the fold's recorded C and test confusion matrix; the others are listed in
+    ``"missing"`` (and a :class:`BBNNError` from ``features`` in ``"why_missing"``).
+    """
+    from scipy import stats
+
+    run = Run.open(run_dir)
+    splits = run.splits()
+    counts = {"both_right": 0, "bbnn_only": 0, "svm_only": 0, "both_wrong": 0}
+    folds, recomputed, missing = [], [], []
+    fs, asked, why = None, False, None
+    for f in run.finished_folds():
+        svm = f.baseline().get("predictions")
+        if svm is None and features is not None:
+            if not asked:  # once, and only when a fold needs them
+                asked = True
+                try:
+                    fs = features() if callable(features) else features
+                except BBNNError as exc:  # e.g. the audio is not on this machine
+                    why = f"no features to recompute the SVM's per-clip predictions: {exc}"
+            svm = _svm_recomputed(fs, splits, f.index, f.baseline()) if fs is not None else None
+            if svm is not None:
+                recomputed.append(f.index)
+        if svm is None:
+            missing.append(f.index)
+            continue
+        folds.append(f.index)
+        for track, true, pred in f.predictions()[["track", "true", "predicted"]].itertuples(index=False):
+            a, b = pred == true, svm[track] == true
+            counts["both_right" if a and b else "bbnn_only" if a else "svm_only" if b else "both_wrong"] += 1
+    only = counts["bbnn_only"] + counts["svm_only"]
+    p = float(stats.binomtest(min(counts["bbnn_only"], counts["svm_only"]), only, 0.5).pvalue) if only else 1.0
+    return {
+        **counts,
+        "n_clips": sum(counts.values()),
+        "p_value": p,
+        "folds": folds,
+        "recomputed": recomputed,
+        "missing": missing,
+        "why_missing": why,
     }

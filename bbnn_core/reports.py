@@ -35,6 +35,7 @@ __all__ = [
     "comparison_table",
     "rerun_table",
     "spread_note",
+    "paired_note",
     "per_class_table",
     "paper_per_class_table",
     "plot_spectrograms",
@@ -605,6 +606,33 @@ def spread_note(summary: dict) -> str:
             f"{'s' if s['reruns'] != 1 else ''}, fold{'s' if len(s['folds']) != 1 else ''} {folds})"
         )
     return "; ".join(parts)
+
+
+def paired_note(paired: dict, *, of: str = "") -> str:
+    """The clip-by-clip comparison of BBNN and the SVM (:func:`bbnn_core.metrics.paired_comparison`)
+    in words: the four counts, the exact McNemar test and what it allows one to say. ``of`` names
+    the clips (e.g. "of 5 of 10 folds")."""
+    n, b, c = paired["n_clips"], paired["bbnn_only"], paired["svm_only"]
+    if not n:
+        return "No fold records the SVM's prediction for each clip, so the two cannot be compared clip by clip."
+    p = paired["p_value"]
+    if p < 0.05:
+        better = "BBNN" if b > c else "the SVM"
+        verdict = f"{better} is the more accurate of the two on these clips"
+    else:
+        verdict = "these clips do not tell the two apart"
+    text = (
+        f"On the same {n} test clips{f' {of}' if of else ''}, both are right on {paired['both_right']} and both "
+        f"wrong on {paired['both_wrong']}; BBNN alone is right on {b}, the SVM alone on {c}. Were the two equally "
+        f"accurate, the {b + c} clips that only one gets right would split at least this unevenly with "
+        f"probability {p:.2f} (exact McNemar test): {verdict}."
+    )
+    if paired["missing"]:
+        text += (
+            f" Fold{'s' if len(paired['missing']) > 1 else ''} {', '.join(map(str, paired['missing']))} "
+            "left out: the SVM's predictions per clip could not be recovered."
+        )
+    return text
 
 
 def per_class_table(report: dict, *, paper: dict | None = None, paper_average: tuple | None = None):

@@ -78,6 +78,9 @@ ch.overview()
 # %% tags=["hide-input"]
 ch.comparison()
 
+# %% tags=["hide-input"]
+ch.paired()
+
 # %% [markdown]
 # ## How far a rerun moves these numbers
 #

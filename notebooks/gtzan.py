@@ -81,6 +81,9 @@ ch.overview()
 # %% tags=["hide-input"]
 ch.comparison()
 
+# %% tags=["hide-input"]
+ch.paired()
+
 # %% [markdown]
 # ## How far a rerun moves these numbers
 #

@@ -314,7 +314,12 @@ captioned(pd.DataFrame(stops).style.hide(axis="index").format(precision=1, na_re
           "for ours, training and test accuracy of the weights kept.")
 
 # %% tags=["hide-input"]
-verdict = []
+from bbnn_core.metrics import paired_comparison
+from bbnn_core.reports import paired_note
+from bbnn_core.runs import Run
+from bbnn_core.train import features_for, load_run_config
+
+verdict, paired = [], {}
 for protocol, run in runs.items():
     s = summarize_run(run) if is_run(run) else {"folds_done": 0}
     if not s["folds_done"]:
@@ -323,12 +328,18 @@ for protocol, run in runs.items():
     train_acc = 100 * np.mean([f["train_acc"] for f in s["per_fold"]])
     done = f"{s['folds_done']} of {s['n_folds']} folds"
     if b < v:
+        from bbnn_core.model import build_bbnn, count_params
+
+        sp = Run(run).splits()
+        n_train, n_classes = len(sp["folds"][0]["train"]), len(sp["classes"])
+        n_params = count_params(build_bbnn(n_classes=n_classes))["total"]
         verdict.append(
             f"- **{protocol}, {done}: BBNN ({b:.1f} %) is below the SVM on the same folds ({v:.1f} %).** With the "
-            f"best-validation weights it classifies {train_acc:.1f} % of its own 80 training clips and {b:.1f} % of "
-            "the unseen test clips: it fits its training set far better than it generalises, as a 190,826-parameter "
-            "network trained on 8 clips per genre would. The recipe is the paper's, unchanged; this is a finding "
-            "about small training sets, not a failure of the reproduction.")
+            f"best-validation weights it classifies {train_acc:.1f} % of its own {n_train} training clips and "
+            f"{b:.1f} % of the unseen test clips: it fits its training set far better than it generalises, as a "
+            f"{n_params:,}-parameter network trained on about {n_train / n_classes:.0f} clips per genre would. The "
+            "recipe is the paper's, unchanged; this is a finding about small training sets, not a failure of the "
+            "reproduction.")
     else:
         verdict.append(f"- **{protocol}, {done}:** BBNN {b:.1f} % against the SVM's {v:.1f} % on the same folds "
                        f"(training accuracy {train_acc:.1f} %).")
@@ -337,8 +348,10 @@ for protocol, run in runs.items():
         verdict[-1] += (
             f" Their 95 % intervals overlap ([{100 * bt['ci_low']:.1f}, {100 * bt['ci_high']:.1f}] and "
             f"[{100 * vt['ci_low']:.1f}, {100 * vt['ci_high']:.1f}]): a difference of "
-            f"{abs(bt['correct'] - vt['correct'])} of {bt['n_clips']} test clips, too few to rank the two."
+            f"{abs(bt['correct'] - vt['correct'])} of {bt['n_clips']} test clips."
         )
+    paired[protocol] = paired_comparison(run, features=lambda: features_for(load_run_config(run)))
+    verdict[-1] += " " + paired_note(paired[protocol])
 display(Markdown("\n".join(verdict) if verdict else "No fold of this project's paper-profile run has finished yet."))
 
 # %% [markdown]
@@ -454,11 +467,16 @@ for protocol, run in runs.items():
     if s["folds_done"]:
         b, v = 100 * s["test_acc"]["pooled"], 100 * s["baseline_test_acc"]["pooled"]
         lo, hi = 100 * s["test_acc"]["ci_low"], 100 * s["test_acc"]["ci_high"]
+        sp, pc = Run(run).splits(), paired[protocol]
         conclude.append(
             f"- **The paper's recipe, rerun on {s['folds_done']} of {s['n_folds']} true cross-validation folds of "
-            f"the 100-clip gtzan_mini, reaches {b:.1f} % [{lo:.1f}, {hi:.1f}]**, against {v:.1f} % for an SVM on the "
-            f"same folds. These folds train on 80 clips, not the paper's 800, so they test the recipe, not the "
-            f"paper's number (which is {'inside' if lo <= PAPER_GTZAN <= hi else 'outside'} this interval)."
+            f"the {len(sp['tracks'])}-clip gtzan_mini, reaches {b:.1f} % [{lo:.1f}, {hi:.1f}]**, against {v:.1f} % "
+            f"for an SVM on the same folds"
+            + (f" (clip by clip they differ on {pc['bbnn_only'] + pc['svm_only']} of {pc['n_clips']} clips, "
+               f"{pc['bbnn_only']} to {pc['svm_only']}: exact McNemar p = {pc['p_value']:.2f})" if pc["n_clips"] else "")
+            + f". These folds train on {len(sp['folds'][0]['train'])} clips, not the paper's 800, so they test the "
+            f"recipe, not the paper's number (which is {'inside' if lo <= PAPER_GTZAN <= hi else 'outside'} this "
+            "interval)."
         )
 robust = rb.summarize(pd.read_csv("../results/robustness-gtzan_mini/" + rb.ROWS_FILE)).set_index(["factor", "level"])
 

@@ -50,3 +50,86 @@ def test_baseline_beats_chance_on_gtzan_mini(gtzan_mini_features):
     folds = make_splits(gtzan_mini_features.y, protocol="kfold", seed=0)
     accs = [baseline_fold(gtzan_mini_features, f)["test_acc"] for f in folds[:3]]
     assert np.mean(accs) > 0.3  # chance is 0.1
+
+
+def test_paired_comparison_clip_by_clip_also_for_folds_from_before_the_record(tmp_path):
+    """BBNN against the SVM on the same clips: the four counts from the fold files, the exact
+    McNemar p-value, and folds whose baseline.json predates the per-clip record recomputed from
+    the features only when the SVM reproduces the fold's record."""
+    import json
+    from collections import Counter
+
+    import pandas as pd
+    from conftest import synthetic_features
+
+    from bbnn_core.errors import DatasetError
+    from bbnn_core.metrics import paired_comparison
+    from bbnn_core.reports import paired_note
+    from bbnn_core.train import config_for, train
+
+    fs = synthetic_features(tmp_path / "feat" / "synthetic.npz")
+    run = tmp_path / "run"
+    train(config_for("smoke", dataset="synthetic", n_folds=3, epochs=1, run_dir=str(run)), features=fs, progress=False)
+    stored = paired_comparison(run)
+    pairs: Counter = Counter()
+    for k in range(3):
+        pred = pd.read_csv(run / f"fold{k}" / "predictions.csv")
+        svm = json.loads((run / f"fold{k}" / "baseline.json").read_text())["predictions"]
+        assert sorted(svm) == sorted(pred["track"])  # the SVM's prediction for each test clip
+        for track, true, p in zip(pred["track"], pred["true"], pred["predicted"]):
+            pairs[(p == true, svm[track] == true)] += 1
+    assert stored["n_clips"] == 18 and stored["folds"] == [0, 1, 2] and not stored["missing"]
+    assert (stored["both_right"], stored["bbnn_only"], stored["svm_only"], stored["both_wrong"]) == (
+        pairs[(True, True)],
+        pairs[(True, False)],
+        pairs[(False, True)],
+        pairs[(False, False)],
+    )
+
+    def edit_baselines(change):
+        for k in range(3):
+            path = run / f"fold{k}" / "baseline.json"
+            path.write_text(json.dumps(change(k, json.loads(path.read_text()))))
+
+    # an SVM right on every clip: only it is right on the clips BBNN misses, so p = 2 * 0.5**n (at most 1)
+    saved = {k: json.loads((run / f"fold{k}" / "baseline.json").read_text()) for k in range(3)}
+    truth = {}
+    for k in range(3):
+        pred = pd.read_csv(run / f"fold{k}" / "predictions.csv")
+        truth[k] = dict(zip(pred["track"], pred["true"]))
+    edit_baselines(lambda k, b: {**b, "predictions": truth[k]})
+    perfect = paired_comparison(run)
+    n_wrong = 18 - stored["both_right"] - stored["bbnn_only"]
+    assert perfect["svm_only"] == n_wrong and perfect["bbnn_only"] == 0
+    assert perfect["p_value"] == pytest.approx(min(1.0, 2 * 0.5**n_wrong) if n_wrong else 1.0)
+
+    # folds written before the per-clip record: left out without features, recomputed with them
+    edit_baselines(lambda k, b: {key: v for key, v in saved[k].items() if key != "predictions"})
+    assert paired_comparison(run)["missing"] == [0, 1, 2] and paired_comparison(run)["n_clips"] == 0
+    again = paired_comparison(run, features=lambda: fs)
+    keys = ("both_right", "bbnn_only", "svm_only", "both_wrong", "p_value")
+    assert again["recomputed"] == [0, 1, 2] and {k: again[k] for k in keys} == {k: stored[k] for k in keys}
+    # a fold whose recorded SVM the features do not reproduce is left out, not guessed
+    edit_baselines(lambda k, b: {**b, "C": 1234.0} if k == 1 else b)
+    assert paired_comparison(run, features=fs)["missing"] == [1]
+
+    def gone():
+        raise DatasetError("the data directory /nowhere does not exist")
+
+    lost = paired_comparison(run, features=gone)
+    assert lost["missing"] == [0, 1, 2] and "/nowhere does not exist" in lost["why_missing"]
+    assert "could not be recovered" in paired_note(lost | {"n_clips": 1})
+
+
+def test_paired_note_in_words():
+    from bbnn_core.reports import paired_note
+
+    counts = {"both_right": 35, "bbnn_only": 6, "svm_only": 4, "both_wrong": 5, "n_clips": 50, "missing": []}
+    text = paired_note({**counts, "p_value": 0.75390625}, of="of 5 of 10 folds")
+    assert text == (
+        "On the same 50 test clips of 5 of 10 folds, both are right on 35 and both wrong on 5; BBNN alone is "
+        "right on 6, the SVM alone on 4. Were the two equally accurate, the 10 clips that only one gets right "
+        "would split at least this unevenly with probability 0.75 (exact McNemar test): these clips do not tell "
+        "the two apart."
+    )
+    assert "the SVM is the more accurate" in paired_note({**counts, "bbnn_only": 0, "svm_only": 9, "p_value": 0.004})
