@@ -232,15 +232,33 @@ class Chapter:
         if not panels:
             return _markdown("No training history to draw.")
         with plt.rc_context(BOOK_STYLE):
-            fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.2), sharey=True, squeeze=False)
-            for ax, (hist, title) in zip(axes[0], panels):
-                plot_histories(hist, ax=ax, title=title)
-            fig.tight_layout()
+            fig, axes = plt.subplots(
+                2,
+                len(panels),
+                figsize=(5.5 * len(panels), 5.6),
+                sharex="col",
+                sharey="row",
+                gridspec_kw={"height_ratios": [3, 1]},
+                squeeze=False,
+            )
+            for k, (hist, title) in enumerate(panels):
+                plot_histories(hist, ax=axes[0, k], lr_ax=axes[1, k], title=title, legend=False)
+            for ax in axes[:, 1:].flat:  # the panels share their scales: one label per row
+                ax.set_ylabel("")
+            lrs = [float(f(hist["lr"])) for hist, _ in panels for f in (min, max)]
+            axes[1, 0].set_yticks(sorted({min(lrs), max(lrs)}))  # the start and the lowest of all panels
+            handles, labels = axes[0, 0].get_legend_handles_labels()  # one legend below, off the curves
+            labels = [label.split(",")[0] for label in labels]  # "training loss, mean of 5": fold counts differ
+            ncol = len(labels) if len(panels) > 1 else 2  # one panel: too narrow for one row
+            fig.tight_layout(rect=(0, 0.07 if ncol == len(labels) else 0.11, 1, 1))
+            fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False)
         shown = " and ".join(title for _, title in panels)
         show(
             fig,
             f"Training and validation loss per epoch (as the paper's Figure 3{PAPER_FIGURE_PANEL[self.key][0]}): "
-            f"{shown}; every fold thin, the mean over the epochs every fold reached thick.",
+            f"{shown}; every fold thin, the mean over the epochs every fold reached thick, a dot where each "
+            "fold's weights were kept (its best validation accuracy). Below, each fold's learning rate, halved "
+            "by ReduceLROnPlateau when the training loss stalls.",
         )
 
     def plot_results(self):

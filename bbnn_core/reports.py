@@ -282,13 +282,39 @@ def read_histories(folder: str | os.PathLike, *, authors: bool = False):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def plot_histories(histories, *, ax=None, title: str | None = None):
+def plot_histories(histories, *, ax=None, title: str | None = None, lr_ax=None, legend: bool = True):
     """Figure 3: training and validation loss per epoch, every fold thin, and their mean thick
-    over the epochs that every fold reached (beyond them a mean would be over fewer folds)."""
+    over the epochs that every fold reached (beyond them a mean would be over fewer folds).
+
+    With ``lr_ax`` (an axis below, sharing the epochs) and a ``val_acc`` column, each fold's kept
+    weights (its epoch of best validation accuracy, the first if tied) are marked on its
+    validation curve, and ``lr_ax`` draws each fold's learning rate (ReduceLROnPlateau's halvings).
+    ``legend=False`` leaves the legend to the caller (e.g. one for a figure of several panels)."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
     ax = ax or plt.subplots(figsize=(6, 4))[1]
+    if lr_ax is not None:
+        for _, h in histories.groupby("fold"):
+            lr_ax.plot(h["epoch"], h["lr"], color="0.3", alpha=0.5, linewidth=0.8, drawstyle="steps-post")
+        lr_ax.set_yscale("log")
+        lr_ax.set_yticks(sorted({float(histories["lr"].max()), float(histories["lr"].min())}))  # start, lowest
+        lr_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
+        lr_ax.yaxis.set_minor_formatter(NullFormatter())
+        lr_ax.set_ylabel("learning rate")
+        lr_ax.set_xlabel("epoch")
+        lr_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if "val_acc" in histories:
+            kept = [h.iloc[int(h["val_acc"].to_numpy().argmax())] for _, h in histories.groupby("fold")]
+            ax.plot(
+                [r["epoch"] for r in kept],
+                [r["val_loss"] for r in kept],
+                linestyle="none",
+                marker="o",
+                markersize=4,
+                color="tab:red",
+                label="weights kept (best validation accuracy)",
+            )
     n_folds = histories["fold"].nunique()
     common = int(histories.groupby("fold")["epoch"].max().min())
     for name, colour in (("loss", "tab:blue"), ("val_loss", "tab:orange")):
@@ -316,10 +342,12 @@ def plot_histories(histories, *, ax=None, title: str | None = None):
             color="0.35",
         )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
+    if lr_ax is None:
+        ax.set_xlabel("epoch")
     ax.set_ylabel("categorical cross-entropy")
     ax.set_yscale("log")
-    ax.legend(frameon=False, loc="lower left")
+    if legend:
+        ax.legend(frameon=False, loc="lower left")
     if title:
         ax.set_title(title)
     return ax

@@ -209,3 +209,37 @@ def test_show_puts_the_numbered_caption_under_the_figure(monkeypatch):
     reports.show(fig, "A line.")
     assert [type(o).__name__ for o in shown] == ["Image", "HTML"]
     assert shown[1].data == '<p class="bbnn-caption"><b>Figure 1.</b> A line.</p>'
+
+
+def test_loss_figure_marks_the_kept_weights_and_draws_the_learning_rate():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from bbnn_core.reports import plot_histories
+
+    h = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "fold": k,
+                    "epoch": range(6),
+                    "loss": 1.0,
+                    "val_loss": [2.0, 1.5, 1.2, 1.1, 1.3, 1.4],
+                    "val_acc": [0.1, 0.5, best, 0.4, best, 0.2] if k == 0 else [0.1, 0.9, 0.3, 0.3, 0.3, 0.3],
+                    "lr": [0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025],
+                }
+            )
+            for k, best in ((0, 0.8), (1, None))
+        ]
+    )
+    fig, (ax, lr_ax) = plt.subplots(2, 1, sharex=True)
+    plot_histories(h, ax=ax, lr_ax=lr_ax, legend=False)
+    kept = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert len(kept) == 1  # the first epoch of best validation accuracy of each fold, on its validation loss
+    assert list(kept[0].get_xdata()) == [2, 1] and list(kept[0].get_ydata()) == [1.2, 1.5]
+    assert len(lr_ax.get_lines()) == 2 and ax.get_legend() is None
+    assert [t.get_text() for t in lr_ax.get_yticklabels()] == ["0.0025", "0.01"]
+    plt.close(fig)
