@@ -117,7 +117,7 @@ captioned(
 # ## The paper against the authors' released logs
 
 # %% tags=["hide-input"]
-from bbnn_core.paper import PAPER_ACCURACY
+from bbnn_core.paper import PAPER_ACCURACY, PAPER_RECIPE, PAPER_TABLE2
 
 published = {key: PAPER_ACCURACY[key] for key in ("gtzan", "extended_ballroom")}
 rows = []
@@ -253,7 +253,22 @@ display(Markdown("\n".join([
 # %% tags=["hide-input"]
 from bbnn_core.train import is_run
 
+from bbnn_core.runs import Run
+
 rows, stops = [], []
+
+
+def schedule(h):
+    """What ReduceLROnPlateau did in one fold's history, and where the training loss ended."""
+    lr = h["lr"].to_numpy()
+    cuts = np.flatnonzero(lr[1:] < lr[:-1]) + 1  # epochs (from 0) that start at a lower rate
+    return {
+        "first LR cut (epoch)": cuts[0] + 1 if len(cuts) else np.nan,
+        "LR cuts": len(cuts),
+        "last training loss": h["loss"].iloc[-1],
+    }
+
+
 for protocol, run in runs.items():
     s = summarize_run(run) if is_run(run) else {"folds_done": 0}
     if not s["folds_done"]:
@@ -275,12 +290,15 @@ for protocol, run in runs.items():
             or "not measured yet (below)",
         }
     )
+    ours_hist = read_histories(run)
+    n_train_ours = len(Run(run).splits()["folds"][0]["train"])
     for f in s["per_fold"]:
         stops.append(
             {
                 "run": f"ours, {protocol}, fold {f['fold']}",
                 "epochs run": f["epochs_run"],
                 "best epoch": f["best_epoch"] + 1,
+                **schedule(ours_hist[ours_hist["fold"] == f["fold"]]),
                 "train acc (%)": 100 * f["train_acc"],
                 "test acc (%)": 100 * f["test_acc"],
             }
@@ -293,9 +311,10 @@ ours = pd.DataFrame(rows)
 
 # %% [markdown]
 # Epochs run and best epoch per fold, ours beside the authors' released GTZAN histories (best
-# epoch = the epoch of the highest validation accuracy, counted from 1), and for ours the
-# training against the test accuracy of the weights kept: a gap between them is over-fitting of
-# the 80 training clips, not a failure to learn.
+# epoch = the epoch of the highest validation accuracy, counted from 1), when and how often the
+# learning rate was cut and where the training loss ended (what decides when training stops),
+# and for ours the training against the test accuracy of the weights kept: a gap between them
+# is over-fitting of the training clips, not a failure to learn.
 
 # %% tags=["hide-input"]
 hist = read_histories(authors_history_path("gtzan", 0).parent, authors=True)
@@ -305,13 +324,37 @@ for fold, h in hist.groupby("fold"):
             "run": f"authors, fold {fold}",
             "epochs run": len(h),
             "best epoch": int(h["val_acc"].to_numpy().argmax()) + 1,
+            **schedule(h),
             "train acc (%)": np.nan,
             "test acc (%)": np.nan,
         }
     )
-captioned(pd.DataFrame(stops).style.hide(axis="index").format(precision=1, na_rep="-"),
+stops = pd.DataFrame(stops)
+display(captioned(stops.style.hide(axis="index").format(precision=1, na_rep="-")
+          .format("{:.3f}", subset=["last training loss"]).format("{:.0f}", subset=["first LR cut (epoch)"], na_rep="-"),
           "Epochs run and best epoch per fold (counted from 1), ours beside the authors' released GTZAN histories; "
-          "for ours, training and test accuracy of the weights kept.")
+          f"when ReduceLROnPlateau first cut the learning rate (multiplied it by {PAPER_RECIPE['lr_factor']} when the "
+          f"training loss had not improved for {PAPER_RECIPE['lr_patience']} epochs), how often it did, and the "
+          "training loss of the last epoch; for ours, training and test accuracy of the weights kept."))
+who = stops["run"].str.startswith("ours")
+if who.any():
+    med = stops.groupby(who)[["epochs run", "first LR cut (epoch)", "LR cuts", "last training loss"]].median()
+    o, a = med.loc[True], med.loc[False]
+    batch = PAPER_RECIPE["batch_size"]
+    n_train_authors = int(0.8 * sum(PAPER_TABLE2["gtzan"].values()))  # their 80/10/10 draws of GTZAN's clips
+    display(Markdown(
+        f"Medians per fold, ours ({int(who.sum())} folds) against the authors' (10): the first cut of the learning "
+        f"rate at epoch {o['first LR cut (epoch)']:.0f} against {a['first LR cut (epoch)']:.0f}, {o['LR cuts']:.0f} "
+        f"cuts against {a['LR cuts']:.0f}, a last training loss of {o['last training loss']:.2f} against "
+        f"{a['last training loss']:.2f}, and {o['epochs run']:.0f} epochs against {a['epochs run']:.0f}. "
+        + ("Ours stop earlier with their training loss still high: the rate is cut early and often, and the early "
+           "stopping rule, which waits for the training loss to fall by "
+           f"{PAPER_RECIPE['es_min_delta']} within {PAPER_RECIPE['es_patience']} epochs, ends training once the rate "
+           f"is too small for that. An epoch here is {n_train_ours // batch} steps ({n_train_ours} clips), the "
+           f"authors' {n_train_authors // batch} ({n_train_authors} clips): the same patience in epochs is "
+           f"{100 * n_train_ours / n_train_authors:.0f} % of their steps."
+           if o["last training loss"] > a["last training loss"] and o["epochs run"] < a["epochs run"] else "")
+    ))
 
 # %% tags=["hide-input"]
 from bbnn_core.metrics import paired_comparison
