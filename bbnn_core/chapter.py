@@ -257,7 +257,7 @@ class Chapter:
             fig,
             f"Training and validation loss per epoch (as the paper's Figure 3{PAPER_FIGURE_PANEL[self.key][0]}): "
             f"{shown}; every fold thin, the mean over the epochs every fold reached thick, a dot where each "
-            "fold's weights were kept (its best validation accuracy). Below, each fold's learning rate, halved "
+            "fold's weights were kept (its best validation accuracy). Below, each fold's learning rate, cut "
             "by ReduceLROnPlateau when the training loss stalls.",
         )
 

@@ -112,6 +112,7 @@ def cmd_validate(args) -> int:
 
 def _too_few_to_train(counts: dict[str, int]) -> str | None:
     """What the smallest class's track count rules out (the protocols' minimums), or None."""
+    from .paper import PAPER_RECIPE
     from .splits import AUTHORS_MIN, MIN_FOLDS
 
     counts = {g: n for g, n in counts.items() if n}  # a class with no track is not trained on
@@ -119,7 +120,8 @@ def _too_few_to_train(counts: dict[str, int]) -> str | None:
         return None
     name = min(counts, key=lambda g: counts[g])
     n = counts[name]
-    if n >= max(AUTHORS_MIN, 10):  # the default 10-fold and the authors' draws both fit
+    need = max(AUTHORS_MIN, PAPER_RECIPE["folds"])  # the default k-fold (--n-folds) and the authors' draws
+    if n >= need:
         return None
     tracks = f"{n} track{'s' if n != 1 else ''}"
     if n < MIN_FOLDS:
@@ -128,8 +130,8 @@ def _too_few_to_train(counts: dict[str, int]) -> str | None:
             f"(every protocol needs at least {MIN_FOLDS} per class)"
         )
     return (
-        f"the smallest class, {name}, has {tracks}: too few for the default 10-fold and the authors protocol "
-        f"({max(AUTHORS_MIN, 10)} per class); train with --protocol kfold --n-folds {n} or fewer"
+        f"the smallest class, {name}, has {tracks}: too few for the default {PAPER_RECIPE['folds']}-fold and the "
+        f"authors protocol ({need} per class); train with --protocol kfold --n-folds {n} or fewer"
     )
 
 

@@ -286,9 +286,9 @@ def plot_histories(histories, *, ax=None, title: str | None = None, lr_ax=None, 
     """Figure 3: training and validation loss per epoch, every fold thin, and their mean thick
     over the epochs that every fold reached (beyond them a mean would be over fewer folds).
 
-    With ``lr_ax`` (an axis below, sharing the epochs) and a ``val_acc`` column, each fold's kept
-    weights (its epoch of best validation accuracy, the first if tied) are marked on its
-    validation curve, and ``lr_ax`` draws each fold's learning rate (ReduceLROnPlateau's halvings).
+    With a ``val_acc`` column, each fold's kept weights (its epoch of best validation accuracy,
+    the first if tied) are marked on its validation curve; ``lr_ax`` (an axis below, sharing the
+    epochs) draws each fold's learning rate (ReduceLROnPlateau's cuts).
     ``legend=False`` leaves the legend to the caller (e.g. one for a figure of several panels)."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
@@ -304,17 +304,17 @@ def plot_histories(histories, *, ax=None, title: str | None = None, lr_ax=None, 
         lr_ax.set_ylabel("learning rate")
         lr_ax.set_xlabel("epoch")
         lr_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if "val_acc" in histories:
-            kept = [h.iloc[int(h["val_acc"].to_numpy().argmax())] for _, h in histories.groupby("fold")]
-            ax.plot(
-                [r["epoch"] for r in kept],
-                [r["val_loss"] for r in kept],
-                linestyle="none",
-                marker="o",
-                markersize=4,
-                color="tab:red",
-                label="weights kept (best validation accuracy)",
-            )
+    if "val_acc" in histories:
+        kept = [h.iloc[int(h["val_acc"].to_numpy().argmax())] for _, h in histories.groupby("fold")]
+        ax.plot(
+            [r["epoch"] for r in kept],
+            [r["val_loss"] for r in kept],
+            linestyle="none",
+            marker="o",
+            markersize=4,
+            color="tab:red",
+            label="weights kept (best validation accuracy)",
+        )
     n_folds = histories["fold"].nunique()
     common = int(histories.groupby("fold")["epoch"].max().min())
     for name, colour in (("loss", "tab:blue"), ("val_loss", "tab:orange")):

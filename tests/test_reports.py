@@ -59,7 +59,7 @@ def test_figures_from_the_authors_logs(mirror, tmp_path):
     hist = read_histories(mirror / "reference/bbnn_authors/gtzan", authors=True)
     assert sorted(hist.fold.unique()) == list(range(10))
     ax = plot_histories(hist, title="GTZAN, authors' runs")
-    assert len(ax.lines) == 23  # 10 folds x 2 curves, 2 means, the last epoch every fold reached
+    assert len(ax.lines) == 24  # 10 folds x 2 curves, 2 means, the last epoch every fold reached, the kept weights
     df, _ = authors_results("gtzan")
     ax = plot_fold_accuracies(df)
     assert len(ax.patches) == 30
