@@ -570,7 +570,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "evaluate",
         help="summarise a run: accuracy per fold, mean, std, 95%% CI, baseline",
-        description="Read a run folder's artifacts and print its metrics.",
+        description="Read a run folder's artifacts and print its metrics, and BBNN against the SVM baseline "
+        "clip by clip (exact McNemar test). For folds written before the SVM's per-clip predictions were "
+        "recorded, those are recomputed from the run's features (the feature cache, or the data extracted "
+        "again), and used only if they reproduce the fold's recorded SVM.",
     )
     p.add_argument("run_dir", help="a run folder written by bbnn train")
     p.add_argument(
