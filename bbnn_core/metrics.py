@@ -319,8 +319,9 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     software, named in ``differs``), ``train seed`` when it starts from other weights and another
     order of the epochs (``bbnn train --train-seed``).
 
-    Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, differs_in (the names alone), reference_acc, rerun_acc,
-    delta_acc, predictions_changed, n_test, reference_best_epoch, rerun_best_epoch``.
+    Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, differs_in (the names
+    alone), reference_acc, rerun_acc, delta_acc, predictions_changed, n_test, reference_best_epoch,
+    rerun_best_epoch``.
 
     Raises
     ------
@@ -349,10 +350,10 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             a, b = mine.metrics(), fold.metrics()
             pa, pb = mine.predictions(), fold.predictions()
             merged = pa.merge(pb, on="track", suffixes=("_ref", "_rerun"))
-            names = [n for n, get in _RERUN_SETTINGS.items() if get(fold.provenance()) != get(mine.provenance())]
-            differs = [
-                f"{n} {_RERUN_SETTINGS[n](fold.provenance())} vs {_RERUN_SETTINGS[n](mine.provenance())}" for n in names
-            ]
+            theirs, ours = fold.provenance(), mine.provenance()
+            seen = {n: (get(theirs), get(ours)) for n, get in _RERUN_SETTINGS.items()}
+            names = [n for n, (new, old) in seen.items() if new != old]
+            differs = [f"{n} {seen[n][0]} vs {seen[n][1]}" for n in names]
             rows.append(
                 {
                     "fold": fold.index,
@@ -505,8 +506,7 @@ def _svm_recomputed(fs, splits: dict, k: int, recorded: dict) -> dict | None:
 
     if list(fs.tracks) != list(splits["tracks"]):
         return None
-    fold = Fold(**{part: np.asarray(splits["folds"][k][part], dtype=int) for part in ("train", "val", "test")})
-    again = baseline_fold(fs, fold)
+    again = baseline_fold(fs, Fold.from_dict(splits["folds"][k]))
     if again["C"] != recorded.get("C") or again["report"]["confusion"] != recorded.get("report", {}).get("confusion"):
         return None
     return again["predictions"]
@@ -534,7 +534,8 @@ def paired_comparison(run_dir: str | os.PathLike, features=None) -> dict:
     folds, recomputed, missing = [], [], []
     fs, asked, why = None, False, None
     for f in run.finished_folds():
-        svm = f.baseline().get("predictions")
+        recorded = f.baseline()
+        svm = recorded.get("predictions")
         if svm is None and features is not None:
             if not asked:  # once, and only when a fold needs them
                 asked = True
@@ -542,7 +543,7 @@ def paired_comparison(run_dir: str | os.PathLike, features=None) -> dict:
                     fs = features() if callable(features) else features
                 except BBNNError as exc:  # e.g. the audio is not on this machine
                     why = f"no features to recompute the SVM's per-clip predictions: {exc}"
-            svm = _svm_recomputed(fs, splits, f.index, f.baseline()) if fs is not None else None
+            svm = _svm_recomputed(fs, splits, f.index, recorded) if fs is not None else None
             if svm is not None:
                 recomputed.append(f.index)
         if svm is None:

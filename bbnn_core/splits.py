@@ -42,6 +42,11 @@ class Fold:
     def as_dict(self) -> dict[str, list[int]]:
         return {k: [int(i) for i in getattr(self, k)] for k in ("train", "val", "test")}
 
+    @classmethod
+    def from_dict(cls, parts: dict) -> Fold:
+        """The inverse of :meth:`as_dict` (a fold as ``splits.json`` records it)."""
+        return cls(**{k: np.asarray(parts[k], dtype=int) for k in ("train", "val", "test")})
+
 
 def _smallest(y: np.ndarray, classes=None, per=None) -> tuple[int, str]:
     """The smallest count per present class (of tracks, or of distinct ``per`` values) and its name."""

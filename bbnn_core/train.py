@@ -774,7 +774,7 @@ def train_fold(run_dir: str | os.PathLike, k: int, fs, *, threads: int | None = 
         return out.metrics()
     cfg = load_run_config(run.path)
     splits = run.splits()
-    fold = Fold(**{part: np.asarray(splits["folds"][k][part], dtype=int) for part in ("train", "val", "test")})
+    fold = Fold.from_dict(splits["folds"][k])
     return _train_fold(fs, fold, k, cfg, out, False, _data_checksum(fs), threads)  # of the features it trains on
 
 
