@@ -183,7 +183,7 @@ _LAYOUT = """<!doctype html><html><body style="margin:0">
 document.getElementById('f').addEventListener('load', () => {{
   const d = document.getElementById('f').contentDocument;
   const res = {{imgs: [], cut: []}};
-  d.querySelectorAll('div.cell_output img').forEach(
+  d.querySelectorAll('div.cell_output img, figure img').forEach(
     i => res.imgs.push([i.getAttribute('src'), i.clientWidth, i.naturalWidth]));
   d.querySelectorAll('div.cell_output pre').forEach(p => {{
     if (p.scrollWidth > p.clientWidth + 1) res.cut.push(p.textContent.slice(0, 80)); }});
