@@ -208,7 +208,7 @@ def _folds_by(prov: dict[int, Any], value) -> dict:
 def fold_instruction_sets(p: dict) -> list[str]:
     """The CPU instruction-set classes a fold was trained on: each recorded session's, and the
     finishing machine's (folds that predate the per-session record have only the latter)."""
-    from .train import instruction_set
+    from .runs import instruction_set
 
     found = {s["cpu_instruction_set"] for s in p.get("sessions", []) if s.get("cpu_instruction_set")}
     if (p.get("cpu") or {}).get("flags"):
@@ -219,7 +219,7 @@ def fold_instruction_sets(p: dict) -> list[str]:
 def _same_audio(p: dict) -> bool:
     """Whether a fold's features matched its run's record, byte for byte or within the tolerance
     for features computed on another CPU (``data_match`` in its provenance)."""
-    from .train import PROFILE_TOLERANCE_DB
+    from .runs import PROFILE_TOLERANCE_DB
 
     match = p.get("data_match") or {}
     return bool(match) and match.get("max_profile_difference_db", float("inf")) <= PROFILE_TOLERANCE_DB

@@ -854,7 +854,7 @@ def listening(dataset, ensemble, *, saved: str | os.PathLike | None = None, writ
 
 
 def _occlusion_panel(ax, grid_map: np.ndarray, limit: float, params: FeatureParams = PAPER_PARAMS):
-    from .reports import mel_axis_in_hz
+    from .figures import mel_axis_in_hz
 
     seconds = params.n_frames * params.hop_length / params.sr
     im = ax.imshow(
@@ -900,7 +900,7 @@ def plot_saliency(sal, classes: Sequence[str]):
     """Share of each mel band in the gradient saliency (per clip normalised to 1), mean per genre."""
     import matplotlib.pyplot as plt
 
-    from .reports import mel_axis_in_hz
+    from .figures import mel_axis_in_hz
 
     share = sal.assign(share=sal.value / sal.groupby("clip")["value"].transform("sum"))
     fig, ax = plt.subplots(figsize=(9, 4))

@@ -9,6 +9,9 @@ A run folder, as :func:`bbnn_core.train.train` writes it::
 ``metrics.json`` is written last: a fold that has it is finished. Every other module reaches
 these files through :class:`Run` and :class:`FoldRun`; none spells their names. The authors'
 released logs have a layout of their own (``fold{k}_history.csv``), named here as well.
+
+It also gathers what a fold's numbers depend on, for its ``provenance.json``: the commit and
+whether the tree was clean, the CPU's instruction-set class, the device and the library versions.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import csv
 import io
 import json
 import os
+import platform
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +34,20 @@ import numpy as np
 
 from .errors import RunError
 
-__all__ = ["Run", "FoldRun", "atomic_write", "write_json", "HISTORY_COLUMNS", "AUTHORS_HISTORY"]
+__all__ = [
+    "Run",
+    "FoldRun",
+    "atomic_write",
+    "write_json",
+    "HISTORY_COLUMNS",
+    "AUTHORS_HISTORY",
+    "PROFILE_TOLERANCE_DB",
+    "code_state",
+    "instruction_set",
+    "cpu_info",
+    "device_name",
+    "library_versions",
+]
 
 HISTORY_COLUMNS = ["epoch", "acc", "loss", "lr", "val_acc", "val_loss"]
 
@@ -258,3 +276,126 @@ def authors_histories(folder: str | os.PathLike) -> list[tuple[int, Path]]:
         if m:
             found.append((int(m.group(1)), p))
     return sorted(found)
+
+
+# ----------------------------------------------------------------------------------------------
+# Provenance: what a fold's numbers depend on, recorded in its provenance.json
+
+# A run records each track's mean level in mel band groups (dB); a track whose features are not
+# byte-identical between two records but whose levels differ by at most this much is the same
+# audio, its features computed on a CPU of another class
+PROFILE_TOLERANCE_DB = 1e-3
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.decode(errors="replace") if out.returncode == 0 else None
+
+
+def code_state() -> dict:
+    """The commit of the code that runs, whether its tree differs from it (tracked files), the
+    SHA-256 of that difference, and the last commit that changed the feature code."""
+    import hashlib
+
+    commit = (_git("rev-parse", "HEAD") or "").strip() or None
+    if commit is None:  # not a git checkout (an installed package)
+        return {"git_commit": None, "git_dirty": None, "git_diff_sha256": None, "features_commit": None}
+    diff = _git("diff", "HEAD", "--binary") or ""
+    feat = (_git("log", "-1", "--format=%H", "--", "features.py", "audio.py") or "").strip() or None
+    return {
+        "git_commit": commit,
+        "git_dirty": bool(diff),
+        "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+        "features_commit": feat,
+    }
+
+
+def instruction_set(flags) -> str:
+    """The widest vector instruction set the backend's CPU kernels (oneDNN) can use, from the CPU's
+    flags: the numbers of a run are bit-comparable only between CPUs of the same class (the same
+    seed gave losses that differ from the 7th digit on between an AVX-512 and an AVX2 machine)."""
+    flags = set(flags or ())
+    for name, needs in (
+        ("amx", ("amx_bf16",)),
+        ("avx512_bf16", ("avx512f", "avx512_bf16")),
+        ("avx512", ("avx512f",)),
+        ("avx2", ("avx2", "fma")),
+        ("avx", ("avx",)),
+    ):
+        if all(f in flags for f in needs):
+            return name
+    return "other" if flags else "unknown"
+
+
+def cpu_info() -> dict:
+    """CPU model, the instruction-set flags that change numerics or kernels and their class."""
+    info = _cpu_flags()
+    info["instruction_set"] = instruction_set(info["flags"])
+    return info
+
+
+def _cpu_flags() -> dict:
+    info: dict = {"machine": platform.machine(), "model": platform.processor() or None, "flags": []}
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return info
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and not info["model"]:
+            info["model"] = value.strip()
+        if key.strip() == "flags":
+            wanted = ("avx", "fma", "amx", "sse4_2")
+            info["flags"] = sorted(f for f in value.split() if f.startswith(wanted))
+            break
+    return info
+
+
+def device_name() -> str:
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            return ", ".join(f"{d.platform}:{getattr(d, 'device_kind', '')}" for d in jax.devices())
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            return ", ".join(g.name for g in gpus) if gpus else f"cpu ({os.cpu_count()} cores)"
+        if backend == "torch":
+            import torch
+
+            return torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"
+    except Exception:  # provenance must never break a run
+        pass
+    return f"cpu ({os.cpu_count()} cores)"
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in (
+        "bbnn-core",
+        "numpy",
+        "keras",
+        "tensorflow",
+        "tensorflow-cpu",
+        "jax",
+        "jaxlib",
+        "torch",
+        "librosa",
+        "soundfile",
+        "scikit-learn",
+    ):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import subprocess
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -38,7 +37,16 @@ import numpy as np
 
 from .errors import ParameterError, RunError
 from .paper import PAPER_RECIPE
-from .runs import HISTORY_COLUMNS, FoldRun, Run
+from .runs import (
+    HISTORY_COLUMNS,
+    PROFILE_TOLERANCE_DB,
+    FoldRun,
+    Run,
+    code_state,
+    cpu_info,
+    device_name,
+    library_versions,
+)
 from .splits import PROTOCOLS, Fold, check_folds, make_splits
 
 __all__ = [
@@ -146,125 +154,7 @@ def load_run_config(run_dir: str | os.PathLike) -> TrainConfig:
 
 
 # ----------------------------------------------------------------------------------------------
-# Atomic files
-
-
-# ----------------------------------------------------------------------------------------------
-# Provenance
-
-
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", *args], cwd=Path(__file__).parent, capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.decode(errors="replace") if out.returncode == 0 else None
-
-
-def code_state() -> dict:
-    """The commit of the code that runs, whether its tree differs from it (tracked files), the
-    SHA-256 of that difference, and the last commit that changed the feature code."""
-    import hashlib
-
-    commit = (_git("rev-parse", "HEAD") or "").strip() or None
-    if commit is None:  # not a git checkout (an installed package)
-        return {"git_commit": None, "git_dirty": None, "git_diff_sha256": None, "features_commit": None}
-    diff = _git("diff", "HEAD", "--binary") or ""
-    feat = (_git("log", "-1", "--format=%H", "--", "features.py", "audio.py") or "").strip() or None
-    return {
-        "git_commit": commit,
-        "git_dirty": bool(diff),
-        "git_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
-        "features_commit": feat,
-    }
-
-
-def instruction_set(flags) -> str:
-    """The widest vector instruction set the backend's CPU kernels (oneDNN) can use, from the CPU's
-    flags: the numbers of a run are bit-comparable only between CPUs of the same class (the same
-    seed gave losses that differ from the 7th digit on between an AVX-512 and an AVX2 machine)."""
-    flags = set(flags or ())
-    for name, needs in (
-        ("amx", ("amx_bf16",)),
-        ("avx512_bf16", ("avx512f", "avx512_bf16")),
-        ("avx512", ("avx512f",)),
-        ("avx2", ("avx2", "fma")),
-        ("avx", ("avx",)),
-    ):
-        if all(f in flags for f in needs):
-            return name
-    return "other" if flags else "unknown"
-
-
-def _cpu() -> dict:
-    """CPU model, the instruction-set flags that change numerics or kernels and their class."""
-    info = _cpu_flags()
-    info["instruction_set"] = instruction_set(info["flags"])
-    return info
-
-
-def _cpu_flags() -> dict:
-    info: dict = {"machine": platform.machine(), "model": platform.processor() or None, "flags": []}
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return info
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "model name" and not info["model"]:
-            info["model"] = value.strip()
-        if key.strip() == "flags":
-            wanted = ("avx", "fma", "amx", "sse4_2")
-            info["flags"] = sorted(f for f in value.split() if f.startswith(wanted))
-            break
-    return info
-
-
-def _device() -> str:
-    import keras
-
-    backend = keras.backend.backend()
-    try:
-        if backend == "jax":
-            import jax
-
-            return ", ".join(f"{d.platform}:{getattr(d, 'device_kind', '')}" for d in jax.devices())
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            gpus = tf.config.list_physical_devices("GPU")
-            return ", ".join(g.name for g in gpus) if gpus else f"cpu ({os.cpu_count()} cores)"
-        if backend == "torch":
-            import torch
-
-            return torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu ({os.cpu_count()} cores)"
-    except Exception:  # provenance must never break a run
-        pass
-    return f"cpu ({os.cpu_count()} cores)"
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in (
-        "bbnn-core",
-        "numpy",
-        "keras",
-        "tensorflow",
-        "tensorflow-cpu",
-        "jax",
-        "jaxlib",
-        "torch",
-        "librosa",
-        "soundfile",
-        "scikit-learn",
-    ):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            pass
-    return out
+# The data a run was made on
 
 
 def _data_checksum(fs) -> str:
@@ -458,7 +348,7 @@ def _train_fold(
             **code_state(),
             "first_epoch": state["epoch"] + 1,
             "determinism": determinism,
-            "cpu_instruction_set": _cpu()["instruction_set"],
+            "cpu_instruction_set": cpu_info()["instruction_set"],
             "host": platform.node(),
             "pid": os.getpid(),
         }
@@ -537,10 +427,10 @@ def _train_fold(
     out.write_provenance(
         {
             **code_state(),
-            "versions": _versions(),
+            "versions": library_versions(),
             "keras_backend": keras.backend.backend(),
-            "device": _device(),
-            "cpu": _cpu(),
+            "device": device_name(),
+            "cpu": cpu_info(),
             "determinism": determinism,
             "dataset_checksum": checksum,
             "data_match": data_match(Run(out.path.parent), fs),
@@ -568,9 +458,9 @@ def _track_digests(fs) -> list[str]:
 # Features computed on CPUs of another class differ in their last bits (measured: the authors'
 # fold-0 model's probabilities on gtzan_mini moved by 1.2e-6 between an AVX-512 BF16 and an AVX2
 # machine), so a run also records each track's mean level in 32 mel band groups (dB, 4 decimals):
-# a track whose digest differs but whose profile stays within PROFILE_TOLERANCE_DB is the same audio
+# a track whose digest differs but whose profile stays within PROFILE_TOLERANCE_DB (bbnn_core.runs) is
+# the same audio
 PROFILE_BANDS = 32
-PROFILE_TOLERANCE_DB = 1e-3
 
 
 def _track_profiles(fs) -> list[list[float]]:

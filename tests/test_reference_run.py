@@ -2,7 +2,7 @@
 
 ``tests/data/reference_run/<instruction set>/`` holds fold 0 of a smoke-profile run on the
 synthetic features of ``conftest.synthetic_features`` (its history, predictions and metrics; no
-model), with ``machine.json``: the CPU instruction-set class (:func:`bbnn_core.train.instruction_set`)
+model), with ``machine.json``: the CPU instruction-set class (:func:`bbnn_core.runs.instruction_set`)
 and the library versions it was made with. Training is bit-for-bit repeatable on the same CPU
 class and software, so on such a machine any change to the training, model or numerics that
 moves a result fails here, and must regenerate the reference in the same change::
@@ -32,11 +32,11 @@ VERSIONED = ("keras", "numpy", "tensorflow-cpu", "tensorflow")
 
 
 def _machine() -> dict:
-    from bbnn_core.train import _cpu, _versions
+    from bbnn_core.runs import cpu_info, library_versions
 
-    versions = _versions()
+    versions = library_versions()
     return {
-        "instruction_set": _cpu()["instruction_set"],
+        "instruction_set": cpu_info()["instruction_set"],
         "versions": {k: versions[k] for k in VERSIONED if k in versions},
     }
 

@@ -180,9 +180,9 @@ def test_loss_mean_only_over_epochs_every_fold_reached():
 
 
 def test_captions_are_numbered_per_kind_and_keep_their_number_when_rerun(monkeypatch):
-    from bbnn_core import reports
+    from bbnn_core import figures, reports
 
-    monkeypatch.setattr(reports, "_NUMBERS", {})
+    monkeypatch.setattr(figures, "_NUMBERS", {})
     assert reports.numbered("Figure", "Loss <per> epoch.") == "<b>Figure 1.</b> Loss &lt;per&gt; epoch."
     assert reports.numbered("Table", "Accuracy.").startswith("<b>Table 1.</b>")
     assert reports.numbered("Figure", "Confusion.").startswith("<b>Figure 2.</b>")
@@ -199,10 +199,10 @@ def test_captions_are_numbered_per_kind_and_keep_their_number_when_rerun(monkeyp
 def test_show_puts_the_numbered_caption_under_the_figure(monkeypatch):
     import matplotlib.pyplot as plt
 
-    from bbnn_core import reports
+    from bbnn_core import figures, reports
 
     shown = []
-    monkeypatch.setattr(reports, "_NUMBERS", {})
+    monkeypatch.setattr(figures, "_NUMBERS", {})
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     fig, ax = plt.subplots()
     ax.plot([0, 1])

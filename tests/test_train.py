@@ -17,7 +17,8 @@ import pytest
 from conftest import synthetic_features, without_module
 
 from bbnn_core.errors import RunError
-from bbnn_core.train import HISTORY_COLUMNS, config_for, instruction_set, train
+from bbnn_core.runs import instruction_set
+from bbnn_core.train import HISTORY_COLUMNS, config_for, train
 
 
 @pytest.fixture(scope="module")

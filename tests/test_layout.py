@@ -1,0 +1,110 @@
+"""The package's layering (README, "Architecture"): each module imports only public names of the
+modules listed before it in LAYERS, so no two modules import each other, also not through an
+import inside a function (which Python allows and a reader does not see at the top of a file)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "bbnn_core"
+
+# the order data flows through the package: a module may import from the modules before it only
+LAYERS = [
+    "errors",
+    "progress",
+    "runs",
+    "resources",
+    "paper",
+    "audio",
+    "datasets",
+    "features",
+    "figures",
+    "splits",
+    "model",
+    "runtime",
+    "robustness",
+    "metrics",
+    "train",
+    "predict",
+    "reports",
+    "chapter",
+    "cluster",
+    "book",
+    "cli",
+]
+
+
+def _imports(path: Path, modules: set[str]) -> tuple[set[str], list[str]]:
+    """The package modules ``path`` imports (anywhere in the file) and every private name it takes
+    from one of them (``from .x import _y`` or ``x._y`` on an imported module)."""
+    tree = ast.parse(path.read_text())
+    used: set[str] = set()
+    private: list[str] = []
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 1 and node.module is None or node.module == "bbnn_core" and node.level == 0:
+                for a in node.names:  # from . import x / from bbnn_core import x
+                    if a.name in modules:
+                        used.add(a.name)
+                        aliases[a.asname or a.name] = a.name
+                continue
+            if node.level == 1:
+                target = node.module.split(".")[0]
+            elif (node.module or "").startswith("bbnn_core."):
+                target = node.module.split(".")[1]
+            else:
+                continue
+            used.add(target)
+            private += [
+                f"{target}.{a.name}" for a in node.names if a.name.startswith("_") and not a.name.startswith("__")
+            ]
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("bbnn_core."):
+                    used.add(a.name.split(".")[1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            if node.attr.startswith("_") and not node.attr.startswith("__"):
+                private.append(f"{aliases[node.value.id]}.{node.attr}")
+    used.discard(path.stem)
+    return used, private
+
+
+def layering_problems(package: Path, layers: list[str]) -> list[str]:
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
+    problems = [f"{m}.py is not placed in LAYERS" for m in sorted(modules - set(layers))]
+    rank = {m: i for i, m in enumerate(layers)}
+    for m in sorted(modules & set(layers)):
+        used, private = _imports(package / f"{m}.py", modules)
+        problems += [f"{m} imports {u}, which comes after it" for u in sorted(used) if rank.get(u, -1) > rank[m]]
+        problems += [f"{m} uses the private name {name}" for name in private]
+    return problems
+
+
+def test_each_module_imports_only_public_names_of_the_modules_before_it():
+    assert not layering_problems(PACKAGE, LAYERS), "\n".join(layering_problems(PACKAGE, LAYERS))
+
+
+def test_layering_check_finds_an_upward_import_inside_a_function_and_a_private_name(tmp_path):
+    (tmp_path / "low.py").write_text("def f():\n    from .high import g\n    return g()\n")
+    (tmp_path / "high.py").write_text("from . import low\nfrom .low import _helper\n\ndef g():\n    return low._x\n")
+    (tmp_path / "stray.py").write_text("")
+    problems = layering_problems(tmp_path, ["low", "high"])
+    assert sorted(problems) == [
+        "high uses the private name low._helper",
+        "high uses the private name low._x",
+        "low imports high, which comes after it",
+        "stray.py is not placed in LAYERS",
+    ]
+
+
+def test_the_readme_lists_the_modules_in_the_layering_order():
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text()
+    section = readme[readme.index("### Architecture") :]
+    rows = re.findall(r"^\| (`[^|]+`) \|", section[: section.index("\n\n", section.index("| module"))], re.M)
+    listed = [name for row in rows for name in re.findall(r"`(\w+)`", row)]
+    assert listed == LAYERS
