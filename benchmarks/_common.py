@@ -23,9 +23,9 @@ def quiet_tensorflow() -> None:
 
 
 def device() -> str:
-    from bbnn_core.train import _device
+    from bbnn_core.runs import device_name
 
-    return _device()
+    return device_name()
 
 
 def matmul_peak(dtype: str = "float32", n: int = 4096, repeat: int = 5) -> float:
