@@ -22,7 +22,8 @@
 # on the Ballroom audio (698 clips, 8 genres; the three Rumba folders form one class):
 #
 # ```bash
-# papermill notebooks/ballroom.ipynb out.ipynb -p data_dir /path/to/Ballroom -p profile paper \
+# papermill notebooks/ballroom.ipynb out.ipynb \
+#     -p data_dir /path/to/Ballroom -p profile paper \
 #     -p run_dir runs/ballroom-kfold-paper-seed0
 # ```
 

@@ -23,8 +23,9 @@
 # default protocol here is `grouped`:
 #
 # ```bash
-# papermill notebooks/extended_ballroom.ipynb out.ipynb -p data_dir /path/to/ExtendedBallroom \
-#     -p profile paper -p run_dir runs/extended_ballroom-grouped-paper-seed0
+# papermill notebooks/extended_ballroom.ipynb out.ipynb \
+#     -p data_dir /path/to/ExtendedBallroom -p profile paper \
+#     -p run_dir runs/extended_ballroom-grouped-paper-seed0
 # ```
 
 # %% tags=["parameters"]

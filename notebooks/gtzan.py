@@ -24,7 +24,8 @@
 # GTZAN:
 #
 # ```bash
-# papermill notebooks/gtzan.ipynb out.ipynb -p data_dir /path/to/GTZAN -p dataset gtzan \
+# papermill notebooks/gtzan.ipynb out.ipynb \
+#     -p data_dir /path/to/GTZAN -p dataset gtzan \
 #     -p profile paper -p run_dir runs/gtzan-kfold-paper-seed0
 # ```
 

@@ -37,8 +37,10 @@
 # finished condition is cached, so an interrupted build resumes). On other data:
 #
 # ```bash
-# bbnn robustness /path/to/GTZAN --maps authors-gtzan:0 --precision f32 --out runs/robustness-gtzan
-# papermill notebooks/robustness.ipynb out.ipynb -p data_dir /path/to/GTZAN -p saved runs/robustness-gtzan
+# bbnn robustness /path/to/GTZAN --maps authors-gtzan:0 \
+#     --precision f32 --out runs/robustness-gtzan
+# papermill notebooks/robustness.ipynb out.ipynb \
+#     -p data_dir /path/to/GTZAN -p saved runs/robustness-gtzan
 # ```
 
 # %% tags=["parameters"]
