@@ -235,7 +235,7 @@ class Chapter:
             fig, axes = plt.subplots(
                 2,
                 len(panels),
-                figsize=(5.5 * len(panels), 5.6),
+                figsize=(5.0 * len(panels), 5.6),
                 sharex="col",
                 sharey="row",
                 gridspec_kw={"height_ratios": [3, 1]},
@@ -284,7 +284,7 @@ class Chapter:
             bars = [(self.folds, "this run", "fold", self.spread)] if self.summary is not None else []
             if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
                 bars.append((self.authors_df, "the authors' released runs", "authors' run (random draw)", None))
-            fig, axes = plt.subplots(1, len(bars), figsize=(5.5 * len(bars), 3.8), squeeze=False)
+            fig, axes = plt.subplots(1, len(bars), figsize=(5.0 * len(bars), 3.8), squeeze=False)
             for ax, (frame, title, xlabel, reruns) in zip(axes[0], bars):
                 plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, reruns=reruns)
             fig.tight_layout()

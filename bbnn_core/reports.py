@@ -261,7 +261,7 @@ def plot_histories(histories, *, ax=None, title: str | None = None, lr_ax=None, 
             textcoords="offset points",
             ha="right",
             va="top",
-            fontsize="small",
+            fontsize=BOOK_STYLE["xtick.labelsize"],
             color="0.35",
         )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -391,7 +391,7 @@ def plot_architecture(model=None, *, ax=None):
         ax.text(x + w / 2, y + h - 0.33, label, ha="center", va="center", fontsize=9.5)
         dims = model.get_layer(layer).output.shape[1:]
         shape = f"{dims[0]}x{dims[1]}\n{dims[2]} ch" if len(dims) == 3 else f"{dims[-1]}"
-        ax.text(x + w / 2, y + 0.3, shape, ha="center", va="center", fontsize=8.5, color="0.2")
+        ax.text(x + w / 2, y + 0.3, shape, ha="center", va="center", fontsize=9.5, color="0.2")
     for k in range(len(stages) - 1):
         (xa, ya), (xb, yb) = pos[k], pos[k + 1]
         if ya == yb:
@@ -845,9 +845,9 @@ def plot_blocks(model=None):
 
     model = model or build_bbnn()
 
-    def box(ax, x, y, text, colour, w=1.45, h=0.6):
+    def box(ax, x, y, text, colour, w=1.55, h=0.6):
         ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
-        ax.text(x, y, text, ha="center", va="center", fontsize=8.5)
+        ax.text(x, y, text, ha="center", va="center", fontsize=9.5)
 
     def arrow(ax, a, b, colour="0.3", rad=0.0):
         ax.add_patch(
@@ -887,8 +887,8 @@ def plot_blocks(model=None):
         arrow(a, (x, 1.45 if bottom else 2.7), (x, 0.8))  # each branch straight down into the concat
     cout = model.get_layer("bm1_inception_concat").output.shape[-1]
     box(a, 3.3, 0.5, f"concat ({cout} ch)", "#b6d7a8", w=6.4)
-    a.text(6.6, 3.0, "top", fontsize=9, color="0.4", va="center")
-    a.text(6.6, 1.75, "bottom", fontsize=9, color="0.4", va="center")
+    a.text(6.6, 3.0, "top", fontsize=9.5, color="0.4", va="center")
+    a.text(6.6, 1.75, "bottom", fontsize=9.5, color="0.4", va="center")
     a.set_xlim(-0.1, 7.3)
     a.set_ylim(0, 4.8)
     a.set_axis_off()
@@ -914,7 +914,7 @@ def plot_blocks(model=None):
         bottom - 0.1,
         "green: each block's input is concatenated with its output,\n"
         "so every concat holds every earlier output (dense connectivity)",
-        fontsize=9,
+        fontsize=9.5,
         color="tab:green",
         va="top",
     )

@@ -708,7 +708,7 @@ def plot_factor(rows, factor: str, *, axes=None):
     axes[0].set_title("accuracy on the clips")
     axes[1].set_title("agreement with the clean prediction")
     if factor == "length":
-        axes[0].legend(loc="lower right", fontsize="small")
+        axes[0].legend(loc="lower right")
     return axes
 
 
