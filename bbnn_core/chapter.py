@@ -24,6 +24,7 @@ from .reports import (
     PAPER_PER_CLASS,
     captioned,
     comparison_table,
+    copies_table,
     discrepancies,
     open_run,
     paired_note,
@@ -349,6 +350,55 @@ class Chapter:
                 for track, true, pred in zip(shown["track"], shown["true"], shown["predicted"])
             )
         )
+
+    def copies(self):
+        """Copies of one song on both sides of a split: for each protocol, how many test tracks
+        have a copy in the training part (the run's data; Extended Ballroom's metadata without it)."""
+        from IPython.display import display
+
+        from .datasets import load_dataset, load_extended_ballroom
+
+        cfg: Any = self.cfg
+        try:
+            if cfg is not None and cfg.data_dir:
+                ds = load_dataset(cfg.data_dir, kind=cfg.kind)
+            elif self.key == "extended_ballroom":
+                ds = load_extended_ballroom()  # the metadata links the copies; no audio needed
+            else:
+                return _markdown("No data set here to count copies in.")
+        except BBNNError as exc:
+            return _markdown(f"No data set here to count copies in: {exc}.")
+        groups = ds.groups
+        if len(set(groups.tolist())) == len(groups):
+            return _markdown(f"{ds.name} links no copies of a song: no split can put one on both sides.")
+        seed, n_folds = (cfg.seed, cfg.n_folds) if cfg is not None else (0, 10)
+        table = copies_table(ds.labels, groups, seed=seed, n_folds=n_folds)
+        display(
+            captioned(
+                table,
+                f"Test and validation tracks of {ds.name} ({len(ds)} tracks, {len(set(groups.tolist()))} "
+                f"distinct songs) with a copy of the same song in the training part, per protocol "
+                f"({n_folds} folds or draws, seed {seed}).",
+            )
+        )
+        by = table.set_index("protocol")
+        a = by.loc["authors"]
+        text = (
+            f"A random 80/10/10 draw like the authors' (this project's `authors` protocol; theirs were drawn "
+            f"without a seed and cannot be recovered) puts a copy of the same song in the training part for "
+            f"{a['with a copy in training (mean)']:.0f} of the {a['test tracks per fold']:.0f} test tracks "
+            f"of a draw ({a['share of test tracks (%)']:.1f} %; {a['range over folds']} over the draws), and "
+            f"for {a['validation tracks with a copy (mean)']:.0f} validation tracks, which choose the weights "
+            f"kept. Stratified k-fold without groups does the same "
+            f"({by.loc['kfold', 'share of test tracks (%)']:.1f} %); the `grouped` protocol puts none."
+        )
+        if self.authors_summary is not None:
+            text += (
+                f" Part of the authors' {100 * self.authors_summary['mean']:.1f} % is therefore measured on "
+                "songs their models were trained on; how much that adds needs the audio: this page run with "
+                "`-p protocol authors` and with `grouped` on the same data."
+            )
+        return _markdown(text)
 
     def discrepancies(self):
         """How the run shown differs from the paper's experiment, and why (Markdown)."""

@@ -50,6 +50,7 @@ __all__ = [
     "rerun_table",
     "spread_note",
     "paired_note",
+    "copies_table",
     "per_class_table",
     "paper_per_class_table",
     "plot_spectrograms",
@@ -557,6 +558,37 @@ def spread_note(summary: dict) -> str:
             f"{'s' if s['reruns'] != 1 else ''}, fold{'s' if len(s['folds']) != 1 else ''} {folds})"
         )
     return "; ".join(parts)
+
+
+def copies_table(labels, groups, *, seed: int = 0, n_folds: int = 10, protocols=("authors", "kfold", "grouped")):
+    """How many test and validation tracks of each protocol's folds have a copy of the same song
+    (a track of the same group) in the training part, per protocol: mean per fold, range and
+    share of all test tracks.
+
+    Parameters
+    ----------
+    labels : np.ndarray [shape=(n_tracks,)], int
+    groups : np.ndarray [shape=(n_tracks,)]
+    """
+    import pandas as pd
+
+    from .splits import copies_in_training, make_splits
+
+    rows = []
+    for protocol in protocols:
+        folds = make_splits(np.asarray(labels), protocol=protocol, n_folds=n_folds, seed=seed, groups=groups)
+        counts = pd.DataFrame(copies_in_training(folds, groups))
+        rows.append(
+            {
+                "protocol": protocol,
+                "test tracks per fold": round(float(counts["test"].mean()), 1),
+                "with a copy in training (mean)": round(float(counts["test_copied"].mean()), 1),
+                "range over folds": f"{counts['test_copied'].min()}-{counts['test_copied'].max()}",
+                "share of test tracks (%)": round(100 * counts["test_copied"].sum() / counts["test"].sum(), 1),
+                "validation tracks with a copy (mean)": round(float(counts["val_copied"].mean()), 1),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def paired_note(paired: dict, *, of: str = "") -> str:

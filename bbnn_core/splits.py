@@ -21,7 +21,15 @@ import numpy as np
 
 from .errors import DatasetError, ParameterError
 
-__all__ = ["PROTOCOLS", "Fold", "make_splits", "check_folds", "fault_filtered_lists", "fault_filtered_part"]
+__all__ = [
+    "PROTOCOLS",
+    "Fold",
+    "make_splits",
+    "check_folds",
+    "copies_in_training",
+    "fault_filtered_lists",
+    "fault_filtered_part",
+]
 
 PROTOCOLS = ("authors", "kfold", "grouped", "fault-filtered")
 
@@ -209,3 +217,32 @@ def check_folds(folds: list[Fold], n: int) -> None:
             raise DatasetError(f"fold {k}: train, validation and test overlap")
         if any(i < 0 or i >= n for p in parts for i in p):
             raise DatasetError(f"fold {k}: an index is outside the data set")
+
+
+def copies_in_training(folds: list[Fold], groups: np.ndarray) -> list[dict[str, int]]:
+    """Per fold, how many of its test and validation tracks have a copy in its training part: a
+    track of the same group (for Extended Ballroom, the same song linked in its metadata), so that
+    the model is scored on a song it was trained on.
+
+    Parameters
+    ----------
+    folds : list of Fold
+    groups : np.ndarray [shape=(n_tracks,)]
+        Group of each track.
+
+    Returns
+    -------
+    list of dict
+        ``{"test": n, "test_copied": m, "val": n, "val_copied": m}`` per fold.
+    """
+    groups = np.asarray(groups)
+    out = []
+    for f in folds:
+        trained = set(groups[f.train].tolist())
+        row = {}
+        for part in ("test", "val"):
+            idx = getattr(f, part)
+            row[part] = int(len(idx))
+            row[f"{part}_copied"] = int(sum(g in trained for g in groups[idx].tolist()))
+        out.append(row)
+    return out

@@ -198,3 +198,27 @@ def test_reruns_are_found_in_natural_order(tmp_path):
         _rerun(run, tmp_path / f"run-train{seed}", config={"train_seed": seed})
     shutil.copytree(run, tmp_path / "runs-other")  # another name: not kept beside it as a rerun
     assert [p.name for p in find_reruns(run)] == ["run-train1", "run-train2", "run-train10"]
+
+
+def test_extended_ballroom_copies_on_both_sides_of_a_split(mirror):
+    """Counted from the metadata alone: the authors' random draws and plain k-fold put copies of a
+    song in training beside their test tracks; the grouped protocol puts none."""
+    from bbnn_core.chapter import open_chapter
+    from bbnn_core.datasets import load_extended_ballroom
+    from bbnn_core.reports import copies_table
+    from bbnn_core.splits import copies_in_training, make_splits
+
+    eb = load_extended_ballroom()
+    table = copies_table(eb.labels, eb.groups).set_index("protocol")
+    draws = copies_in_training(make_splits(eb.labels, protocol="authors", seed=0), eb.groups)
+    share = 100 * sum(r["test_copied"] for r in draws) / sum(r["test"] for r in draws)
+    assert table.loc["authors", "share of test tracks (%)"] == round(share, 1) > 5
+    assert table.loc["kfold", "share of test tracks (%)"] > 5
+    assert (
+        table.loc["grouped", "share of test tracks (%)"]
+        == 0
+        == table.loc["grouped", "validation tracks with a copy (mean)"]
+    )
+    text = open_chapter("extended_ballroom", None, dataset="extended_ballroom", protocol="grouped").copies().data
+    assert f"({share:.1f} %;" in text and "the `grouped` protocol puts none" in text
+    assert "No data set" in open_chapter("ballroom", None, dataset="ballroom").copies().data

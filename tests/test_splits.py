@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bbnn_core.errors import DatasetError, ParameterError
-from bbnn_core.splits import check_folds, make_splits
+from bbnn_core.splits import Fold, check_folds, copies_in_training, make_splits
 
 
 @pytest.fixture
@@ -62,6 +62,19 @@ def test_plain_kfold_would_split_groups():
     folds = make_splits(y, protocol="kfold", seed=1)
     split = any(set(groups[f.train]) & set(groups[f.test]) for f in folds)
     assert split  # which is why the grouped protocol exists
+
+
+def test_copies_in_training_counts_test_and_validation_tracks_whose_song_is_trained_on():
+    groups = np.array(["a", "a", "b", "c", "c", "d", "e", "e"])
+    fold = Fold(train=np.array([0, 3, 5]), val=np.array([4, 6]), test=np.array([1, 2, 7]))
+    # test: 1 (a, trained), 2 (b), 7 (e, only in validation); validation: 4 (c, trained), 6 (e)
+    assert copies_in_training([fold], groups) == [{"test": 3, "test_copied": 1, "val": 2, "val_copied": 1}]
+    y = np.repeat(np.arange(4), 30)
+    songs = np.array([f"g{i // 3}" for i in range(120)])  # 40 songs, three copies each
+    grouped = copies_in_training(make_splits(y, protocol="grouped", groups=songs, seed=1), songs)
+    assert all(r["test_copied"] == 0 and r["val_copied"] == 0 for r in grouped)
+    plain = copies_in_training(make_splits(y, protocol="kfold", seed=1), songs)
+    assert sum(r["test_copied"] for r in plain) > 0
 
 
 @pytest.mark.parametrize("protocol", ["authors", "kfold"])
