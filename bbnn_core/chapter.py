@@ -375,7 +375,7 @@ class Chapter:
         table = copies_table(ds.labels, groups, seed=seed, n_folds=n_folds)
         display(
             captioned(
-                table,
+                table.style.hide(axis="index").format(precision=1),
                 f"Test and validation tracks of {ds.name} ({len(ds)} tracks, {len(set(groups.tolist()))} "
                 f"distinct songs) with a copy of the same song in the training part, per protocol "
                 f"({n_folds} folds or draws, seed {seed}).",
