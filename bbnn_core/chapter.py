@@ -367,12 +367,15 @@ class Chapter:
             else:
                 return _markdown("No data set here to count copies in.")
         except BBNNError as exc:
-            return _markdown(f"No data set here to count copies in: {exc}.")
+            return _markdown(f"No data set here to count copies in ({exc}).")
         groups = ds.groups
         if len(set(groups.tolist())) == len(groups):
             return _markdown(f"{ds.name} links no copies of a song: no split can put one on both sides.")
         seed, n_folds = (cfg.seed, cfg.n_folds) if cfg is not None else (0, 10)
-        table = copies_table(ds.labels, groups, seed=seed, n_folds=n_folds)
+        try:
+            table = copies_table(ds.labels, groups, seed=seed, n_folds=n_folds)
+        except BBNNError as exc:  # a protocol cannot split this data set (a class too small)
+            return _markdown(f"Copies not counted: {exc}.")
         display(
             captioned(
                 table.style.hide(axis="index").format(precision=1),

@@ -222,3 +222,20 @@ def test_extended_ballroom_copies_on_both_sides_of_a_split(mirror):
     text = open_chapter("extended_ballroom", None, dataset="extended_ballroom", protocol="grouped").copies().data
     assert f"({share:.1f} %;" in text and "the `grouped` protocol puts none" in text
     assert "No data set" in open_chapter("ballroom", None, dataset="ballroom").copies().data
+
+
+def test_copies_of_a_data_set_too_small_to_split_are_not_counted(tmp_path, monkeypatch):
+    """A folder of the user's whose groups link copies but whose classes are too small for the
+    authors' draws: one line saying why, no traceback."""
+    import numpy as np
+
+    from bbnn_core import chapter
+    from bbnn_core.datasets import Dataset, Track
+
+    tracks = tuple(Track(Path(f"{c}/{i}.wav"), c, group=f"{c}{i // 2}") for c in ("a", "b") for i in range(4))
+    small = Dataset("small", tmp_path, ("a", "b"), tracks)
+    monkeypatch.setattr("bbnn_core.datasets.load_dataset", lambda *a, **k: small)
+    cfg = type("Cfg", (), {"data_dir": str(tmp_path), "kind": None, "seed": 0, "n_folds": 10})()
+    text = chapter.Chapter("extended_ballroom", cfg=cfg).copies().data
+    assert text.startswith("Copies not counted:") and "tracks per class" in text
+    assert np.array_equal(small.groups[:2], ["a0", "a0"])
