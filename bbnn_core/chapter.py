@@ -369,7 +369,8 @@ class Chapter:
         except BBNNError as exc:
             return _markdown(f"No data set here to count copies in ({exc}).")
         groups = ds.groups
-        if len(set(groups.tolist())) == len(groups):
+        n_songs = len(set(groups.tolist()))
+        if n_songs == len(groups):
             return _markdown(f"{ds.name} links no copies of a song: no split can put one on both sides.")
         seed, n_folds = (cfg.seed, cfg.n_folds) if cfg is not None else (0, 10)
         try:
@@ -379,7 +380,7 @@ class Chapter:
         display(
             captioned(
                 table.style.hide(axis="index").format(precision=1),
-                f"Test and validation tracks of {ds.name} ({len(ds)} tracks, {len(set(groups.tolist()))} "
+                f"Test and validation tracks of {ds.name} ({len(ds)} tracks, {n_songs} "
                 f"distinct songs) with a copy of the same song in the training part, per protocol "
                 f"({n_folds} folds or draws, seed {seed}).",
             )
