@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import BBNNError, ResourceError
 from .paper import PAPER_COMPARISON_TABLE, PAPER_FIGURE_PANEL, PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
+from .plots import plot_confusion, plot_fold_accuracies, plot_histories
 from .reports import (
     BOOK_STYLE,
     PAPER_PER_CLASS,
@@ -30,9 +31,6 @@ from .reports import (
     paired_note,
     paper_per_class_table,
     per_class_table,
-    plot_confusion,
-    plot_fold_accuracies,
-    plot_histories,
     read_histories,
     rerun_table,
     run_overview,
@@ -339,7 +337,7 @@ class Chapter:
             root = load_dataset(cfg.data_dir or cfg.dataset, kind=cfg.kind).root
         except BBNNError as exc:  # the audio is not on this machine: the table stands alone
             return _markdown(f"(No players: the audio is not here: {html.escape(str(exc))}.)")
-        from .reports import audio_player
+        from .plots import audio_player
 
         shown = wrong.head(players)
         return HTML(

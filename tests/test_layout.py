@@ -24,6 +24,7 @@ LAYERS = [
     "model",
     "runtime",
     "robustness",
+    "plots",
     "metrics",
     "train",
     "predict",

@@ -1,4 +1,4 @@
-"""Tables and figures: Table 1 from the model equals the paper's, figures draw from artifacts."""
+"""Tables: Table 1 from the model equals the paper's; tables and figures read from artifacts."""
 
 from __future__ import annotations
 
@@ -10,15 +10,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from bbnn_core.reports import (  # noqa: E402
-    PAPER_TABLE1_PARAMS,
-    plot_confusion,
-    plot_fold_accuracies,
-    plot_histories,
-    read_histories,
-    table1,
-    table2,
-)
+from bbnn_core.plots import plot_confusion, plot_fold_accuracies, plot_histories  # noqa: E402
+from bbnn_core.reports import PAPER_TABLE1_PARAMS, read_histories, table1, table2  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -110,20 +103,6 @@ def test_per_class_table_has_the_papers_columns():
     assert t.loc[1, "paper precision"] == 99.0 and t.loc[2, "support"] == 4
 
 
-def test_figure1_and_figure2_draw_from_the_model(tmp_path):
-    from bbnn_core.model import build_bbnn
-    from bbnn_core.reports import plot_architecture, plot_blocks
-
-    model = build_bbnn()
-    fig = plot_blocks(model)
-    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert "concat (128 ch)" in texts and "concat: 416 ch" in texts
-    assert sum("5x5, 32" in t for t in texts) == 1
-    ax = plot_architecture(model)
-    assert "161x128\n416 ch" in [t.get_text() for t in ax.texts]  # shapes read off the built model
-    fig.savefig(tmp_path / "f1.png")
-
-
 def test_per_class_average_row_quotes_the_papers_printed_average():
     """E12: the paper prints 93.7 / 94.0 / 93.7 under Table 4, not the mean of its rows (93.8)."""
     from bbnn_core.metrics import classification_report
@@ -137,46 +116,6 @@ def test_per_class_average_row_quotes_the_papers_printed_average():
     assert (avg["paper precision"], avg["paper recall"], avg["paper F-score"]) == (93.7, 94.0, 93.7)
     rows_mean = round(sum(p for p, _, _ in PAPER_PER_CLASS["gtzan"].values()) / 10, 1)
     assert rows_mean == 93.8  # what the book used to show as the paper's
-
-
-def test_fold_accuracy_axis_shows_differences_and_one_numbering():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import pandas as pd
-
-    from bbnn_core.reports import plot_fold_accuracies
-
-    authors = pd.DataFrame(
-        {
-            "fold": [1, 2, 3],
-            "train_acc": [0.93, 0.92, 0.95],
-            "val_acc": [0.93, 0.95, 0.9],
-            "test_acc": [0.91, 0.86, 0.94],
-        }
-    )
-    ax = plot_fold_accuracies(authors)
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
-    assert ax.get_ylim() == (0.8, 1.0)  # not 0-1.12: 0.86 and 0.94 look different
-
-
-def test_loss_mean_only_over_epochs_every_fold_reached():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import pandas as pd
-
-    from bbnn_core.reports import plot_histories
-
-    h = pd.concat(
-        [
-            pd.DataFrame({"fold": k, "epoch": range(n), "loss": 1.0 + k, "val_loss": 2.0 + k})
-            for k, n in ((0, 10), (1, 4))
-        ]
-    )
-    ax = plot_histories(h)
-    means = [line for line in ax.get_lines() if line.get_linewidth() == 2]
-    assert len(means) == 2 and all(max(line.get_xdata()) == 3 for line in means)
 
 
 def test_captions_are_numbered_per_kind_and_keep_their_number_when_rerun(monkeypatch):
@@ -209,37 +148,3 @@ def test_show_puts_the_numbered_caption_under_the_figure(monkeypatch):
     reports.show(fig, "A line.")
     assert [type(o).__name__ for o in shown] == ["Image", "HTML"]
     assert shown[1].data == '<p class="bbnn-caption"><b>Figure 1.</b> A line.</p>'
-
-
-def test_loss_figure_marks_the_kept_weights_and_draws_the_learning_rate():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
-    from bbnn_core.reports import plot_histories
-
-    h = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "fold": k,
-                    "epoch": range(6),
-                    "loss": 1.0,
-                    "val_loss": [2.0, 1.5, 1.2, 1.1, 1.3, 1.4],
-                    "val_acc": [0.1, 0.5, best, 0.4, best, 0.2] if k == 0 else [0.1, 0.9, 0.3, 0.3, 0.3, 0.3],
-                    "lr": [0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025],
-                }
-            )
-            for k, best in ((0, 0.8), (1, None))
-        ]
-    )
-    fig, (ax, lr_ax) = plt.subplots(2, 1, sharex=True)
-    plot_histories(h, ax=ax, lr_ax=lr_ax, legend=False)
-    kept = [line for line in ax.get_lines() if line.get_marker() == "o"]
-    assert len(kept) == 1  # the first epoch of best validation accuracy of each fold, on its validation loss
-    assert list(kept[0].get_xdata()) == [2, 1] and list(kept[0].get_ydata()) == [1.2, 1.5]
-    assert len(lr_ax.get_lines()) == 2 and ax.get_legend() is None
-    assert [t.get_text() for t in lr_ax.get_yticklabels()] == ["0.0025", "0.01"]
-    plt.close(fig)
