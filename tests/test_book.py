@@ -182,12 +182,15 @@ _LAYOUT = """<!doctype html><html><body style="margin:0">
 <script>
 document.getElementById('f').addEventListener('load', () => {{
   const d = document.getElementById('f').contentDocument;
-  const res = {{imgs: [], cut: []}};
+  const res = {{imgs: [], cut: [], wide: []}};
   d.querySelectorAll('div.cell_output img, figure img').forEach(
     i => res.imgs.push([i.getAttribute('src'), i.clientWidth, i.naturalWidth]));
   d.querySelectorAll('pre').forEach(p => {{
     if (p.closest('div.cell_input')) return;  // code may scroll; outputs and the text's commands may not
     if (p.scrollWidth > p.clientWidth + 1) res.cut.push(p.textContent.slice(0, 80)); }});
+  d.querySelectorAll('div.cell_output table').forEach(t => {{  // a table must not need sideways scrolling
+    const box = t.closest('div.cell_output').clientWidth, w = t.getBoundingClientRect().width;
+    if (w > box + 1) res.wide.push([(t.caption || t).textContent.trim().slice(0, 60), Math.round(w), box]); }});
   document.getElementById('out').textContent = JSON.stringify(res);
 }});
 </script></body></html>"""
@@ -195,8 +198,9 @@ document.getElementById('f').addEventListener('load', () => {{
 
 def _layout(page: Path, width: int, tmp_path: Path) -> dict:
     """How Chromium lays ``page`` out in a window ``width`` px wide: every output image's
-    (src, shown width, natural width) and the lines wider than their box, of outputs and of the
-    text's command blocks (a code cell's input may scroll)."""
+    (src, shown width, natural width), the lines wider than their box, of outputs and of the
+    text's command blocks (a code cell's input may scroll), and the output tables wider than
+    their cell (caption, width, the cell's width)."""
     import json
 
     wrapper = tmp_path / f"layout-{page.stem}-{width}.html"
@@ -227,7 +231,8 @@ def _layout(page: Path, width: int, tmp_path: Path) -> dict:
 def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width):
     """Every figure's smallest text, scaled as the page shows the image, is at least MIN_TEXT_PX;
     every figure carries that size (bbnn_core.reports.show writes it into the PNG); no line of an
-    output or of a command block in the text runs past its box."""
+    output or of a command block in the text runs past its box; no output table is wider than
+    its cell (a reader would scroll sideways to reach its last columns)."""
     from PIL import Image
 
     from bbnn_core.reports import FONT_KEY
@@ -236,6 +241,10 @@ def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width)
     for page in book:
         lay = _layout(page, width, tmp_path)
         problems += [f"{page.name}: line cut at {width} px: {line!r}" for line in lay["cut"]]
+        problems += [
+            f"{page.name}: table {cap!r} is {w} px wide in a {box} px column at {width} px"
+            for cap, w, box in lay["wide"]
+        ]
         for src, shown, natural in lay["imgs"]:
             if urlparse(src).scheme == "data" or not natural:
                 continue
