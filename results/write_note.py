@@ -15,22 +15,39 @@ def note(path: Path) -> str:
     cfg = run.config()
     s = summarize_run(path)
     folds = run.finished_folds()
+    # a rerun (issue 19): other training seeds on the same split, and only some folds
+    train_seed = f" --train-seed {cfg['train_seed']}" if cfg.get("train_seed") is not None else ""
+    only = (
+        f" --folds {','.join(str(f.index) for f in folds)}"
+        if path.name.rsplit("-", 1)[-1] != f"seed{cfg['seed']}"
+        else ""
+    )
     lines = [
-        f"# {cfg['dataset']}, {cfg['protocol']}, {cfg['profile']} profile, seed {cfg['seed']}",
+        f"# {cfg['dataset']}, {cfg['protocol']}, {cfg['profile']} profile, seed {cfg['seed']}"
+        + (f", training seed {cfg['train_seed']}" if train_seed else ""),
         "",
         "Made on the project's 2-core CPU machine (AMD EPYC, TensorFlow backend, no GPU), in the background,",
         "from a clean git worktree of the commit named below (so no fold ran from a dirty tree), with",
         "",
         f"    bbnn train --dataset {cfg['dataset']} --protocol {cfg['protocol']} --profile {cfg['profile']} "
-        f"--seed {cfg['seed']} --run-dir {path}",
+        f"--seed {cfg['seed']}{train_seed}{only} --run-dir {path}",
         "",
         "(the run folder was written outside the checkout and its small files copied here; the `best.keras`",
         "model files, 2.4 MB each, and checkpoints are not committed: every table and figure reads only the",
         "other files). The command resumes wherever it stopped: finished folds are skipped, and the fold in",
         "progress restarts from its last finished epoch with byte-identical results.",
         "",
-        f"**{s['folds_done']} of {s['n_folds']} folds finished**; the others were still to run when this was",
-        "committed. Every page of the book says how many folds its numbers cover.",
+        *(
+            [
+                f"A rerun of folds {', '.join(str(f.index) for f in folds)} of `{path.name.rsplit('-', 1)[0]}` beside it, on the same",
+                "split, to measure how far a rerun moves its numbers (the book's chapters find it by its name).",
+            ]
+            if only
+            else [
+                f"**{s['folds_done']} of {s['n_folds']} folds finished**; the others were still to run when this was",
+                "committed. Every page of the book says how many folds its numbers cover.",
+            ]
+        ),
         "",
         "| fold | commit | tree | deterministic | CPU class | processes | epochs run | stopped early | best epoch "
         "| wall time |",
