@@ -1,6 +1,7 @@
-"""The paper's figures, drawn from a built model, histories, confusion counts and audio only:
-the loss curves (Figure 3), the confusion matrix and the accuracy per fold (Figure 4), the network
-(Figures 1 and 2), log-mel spectrograms and a player for the clips the book lets a reader hear.
+"""The book's figures, drawn from a built model, histories, confusion counts, robustness rows and
+audio only: the loss curves (Figure 3), the confusion matrix and the accuracy per fold (Figure 4),
+the network (Figures 1 and 2), log-mel spectrograms, a player for the clips the book lets a reader
+hear, and the robustness chapter's accuracy curves, occlusion maps and saliency.
 
 Nothing here trains or reads a run folder: :mod:`bbnn_core.reports` and :mod:`bbnn_core.chapter`
 read the runs and hand these functions what to draw. :mod:`bbnn_core.figures` makes them legible.
@@ -9,6 +10,8 @@ read the runs and hand these functions what to draw. :mod:`bbnn_core.figures` ma
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +25,10 @@ __all__ = [
     "plot_blocks",
     "plot_spectrograms",
     "audio_player",
+    "plot_factor",
+    "plot_occlusion",
+    "plot_saliency",
+    "plot_occlusion_clips",
 ]
 
 
@@ -415,3 +422,168 @@ def audio_player(audio, title: str, *, sr: int | None = None, start: float = 0.0
         f'<figure class="bbnn-audio" style="display:inline-block;margin:0.3em 1em 0.3em 0"><figcaption style="font-size:0.9em">{label}</figcaption>'
         f'<audio controls preload="none" src="data:audio/mpeg;base64,{data}"></audio></figure>'
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# The robustness chapter's figures (bbnn_core.robustness computes what they show)
+
+
+# where the clean input sits on each factor's axis
+_CLEAN_AS = {
+    "length": "30 s",
+    "length-direct": "30 s",
+    "codec": "WAV",
+    "rate": "22.05 kHz",
+    "gain": "+0 dB",
+    "noise": "no noise",
+    "stereo": "mono",
+    "features": "ours",
+}
+
+
+def _axis_order(factor: str, pm) -> list[str]:
+    """The factor's levels from the mildest to the strongest change, with the clean input placed
+    where it belongs on the axis."""
+    lv = pm[pm.factor == factor].drop_duplicates("level")
+    clean = _CLEAN_AS[factor]
+    if factor in ("length", "length-direct"):
+        return [*lv.sort_values("value").level, clean]
+    if factor == "codec":
+        mp3 = lv[lv.level.str.startswith("MP3")].sort_values("value").level
+        return [*mp3, *lv[~lv.level.str.startswith("MP3")].level, clean]
+    if factor in ("rate", "gain"):
+        points = [*zip(lv.value, lv.level), (22.05 if factor == "rate" else 0.0, clean)]
+        return [name for _, name in sorted(points)]
+    if factor == "noise":
+        return [*lv.sort_values("value").level, clean]
+    return [clean, *lv.level]
+
+
+def plot_factor(rows, factor: str, *, axes=None):
+    """Accuracy (left) and agreement with the clean prediction (right) against the factor's
+    levels: every model thin, their mean thick; ``length`` draws both placements."""
+    import matplotlib.pyplot as plt
+
+    from .robustness import per_model
+
+    pm = per_model(rows)
+    clean = pm[pm.factor == "clean"]
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    series: list[tuple[str, str | None]] = [
+        ("length", "padded to 30 s with silence"),
+        ("length-direct", "at its own length (bbnn predict)"),
+    ]
+    series = series if factor == "length" else [(factor, None)]
+    order = _axis_order(factor, pm)
+    for (f, label), colour in zip(series, ("C0", "C1")):
+        g = _with_clean(pm[pm.factor == f], clean, _CLEAN_AS[f])
+        x = {lv: i for i, lv in enumerate(order)}
+        for ax, what in zip(axes, ("accuracy", "agreement")):
+            for _, m in g.groupby("model"):
+                m = m.assign(x=m.level.map(x)).sort_values("x")
+                ax.plot(m.x, 100 * m[what], color=colour, lw=0.6, alpha=0.35)
+            mean = g.groupby("level")[what].mean()
+            xs = sorted(x[lv] for lv in mean.index)
+            ax.plot(xs, [100 * mean[order[i]] for i in xs], color=colour, lw=2.4, marker="o", label=label)
+    for ax, what in zip(axes, ("accuracy (%)", "same genre as the clean input (%)")):
+        ax.set_xticks(
+            range(len(order)), order, rotation=30 if len(order) > 5 else 0, ha="right" if len(order) > 5 else "center"
+        )
+        ax.set_ylabel(what)
+        ax.set_ylim(-3, 103)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_title("accuracy on the clips")
+    axes[1].set_title("agreement with the clean prediction")
+    if factor == "length":
+        axes[0].legend(loc="lower right")
+    return axes
+
+
+def _with_clean(pm_factor, clean, name: str):
+    """A factor's per-model rows with the clean input added as the level ``name``."""
+    import pandas as pd
+
+    return pd.concat([pm_factor, clean.assign(factor=pm_factor.factor.iloc[0], level=name)], ignore_index=True)
+
+
+def _occlusion_panel(ax, grid_map: np.ndarray, limit: float, params=None):
+    from .features import PAPER_PARAMS
+
+    params = params or PAPER_PARAMS
+    seconds = params.n_frames * params.hop_length / params.sr
+    im = ax.imshow(
+        grid_map.T,
+        origin="lower",
+        aspect="auto",
+        cmap="RdBu_r",
+        vmin=-limit,
+        vmax=limit,
+        extent=(0, seconds, 0, params.n_mels),
+    )
+    mel_axis_in_hz(ax, params)
+    return im
+
+
+def plot_occlusion(occ, classes: Sequence[str], *, ncols: int = 5):
+    """Mean occlusion map per genre, one colour scale for all panels (symmetric about 0)."""
+    import matplotlib.pyplot as plt
+
+    gt, gm = int(occ.t.max()) + 1, int(occ.m.max()) + 1
+    maps = {
+        c: occ[occ.label == i].groupby(["t", "m"])["drop"].mean().to_numpy().reshape(gt, gm)
+        for i, c in enumerate(classes)
+        if (occ.label == i).any()
+    }
+    limit = max(abs(m).max() for m in maps.values()) or 1.0
+    nrows = -(-len(maps) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.3 * nrows), sharex=True, sharey=True, squeeze=False)
+    for ax, (c, m) in zip(axes.flat, maps.items()):
+        im = _occlusion_panel(ax, m, limit)
+        ax.set_title(c)
+    for ax in axes.flat[len(maps) :]:
+        ax.set_axis_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("time (s)")
+    for ax in axes[:, 1:].flat:
+        ax.set_ylabel("")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="drop in p(true genre)")
+    return fig
+
+
+def plot_saliency(sal, classes: Sequence[str]):
+    """Share of each mel band in the gradient saliency (per clip normalised to 1), mean per genre."""
+    import matplotlib.pyplot as plt
+
+    share = sal.assign(share=sal.value / sal.groupby("clip")["value"].transform("sum"))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for i, c in enumerate(classes):
+        g = share[share.label == i]
+        if len(g):
+            prof = g.groupby("mel")["share"].mean()
+            ax.plot(prof.index + 0.5, 100 * prof.to_numpy(), label=c, color=f"C{i}", lw=1.6)
+    mel_axis_in_hz(ax, axis="x")
+    ax.set_ylabel("share of the saliency (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(ncol=5, fontsize="small", loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_occlusion_clips(occ, clips: Sequence[str], classes: Sequence[str]):
+    """The occlusion maps of single clips, one colour scale."""
+    import matplotlib.pyplot as plt
+
+    gt, gm = int(occ.t.max()) + 1, int(occ.m.max()) + 1
+    maps = [occ[occ["clip"] == c]["drop"].to_numpy().reshape(gt, gm) for c in clips]
+    labels = [classes[int(occ[occ["clip"] == c].label.iloc[0])] for c in clips]
+    limit = max(abs(m).max() for m in maps) or 1.0
+    fig, axes = plt.subplots(1, len(clips), figsize=(3.3 * len(clips), 3.0), sharey=True, squeeze=False)
+    for ax, c, m, lab in zip(axes[0], clips, maps, labels):
+        im = _occlusion_panel(ax, m, limit)
+        ax.set_title(f"{Path(c).name} ({lab})")
+        ax.set_xlabel("time (s)")
+    for ax in axes[0, 1:]:
+        ax.set_ylabel("")
+    fig.colorbar(im, ax=axes, shrink=0.85, label="drop in p(true genre)")
+    return fig

@@ -19,7 +19,8 @@ log-mel input and lets every model of an ensemble predict it:
 :func:`evaluate` computes every condition for every clip and model, one condition at a time,
 each kept in a cache folder as soon as it is done, so a killed computation resumes where it
 stopped; :func:`summarize` turns the rows into accuracies, agreement with the clean prediction
-and intervals over the models, and :func:`advice` into one sentence per factor.
+and intervals over the models, and :func:`advice` into one sentence per factor. The chapter's
+figures are drawn by :mod:`bbnn_core.plots` from these rows.
 """
 
 from __future__ import annotations
@@ -630,19 +631,7 @@ def _save(rows, folder: Path, key: dict) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# The chapter's figures and table
-
-# where the clean input sits on each factor's axis
-_CLEAN_AS = {
-    "length": "30 s",
-    "length-direct": "30 s",
-    "codec": "WAV",
-    "rate": "22.05 kHz",
-    "gain": "+0 dB",
-    "noise": "no noise",
-    "stereo": "mono",
-    "features": "ours",
-}
+# The chapter's numbers per model and its summary table (its figures: bbnn_core.plots)
 
 
 def per_model(rows):
@@ -653,70 +642,6 @@ def per_model(rows):
     return r.groupby(["factor", "level", "model"], sort=False, as_index=False).agg(
         value=("value", "first"), accuracy=("correct", "mean"), agreement=("same", "mean"), clips=("label", "size")
     )
-
-
-def _axis_order(factor: str, pm) -> list[str]:
-    """The factor's levels from the mildest to the strongest change, with the clean input placed
-    where it belongs on the axis."""
-    lv = pm[pm.factor == factor].drop_duplicates("level")
-    clean = _CLEAN_AS[factor]
-    if factor in ("length", "length-direct"):
-        return [*lv.sort_values("value").level, clean]
-    if factor == "codec":
-        mp3 = lv[lv.level.str.startswith("MP3")].sort_values("value").level
-        return [*mp3, *lv[~lv.level.str.startswith("MP3")].level, clean]
-    if factor in ("rate", "gain"):
-        points = [*zip(lv.value, lv.level), (22.05 if factor == "rate" else 0.0, clean)]
-        return [name for _, name in sorted(points)]
-    if factor == "noise":
-        return [*lv.sort_values("value").level, clean]
-    return [clean, *lv.level]
-
-
-def plot_factor(rows, factor: str, *, axes=None):
-    """Accuracy (left) and agreement with the clean prediction (right) against the factor's
-    levels: every model thin, their mean thick; ``length`` draws both placements."""
-    import matplotlib.pyplot as plt
-
-    pm = per_model(rows)
-    clean = pm[pm.factor == "clean"]
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
-    series: list[tuple[str, str | None]] = [
-        ("length", "padded to 30 s with silence"),
-        ("length-direct", "at its own length (bbnn predict)"),
-    ]
-    series = series if factor == "length" else [(factor, None)]
-    order = _axis_order(factor, pm)
-    for (f, label), colour in zip(series, ("C0", "C1")):
-        g = _with_clean(pm[pm.factor == f], clean, _CLEAN_AS[f])
-        x = {lv: i for i, lv in enumerate(order)}
-        for ax, what in zip(axes, ("accuracy", "agreement")):
-            for _, m in g.groupby("model"):
-                m = m.assign(x=m.level.map(x)).sort_values("x")
-                ax.plot(m.x, 100 * m[what], color=colour, lw=0.6, alpha=0.35)
-            mean = g.groupby("level")[what].mean()
-            xs = sorted(x[lv] for lv in mean.index)
-            ax.plot(xs, [100 * mean[order[i]] for i in xs], color=colour, lw=2.4, marker="o", label=label)
-    for ax, what in zip(axes, ("accuracy (%)", "same genre as the clean input (%)")):
-        ax.set_xticks(
-            range(len(order)), order, rotation=30 if len(order) > 5 else 0, ha="right" if len(order) > 5 else "center"
-        )
-        ax.set_ylabel(what)
-        ax.set_ylim(-3, 103)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].set_title("accuracy on the clips")
-    axes[1].set_title("agreement with the clean prediction")
-    if factor == "length":
-        axes[0].legend(loc="lower right")
-    return axes
-
-
-def _with_clean(pm_factor, clean, name: str):
-    """A factor's per-model rows with the clean input added as the level ``name``."""
-    import pandas as pd
-
-    return pd.concat([pm_factor, clean.assign(factor=pm_factor.factor.iloc[0], level=name)], ignore_index=True)
 
 
 def summary_table(summary):
@@ -853,70 +778,6 @@ def listening(dataset, ensemble, *, saved: str | os.PathLike | None = None, writ
     return occ_rows, sal_rows
 
 
-def _occlusion_panel(ax, grid_map: np.ndarray, limit: float, params: FeatureParams = PAPER_PARAMS):
-    from .figures import mel_axis_in_hz
-
-    seconds = params.n_frames * params.hop_length / params.sr
-    im = ax.imshow(
-        grid_map.T,
-        origin="lower",
-        aspect="auto",
-        cmap="RdBu_r",
-        vmin=-limit,
-        vmax=limit,
-        extent=(0, seconds, 0, params.n_mels),
-    )
-    mel_axis_in_hz(ax, params)
-    return im
-
-
-def plot_occlusion(occ, classes: Sequence[str], *, ncols: int = 5):
-    """Mean occlusion map per genre, one colour scale for all panels (symmetric about 0)."""
-    import matplotlib.pyplot as plt
-
-    gt, gm = int(occ.t.max()) + 1, int(occ.m.max()) + 1
-    maps = {
-        c: occ[occ.label == i].groupby(["t", "m"])["drop"].mean().to_numpy().reshape(gt, gm)
-        for i, c in enumerate(classes)
-        if (occ.label == i).any()
-    }
-    limit = max(abs(m).max() for m in maps.values()) or 1.0
-    nrows = -(-len(maps) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.3 * nrows), sharex=True, sharey=True, squeeze=False)
-    for ax, (c, m) in zip(axes.flat, maps.items()):
-        im = _occlusion_panel(ax, m, limit)
-        ax.set_title(c)
-    for ax in axes.flat[len(maps) :]:
-        ax.set_axis_off()
-    for ax in axes[-1]:
-        ax.set_xlabel("time (s)")
-    for ax in axes[:, 1:].flat:
-        ax.set_ylabel("")
-    fig.colorbar(im, ax=axes, shrink=0.8, label="drop in p(true genre)")
-    return fig
-
-
-def plot_saliency(sal, classes: Sequence[str]):
-    """Share of each mel band in the gradient saliency (per clip normalised to 1), mean per genre."""
-    import matplotlib.pyplot as plt
-
-    from .figures import mel_axis_in_hz
-
-    share = sal.assign(share=sal.value / sal.groupby("clip")["value"].transform("sum"))
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for i, c in enumerate(classes):
-        g = share[share.label == i]
-        if len(g):
-            prof = g.groupby("mel")["share"].mean()
-            ax.plot(prof.index + 0.5, 100 * prof.to_numpy(), label=c, color=f"C{i}", lw=1.6)
-    mel_axis_in_hz(ax, axis="x")
-    ax.set_ylabel("share of the saliency (%)")
-    ax.grid(alpha=0.3)
-    ax.legend(ncol=5, fontsize="small", loc="upper right")
-    fig.tight_layout()
-    return fig
-
-
 def listening_examples(occ, dataset, *, k: int = 3) -> list[tuple[str, Path]]:
     """``k`` clips of different genres whose occlusion maps show the strongest dependence (the
     largest single-patch drop), as ``(track path, file)``."""
@@ -930,22 +791,3 @@ def listening_examples(occ, dataset, *, k: int = 3) -> list[tuple[str, Path]]:
             break
     root = Path(dataset.root)
     return [(c, root / c) for c in chosen]
-
-
-def plot_occlusion_clips(occ, clips: Sequence[str], classes: Sequence[str]):
-    """The occlusion maps of single clips, one colour scale."""
-    import matplotlib.pyplot as plt
-
-    gt, gm = int(occ.t.max()) + 1, int(occ.m.max()) + 1
-    maps = [occ[occ["clip"] == c]["drop"].to_numpy().reshape(gt, gm) for c in clips]
-    labels = [classes[int(occ[occ["clip"] == c].label.iloc[0])] for c in clips]
-    limit = max(abs(m).max() for m in maps) or 1.0
-    fig, axes = plt.subplots(1, len(clips), figsize=(3.3 * len(clips), 3.0), sharey=True, squeeze=False)
-    for ax, c, m, lab in zip(axes[0], clips, maps, labels):
-        im = _occlusion_panel(ax, m, limit)
-        ax.set_title(f"{Path(c).name} ({lab})")
-        ax.set_xlabel("time (s)")
-    for ax in axes[0, 1:]:
-        ax.set_ylabel("")
-    fig.colorbar(im, ax=axes, shrink=0.85, label="drop in p(true genre)")
-    return fig

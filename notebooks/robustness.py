@@ -59,6 +59,7 @@ from myst_nb import glue
 from bbnn_core import robustness as rb
 from bbnn_core.datasets import load_dataset
 from bbnn_core.predict import load_ensemble
+from bbnn_core.plots import plot_factor, plot_occlusion, plot_occlusion_clips, plot_saliency
 from bbnn_core.reports import book_style, captioned, figure_image
 
 book_style()
@@ -98,7 +99,7 @@ Markdown(
 # %% tags=["hide-input", "remove-output"]
 def figure(factor):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
-    rb.plot_factor(rows, factor, axes=axes)
+    plot_factor(rows, factor, axes=axes)
     fig.tight_layout()
     glue(f"fig-{factor}", figure_image(fig), display=False)
 
@@ -191,8 +192,8 @@ from bbnn_core.features import PAPER_PARAMS
 patch_s = PAPER_PARAMS.n_frames * PAPER_PARAMS.hop_length / PAPER_PARAMS.sr / rb.OCCLUSION_GRID[0]
 glue("occ-seconds", f"{patch_s:.2f} s", display=False)
 glue("occ-bands", f"{PAPER_PARAMS.n_mels // rb.OCCLUSION_GRID[1]}", display=False)
-glue("fig-occlusion", figure_image(rb.plot_occlusion(occ, ds.classes)), display=False)
-glue("fig-saliency", figure_image(rb.plot_saliency(sal, ds.classes)), display=False)
+glue("fig-occlusion", figure_image(plot_occlusion(occ, ds.classes)), display=False)
+glue("fig-saliency", figure_image(plot_saliency(sal, ds.classes)), display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig-occlusion
@@ -216,12 +217,12 @@ glue("fig-saliency", figure_image(rb.plot_saliency(sal, ds.classes)), display=Fa
 # Three clips to listen to, with their occlusion maps (the first 6 s of each clip):
 
 # %% tags=["hide-input"]
-from bbnn_core.reports import audio_player
+from bbnn_core.plots import audio_player
 
 examples = rb.listening_examples(occ, ds, k=3)
 for track, path in examples:
     display(audio_player(path, track))
-glue("fig-occlusion-clips", figure_image(rb.plot_occlusion_clips(occ, [t for t, _ in examples], ds.classes)),
+glue("fig-occlusion-clips", figure_image(plot_occlusion_clips(occ, [t for t, _ in examples], ds.classes)),
      display=False)
 
 # %% [markdown]
