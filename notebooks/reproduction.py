@@ -295,7 +295,8 @@ for protocol, run in runs.items():
     for f in s["per_fold"]:
         stops.append(
             {
-                "run": f"ours, {protocol}, fold {f['fold']}",
+                "run": f"ours ({protocol})",
+                "fold": f["fold"],
                 "epochs run": f["epochs_run"],
                 "best epoch": f["best_epoch"] + 1,
                 **schedule(ours_hist[ours_hist["fold"] == f["fold"]]),
@@ -321,7 +322,8 @@ hist = read_histories(authors_history_path("gtzan", 0).parent, authors=True)
 for fold, h in hist.groupby("fold"):
     stops.append(
         {
-            "run": f"authors, fold {fold}",
+            "run": "authors",
+            "fold": fold,
             "epochs run": len(h),
             "best epoch": int(h["val_acc"].to_numpy().argmax()) + 1,
             **schedule(h),
