@@ -9,6 +9,10 @@ import sys
 
 import pytest
 
+# a guard against a hang, not a speed test: generous, so that a machine loaded by other work (a
+# training at normal priority beside the tests at the lowest) does not fail a command that works
+HANG_GUARD_S = 1800
+
 
 def bbnn(*args, env=None):
     return subprocess.run(
@@ -16,7 +20,7 @@ def bbnn(*args, env=None):
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        timeout=300,
+        timeout=HANG_GUARD_S,
     )
 
 
@@ -221,7 +225,7 @@ def test_predict_reads_paths_from_stdin_and_folders(gtzan_mini, tmp_path):
         input=f"{blues[1]}\n",
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=HANG_GUARD_S,
     )
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()

@@ -263,7 +263,7 @@ def test_where_the_folds_run_is_checked_in_one_line(args, message, tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        timeout=300,
+        timeout=1800,
     )
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
     assert not any(tmp_path.iterdir())  # nothing written
