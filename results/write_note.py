@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bbnn_core.metrics import fold_instruction_sets, summarize_run
+from bbnn_core.metrics import find_reruns, fold_instruction_sets, summarize_run
 from bbnn_core.runs import Run
 
 
@@ -17,11 +17,9 @@ def note(path: Path) -> str:
     folds = run.finished_folds()
     # a rerun (issue 19): other training seeds on the same split, and only some folds
     train_seed = f" --train-seed {cfg['train_seed']}" if cfg.get("train_seed") is not None else ""
-    only = (
-        f" --folds {','.join(str(f.index) for f in folds)}"
-        if path.name.rsplit("-", 1)[-1] != f"seed{cfg['seed']}"
-        else ""
-    )
+    reference = path.parent / path.name.rsplit("-", 1)[0]
+    rerun = reference.is_dir() and path.resolve() in {p.resolve() for p in find_reruns(reference)}
+    only = f" --folds {','.join(str(f.index) for f in folds)}" if rerun else ""
     lines = [
         f"# {cfg['dataset']}, {cfg['protocol']}, {cfg['profile']} profile, seed {cfg['seed']}"
         + (f", training seed {cfg['train_seed']}" if train_seed else ""),
@@ -39,7 +37,7 @@ def note(path: Path) -> str:
         "",
         *(
             [
-                f"A rerun of folds {', '.join(str(f.index) for f in folds)} of `{path.name.rsplit('-', 1)[0]}` beside it, on the same",
+                f"A rerun of folds {', '.join(str(f.index) for f in folds)} of `{reference.name}` beside it, on the same",
                 "split, to measure how far a rerun moves its numbers (the book's chapters find it by its name).",
             ]
             if only
