@@ -7,7 +7,7 @@ their text and parameters; what they compute lives here::
     cfg, train_now = run_parameters("gtzan", data_dir=..., run_dir=...)  # papermill parameters
     if train_now: train(cfg)                                             # the visible compute
     ch = open_chapter("gtzan", cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol)
-    ch.overview(); ch.comparison(); ch.rerun_spread(); ch.per_class(); ch.plot_losses()
+    ch.overview(); ch.comparison(); ch.rerun_spread(); ch.per_class(); ch.convergence(); ch.plot_losses()
     ch.plot_results(); ch.discrepancies()
 """
 
@@ -23,6 +23,7 @@ from .plots import plot_confusion, plot_fold_accuracies, plot_histories
 from .reports import (
     BOOK_STYLE,
     PAPER_PER_CLASS,
+    STOPPING_CAPTION,
     captioned,
     comparison_table,
     copies_table,
@@ -36,6 +37,9 @@ from .reports import (
     run_overview,
     show,
     spread_note,
+    stopping_note,
+    stopping_style,
+    stopping_table,
 )
 
 __all__ = ["Chapter", "open_chapter", "run_parameters"]
@@ -402,9 +406,45 @@ class Chapter:
             )
         return _markdown(text)
 
+    @property
+    def _n_train(self) -> int | None:
+        """Training clips per fold of the run shown (its first fold), None without a run."""
+        if self.summary is None or self.run_dir is None:
+            return None
+        from .runs import Run
+
+        return len(Run.open(self.run_dir).splits()["folds"][0]["train"])
+
+    def convergence(self):
+        """Epochs run, best epoch and what ReduceLROnPlateau did per fold, this run beside the
+        authors' released histories, and their medians against each other: whether ours ran as long as theirs."""
+        from IPython.display import display
+
+        hist = None
+        if self.summary is not None:
+            hist = read_histories(self.run_dir)
+        table = stopping_table(summary=self.summary, histories=hist, authors=self.authors_hist, label="ours")
+        if table.empty:
+            return _markdown("No finished fold and no released history to show.")
+        who = [
+            w
+            for w, has in ((self._shown, self.summary), ("the authors' released histories", self.authors_hist))
+            if has is not None
+        ]
+        display(captioned(stopping_style(table), STOPPING_CAPTION.format(who=" beside ".join(who))))
+        from .paper import PAPER_TABLE2
+
+        n_authors = int(0.8 * sum(PAPER_TABLE2.get(self.key, {}).values()))
+        note = stopping_note(table, n_train=self._n_train or 0, n_train_authors=n_authors, label="ours")
+        return _markdown(note) if note else None
+
     def discrepancies(self):
         """How the run shown differs from the paper's experiment, and why (Markdown)."""
-        return _markdown(discrepancies(self.cfg, dataset=self.key, authors=self.authors_summary))
+        return _markdown(
+            discrepancies(
+                self.cfg, dataset=self.key, authors=self.authors_summary, ours=self.summary, n_train=self._n_train
+            )
+        )
 
 
 def run_parameters(

@@ -50,6 +50,11 @@ __all__ = [
     "table1",
     "table2",
     "read_histories",
+    "lr_schedule",
+    "stopping_table",
+    "stopping_style",
+    "stopping_note",
+    "STOPPING_CAPTION",
     "plot_histories",
     "plot_confusion",
     "plot_fold_accuracies",
@@ -215,6 +220,116 @@ def read_histories(folder: str | os.PathLike, *, authors: bool = False):
         frames = [f.history().assign(fold=f.index) for f in Run(folder).folds()]
     frames = [f[["fold", *[c for c in f.columns if c != "fold"]]] for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+STOPPING_COLUMNS = [
+    "run",
+    "fold",
+    "epochs run",
+    "best epoch",
+    "first LR cut (epoch)",
+    "LR cuts",
+    "last training loss",
+    "train acc (%)",
+    "test acc (%)",
+]
+
+
+def lr_schedule(history) -> dict:
+    """What ReduceLROnPlateau did in one fold's history (a DataFrame with the authors' columns
+    ``lr`` and ``loss``, one row per epoch): the first epoch, counted from 1, that ran at a lower
+    rate (NaN when none did), how many cuts, and the training loss of the last epoch."""
+    lr = history["lr"].to_numpy()
+    cuts = np.flatnonzero(lr[1:] < lr[:-1]) + 1  # epochs (from 0) that start at a lower rate
+    return {
+        "first LR cut (epoch)": float(cuts[0] + 1) if len(cuts) else np.nan,
+        "LR cuts": int(len(cuts)),
+        "last training loss": float(history["loss"].iloc[-1]),
+    }
+
+
+def stopping_table(*, summary: dict | None = None, histories=None, authors=None, label: str = "ours"):
+    """Epochs run, best epoch (the highest validation accuracy, counted from 1) and the learning
+    rate's schedule per fold: one row per finished fold of a run (its ``summary`` from
+    :func:`bbnn_core.metrics.summarize_run` and its :func:`read_histories`), with the training and
+    test accuracy of the weights kept, then one row per released history of the authors
+    (``authors``, their :func:`read_histories`), whose accuracies are not released with them."""
+    import pandas as pd
+
+    rows = []
+    for f in (summary or {}).get("per_fold", []):
+        rows.append(
+            {
+                "run": label,
+                "fold": int(f["fold"]),
+                "epochs run": int(f["epochs_run"]),
+                "best epoch": int(f["best_epoch"]) + 1,
+                **lr_schedule(histories[histories["fold"] == f["fold"]]),
+                "train acc (%)": 100 * f["train_acc"],
+                "test acc (%)": 100 * f["test_acc"],
+            }
+        )
+    if authors is not None and len(authors):
+        for fold, h in authors.groupby("fold"):
+            rows.append(
+                {
+                    "run": "authors",
+                    "fold": int(fold),
+                    "epochs run": len(h),
+                    "best epoch": int(h["val_acc"].to_numpy().argmax()) + 1,
+                    **lr_schedule(h),
+                    "train acc (%)": np.nan,
+                    "test acc (%)": np.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=STOPPING_COLUMNS)
+
+
+def stopping_style(table):
+    """A :func:`stopping_table` styled for the book (no index, a dash where nothing is known)."""
+    return (
+        table.style.hide(axis="index")
+        .format(precision=1, na_rep="-")
+        .format("{:.3f}", subset=["last training loss"])
+        .format("{:.0f}", subset=["first LR cut (epoch)"], na_rep="-")
+    )
+
+
+STOPPING_CAPTION = (
+    "Epochs run and best epoch per fold (counted from 1), {who}; when ReduceLROnPlateau first cut the learning "
+    f"rate (multiplied it by {PAPER_RECIPE['lr_factor']} when the training loss had not improved for "
+    f"{PAPER_RECIPE['lr_patience']} epochs), how often it did, and the training loss of the last epoch; for this "
+    "project's folds, the training and test accuracy of the weights kept."
+)
+
+
+def stopping_note(table, *, n_train: int, n_train_authors: int, label: str = "ours") -> str:
+    """Medians per fold of a :func:`stopping_table`, this project's rows (``label``) against the
+    authors', in one paragraph; when ours stop earlier with a higher training loss, why, in the
+    recipe's numbers: an epoch is ``n_train`` clips here and ``n_train_authors`` in their draws,
+    so the same patience in epochs is fewer steps. Empty when either side has no row."""
+    ours, theirs = table[table["run"] == label], table[table["run"] == "authors"]
+    if ours.empty or theirs.empty:
+        return ""
+    cols = ["epochs run", "first LR cut (epoch)", "LR cuts", "last training loss"]
+    o, a = ours[cols].median(), theirs[cols].median()
+    text = (
+        f"Medians per fold, {label} over {len(ours)} folds against the authors' over {len(theirs)} released "
+        f"histories: the first cut of the learning rate at epoch {o['first LR cut (epoch)']:.0f} against {a['first LR cut (epoch)']:.0f}, "
+        f"{o['LR cuts']:.0f} cuts against {a['LR cuts']:.0f}, a last training loss of {o['last training loss']:.2f} "
+        f"against {a['last training loss']:.2f}, and {o['epochs run']:.0f} epochs against {a['epochs run']:.0f}."
+    )
+    if o["last training loss"] > a["last training loss"] and o["epochs run"] < a["epochs run"]:
+        batch = PAPER_RECIPE["batch_size"]
+        text += (
+            " Ours stop earlier with their training loss still high: the rate is cut early and often, and the early "
+            f"stopping rule, which waits for the training loss to fall by {PAPER_RECIPE['es_min_delta']} within "
+            f"{PAPER_RECIPE['es_patience']} epochs, ends training once the rate is too small for that. An epoch here "
+            f"is {n_train // batch} steps ({n_train} clips), the authors' {n_train_authors // batch} "
+            f"({n_train_authors} clips): the same patience in epochs is {100 * n_train / n_train_authors:.0f} % of "
+            "their steps."
+        )
+    return text
 
 
 def _pct_ci(s: dict) -> str:
@@ -493,20 +608,25 @@ def _feature_code_note(provenance: dict) -> str:
     return f"changed since this run (run: {then[:10]}, now: {now[:10]}); its features were made by the older code"
 
 
+def _duration(seconds: float) -> str:
+    """A wall time as a reader takes it in: minutes below two hours, else hours."""
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
 def run_overview(summary: dict, cfg, provenance: dict):
     """The facts stated at the top of a results page: data, protocol, profile, provenance."""
     import pandas as pd
 
     about = {
         "data set": cfg.dataset + (f" ({cfg.data_dir})" if cfg.data_dir else ""),
-        "clips used": summary.get("n_tracks", "not recorded"),
-        "clips tested": int(sum(summary["pooled"]["per_class"][c]["support"] for c in summary["pooled"]["per_class"])),
+        "clips used": str(summary.get("n_tracks", "not recorded")),
+        "clips tested": str(sum(int(c["support"]) for c in summary["pooled"]["per_class"].values())),
         "protocol": cfg.protocol,
         "profile": cfg.profile + ("" if cfg.profile == "paper" else " (REDUCED: not the paper's recipe)"),
-        "epochs (max)": cfg.epochs,
+        "epochs (max)": str(cfg.epochs),
         "training excerpt": f"{cfg.crop_frames} frames" if cfg.crop_frames else "full clip (647 frames)",
-        "BatchNorm momentum": cfg.bn_momentum,
-        "seed": cfg.seed,
+        "BatchNorm momentum": f"{cfg.bn_momentum:g}",  # as a string: a table of mixed types prints 0.990000
+        "seed": str(cfg.seed),
         "Keras backend / device": f"{provenance['keras_backend']} / {provenance['device']}",
         "code (git commit)": str(provenance["git_commit"])[:10],
         "folds finished": f"{summary['folds_done']} of {summary['n_folds']}"
@@ -515,7 +635,8 @@ def run_overview(summary: dict, cfg, provenance: dict):
             if summary["folds_done"] == summary["n_folds"]
             else " (training continues; every number on this page is over the finished folds only)"
         ),
-        "training wall time": f"{summary['wall_time_s'] / 60:.1f} min over {summary['folds_done']} folds",
+        "training wall time": _duration(summary["wall_time_s"])
+        + f" over {summary['folds_done']} folds ({_duration(summary['wall_time_s'] / summary['folds_done'])} per fold)",
         "code (tree)": (
             "uncommitted changes (diff sha256 " + str(provenance.get("git_diff_sha256"))[:10] + ")"
             if provenance.get("git_dirty")
@@ -535,10 +656,56 @@ def run_overview(summary: dict, cfg, provenance: dict):
     return pd.Series(about, name="").to_frame()
 
 
-def discrepancies(cfg, *, dataset: str, authors: dict | None = None) -> str:
-    """Markdown bullets: how the run shown differs from the paper's experiment, and why."""
+def _ours_against_paper(ours: dict, *, dataset: str, n_train: int | None) -> str:
+    """One bullet: a paper-profile run's accuracy against the paper's, how many clips each trained
+    on, the training against the test accuracy of the weights kept, and BBNN against the SVM."""
+    from .paper import PAPER_TABLE2
+
+    published = PAPER_ACCURACY[dataset]
+    acc, per_fold = ours["test_acc"], ours["per_fold"]
+    lo, hi = 100 * acc["ci_low"], 100 * acc["ci_high"]
+    done, total = ours["folds_done"], ours["n_folds"]
+    text = (
+        f"- This run reaches {100 * acc['pooled']:.1f} % [{lo:.1f}, {hi:.1f}] over "
+        f"{'its' if done == total else f'{done} of'} {total} folds, the paper {published} % "
+        f"({'inside' if lo <= published <= hi else 'outside'} that interval)"
+    )
+    n_paper = int(0.8 * sum(PAPER_TABLE2.get(dataset, {}).values()))  # the paper's 8/1/1 of its data set
+    if n_train and n_paper:
+        text += f": each fold here trains on {n_train} clips, each of the paper's runs on about {n_paper}"
+    train = [100 * f["train_acc"] for f in per_fold]
+    test = [100 * f["test_acc"] for f in per_fold]
+    text += (
+        f". The weights kept reach {np.mean(train):.1f} % on their own training clips (per fold "
+        f"{min(train):.1f}-{max(train):.1f} %) and {np.mean(test):.1f} % on the test clips (per fold "
+        f"{min(test):.0f}-{max(test):.0f} %)."
+    )
+    base = ours.get("baseline_test_acc")
+    if base is not None:
+        diff, n = acc["correct"] - base["correct"], acc["n_clips"]
+        ours_pct, svm_pct = 100 * acc["pooled"], 100 * base["pooled"]
+        if diff < 0:
+            text += (
+                f" **BBNN stays below the SVM** on the same folds: {ours_pct:.1f} % against {svm_pct:.1f} %, "
+                f"{-diff} of {n} test clips."
+            )
+        elif diff > 0:
+            text += f" The SVM on the same folds reaches {svm_pct:.1f} %: BBNN is ahead by {diff} of {n} test clips."
+        else:
+            text += f" The SVM on the same folds gets as many of the {n} test clips right ({svm_pct:.1f} %)."
+    return text
+
+
+def discrepancies(
+    cfg, *, dataset: str, authors: dict | None = None, ours: dict | None = None, n_train: int | None = None
+) -> str:
+    """Markdown bullets: how the run shown differs from the paper's experiment, and why. ``ours``
+    is the run's summary (:func:`bbnn_core.metrics.summarize_run`) and ``n_train`` its training
+    clips per fold: a run of the paper's recipe is then set against the paper's accuracy."""
     published = PAPER_ACCURACY[dataset]
     lines = []
+    if cfg is not None and cfg.profile == "paper" and ours and ours.get("per_fold"):
+        lines.append(_ours_against_paper(ours, dataset=dataset, n_train=n_train))
     if cfg is not None and cfg.profile != "paper":
         lines.append(
             f"- This run uses the **{cfg.profile}** profile, reduced to run on a CPU in minutes "

@@ -105,6 +105,17 @@ ch.rerun_spread()
 ch.per_class()
 
 # %% [markdown]
+# ## How long each fold trained
+#
+# Epochs run and the epoch whose weights were kept, per fold, beside the authors' released
+# histories, with what the learning-rate schedule did: whether this run trained as long as theirs,
+# and, from the training against the test accuracy of the weights kept, how far it fits its
+# training clips beyond what it gets right on unseen ones.
+
+# %% tags=["hide-input"]
+ch.convergence()
+
+# %% [markdown]
 # ## Loss curves (the paper's Figure 3a)
 #
 # Training and validation loss per epoch: every fold thin, the mean over folds thick.

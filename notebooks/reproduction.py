@@ -251,22 +251,16 @@ display(Markdown("\n".join([
 # by fold; every number is over the folds finished when the book was built, and says how many.
 
 # %% tags=["hide-input"]
+from bbnn_core.reports import read_histories, stopping_table
+from bbnn_core.runs import Run
 from bbnn_core.train import is_run
 
-from bbnn_core.runs import Run
-
-rows, stops = [], []
+rows, stops, train_clips = [], [], {}
 
 
-def schedule(h):
-    """What ReduceLROnPlateau did in one fold's history, and where the training loss ended."""
-    lr = h["lr"].to_numpy()
-    cuts = np.flatnonzero(lr[1:] < lr[:-1]) + 1  # epochs (from 0) that start at a lower rate
-    return {
-        "first LR cut (epoch)": cuts[0] + 1 if len(cuts) else np.nan,
-        "LR cuts": len(cuts),
-        "last training loss": h["loss"].iloc[-1],
-    }
+def label(protocol):
+    """Our rows in the table of epochs per fold: short, so that the column does not wrap."""
+    return "ours" if len(runs) == 1 else f"ours, {protocol}"
 
 
 for protocol, run in runs.items():
@@ -290,20 +284,8 @@ for protocol, run in runs.items():
             or "not measured yet (below)",
         }
     )
-    ours_hist = read_histories(run)
-    n_train_ours = len(Run(run).splits()["folds"][0]["train"])
-    for f in s["per_fold"]:
-        stops.append(
-            {
-                "run": f"ours ({protocol})",
-                "fold": f["fold"],
-                "epochs run": f["epochs_run"],
-                "best epoch": f["best_epoch"] + 1,
-                **schedule(ours_hist[ours_hist["fold"] == f["fold"]]),
-                "train acc (%)": 100 * f["train_acc"],
-                "test acc (%)": 100 * f["test_acc"],
-            }
-        )
+    stops.append(stopping_table(summary=s, histories=read_histories(run), label=label(protocol)))
+    train_clips[protocol] = len(Run(run).splits()["folds"][0]["train"])
 ours = pd.DataFrame(rows)
 (captioned(ours.style.hide(axis="index").format(precision=1),
            "This project's runs of the paper's recipe: BBNN's test accuracy pooled over the finished folds with a "
@@ -318,45 +300,16 @@ ours = pd.DataFrame(rows)
 # is over-fitting of the training clips, not a failure to learn.
 
 # %% tags=["hide-input"]
-hist = read_histories(authors_history_path("gtzan", 0).parent, authors=True)
-for fold, h in hist.groupby("fold"):
-    stops.append(
-        {
-            "run": "authors",
-            "fold": fold,
-            "epochs run": len(h),
-            "best epoch": int(h["val_acc"].to_numpy().argmax()) + 1,
-            **schedule(h),
-            "train acc (%)": np.nan,
-            "test acc (%)": np.nan,
-        }
-    )
-stops = pd.DataFrame(stops)
-display(captioned(stops.style.hide(axis="index").format(precision=1, na_rep="-")
-          .format("{:.3f}", subset=["last training loss"]).format("{:.0f}", subset=["first LR cut (epoch)"], na_rep="-"),
-          "Epochs run and best epoch per fold (counted from 1), ours beside the authors' released GTZAN histories; "
-          f"when ReduceLROnPlateau first cut the learning rate (multiplied it by {PAPER_RECIPE['lr_factor']} when the "
-          f"training loss had not improved for {PAPER_RECIPE['lr_patience']} epochs), how often it did, and the "
-          "training loss of the last epoch; for ours, training and test accuracy of the weights kept."))
-who = stops["run"].str.startswith("ours")
-if who.any():
-    med = stops.groupby(who)[["epochs run", "first LR cut (epoch)", "LR cuts", "last training loss"]].median()
-    o, a = med.loc[True], med.loc[False]
-    batch = PAPER_RECIPE["batch_size"]
-    n_train_authors = int(0.8 * sum(PAPER_TABLE2["gtzan"].values()))  # their 80/10/10 draws of GTZAN's clips
-    display(Markdown(
-        f"Medians per fold, ours ({int(who.sum())} folds) against the authors' (10): the first cut of the learning "
-        f"rate at epoch {o['first LR cut (epoch)']:.0f} against {a['first LR cut (epoch)']:.0f}, {o['LR cuts']:.0f} "
-        f"cuts against {a['LR cuts']:.0f}, a last training loss of {o['last training loss']:.2f} against "
-        f"{a['last training loss']:.2f}, and {o['epochs run']:.0f} epochs against {a['epochs run']:.0f}. "
-        + ("Ours stop earlier with their training loss still high: the rate is cut early and often, and the early "
-           "stopping rule, which waits for the training loss to fall by "
-           f"{PAPER_RECIPE['es_min_delta']} within {PAPER_RECIPE['es_patience']} epochs, ends training once the rate "
-           f"is too small for that. An epoch here is {n_train_ours // batch} steps ({n_train_ours} clips), the "
-           f"authors' {n_train_authors // batch} ({n_train_authors} clips): the same patience in epochs is "
-           f"{100 * n_train_ours / n_train_authors:.0f} % of their steps."
-           if o["last training loss"] > a["last training loss"] and o["epochs run"] < a["epochs run"] else "")
-    ))
+from bbnn_core.reports import STOPPING_CAPTION, stopping_note, stopping_style
+
+authors_hist = read_histories(authors_history_path("gtzan", 0).parent, authors=True)
+stops = pd.concat([*stops, stopping_table(authors=authors_hist)], ignore_index=True)
+display(captioned(stopping_style(stops), STOPPING_CAPTION.format(who="ours beside the authors' released GTZAN histories")))
+n_train_authors = int(0.8 * sum(PAPER_TABLE2["gtzan"].values()))  # their 80/10/10 draws of GTZAN's clips
+for protocol, n in train_clips.items():
+    note = stopping_note(stops, n_train=n, n_train_authors=n_train_authors, label=label(protocol))
+    if note:
+        display(Markdown(note))
 
 # %% tags=["hide-input"]
 from bbnn_core.metrics import paired_comparison

@@ -12,6 +12,7 @@ import pytest
 matplotlib.use("Agg")
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "gtzan_mini-kfold-quick-seed0"
+PAPER = RESULTS.parent / "gtzan_mini-kfold-paper-seed0"  # the paper run, fold by fold as it finishes
 
 
 @pytest.fixture
@@ -70,6 +71,26 @@ def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
     assert "3 of 10 folds" in ch.comparison().to_html()
     ch.plot_losses()
     assert any("3 of 10 folds" in t for t in shown[0])
+
+
+def test_how_long_each_fold_trained_beside_the_authors(mirror, monkeypatch):
+    from bbnn_core.chapter import open_chapter
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    ch = open_chapter("gtzan", str(PAPER), dataset="gtzan_mini")
+    done = ch.summary["folds_done"]
+    note = ch.convergence().data
+    table = shown[0].data
+    assert list(table["run"]) == ["ours"] * done + ["authors"] * 10
+    assert (table["best epoch"] <= table["epochs run"]).all() and table["test acc (%)"].iloc[:done].notna().all()
+    assert f"this run (gtzan_mini, kfold, paper profile, {done} of 10 folds) beside the authors'" in shown[0].caption
+    assert f"Medians per fold, ours over {done} folds against the authors' over 10 released histories" in note
+    against = ch.discrepancies().data.splitlines()[0]
+    assert against.startswith(f"- This run reaches {100 * ch.summary['test_acc']['pooled']:.1f} %")
+    assert "each fold here trains on 80 clips, each of the paper's runs on about 800" in against
+    quick = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
+    assert "This run reaches" not in quick.discrepancies().data  # a reduced run is not set against the paper
 
 
 def test_a_run_of_other_data_is_refused(mirror):

@@ -148,3 +148,126 @@ def test_show_puts_the_numbered_caption_under_the_figure(monkeypatch):
     reports.show(fig, "A line.")
     assert [type(o).__name__ for o in shown] == ["Image", "HTML"]
     assert shown[1].data == '<p class="bbnn-caption"><b>Figure 1.</b> A line.</p>'
+
+
+def _history(lr, loss, val_acc):
+    return pd.DataFrame({"lr": lr, "loss": loss, "val_acc": val_acc})
+
+
+def test_lr_schedule_reads_the_cuts_off_the_learning_rate():
+    from bbnn_core.reports import lr_schedule
+
+    h = _history([0.01, 0.01, 0.005, 0.005, 0.0025], [2.0, 1.5, 1.4, 1.3, 1.25], [0.1] * 5)
+    assert lr_schedule(h) == {"first LR cut (epoch)": 3.0, "LR cuts": 2, "last training loss": 1.25}
+    never = lr_schedule(_history([0.01] * 3, [1.0, 0.9, 0.8], [0.1] * 3))
+    assert np.isnan(never["first LR cut (epoch)"]) and never["LR cuts"] == 0
+
+
+def _fold(k, *, epochs, best, train_acc, test_acc):
+    return {"fold": k, "epochs_run": epochs, "best_epoch": best, "train_acc": train_acc, "test_acc": test_acc}
+
+
+def test_stopping_table_puts_a_runs_folds_beside_the_authors_histories():
+    from bbnn_core.reports import stopping_note, stopping_table
+
+    ours_hist = pd.concat(
+        [
+            _history([0.01, 0.005, 0.005, 0.0025], [2.0, 1.0, 0.6, 0.5], [0.1, 0.5, 0.4, 0.3]).assign(fold=0),
+            _history([0.01, 0.01, 0.005], [2.0, 1.0, 0.4], [0.1, 0.6, 0.2]).assign(fold=1),
+        ]
+    )
+    summary = {
+        "per_fold": [
+            _fold(0, epochs=4, best=1, train_acc=0.9, test_acc=0.7),
+            _fold(1, epochs=3, best=1, train_acc=0.8, test_acc=0.6),
+        ]
+    }
+    theirs = pd.concat(
+        [
+            _history([0.01] * 5 + [0.005] * 3, np.linspace(2, 0.05, 8), np.r_[np.zeros(6), 1, 0]).assign(fold=k)
+            for k in range(3)
+        ]
+    )
+    table = stopping_table(summary=summary, histories=ours_hist, authors=theirs, label="ours")
+    assert list(table["run"]) == ["ours"] * 2 + ["authors"] * 3
+    assert list(table["epochs run"]) == [4, 3, 8, 8, 8]
+    assert list(table["best epoch"]) == [2, 2, 7, 7, 7]  # counted from 1
+    assert list(table["first LR cut (epoch)"]) == [2, 3, 6, 6, 6]
+    assert list(table["LR cuts"]) == [2, 1, 1, 1, 1]
+    assert table["train acc (%)"].iloc[:2].tolist() == [90, 80] and table["test acc (%)"].iloc[2:].isna().all()
+    note = stopping_note(table, n_train=80, n_train_authors=800, label="ours")
+    # medians: first cut 2.5 (rounds to 2) against 6, 1.5 cuts against 1, loss 0.45 against 0.05, 3.5 epochs against 8
+    assert "Medians per fold, ours over 2 folds against the authors' over 3 released histories" in note
+    assert "a last training loss of 0.45 against 0.05, and 4 epochs against 8" in note
+    assert (
+        "An epoch here is 10 steps (80 clips), the authors' 100 (800 clips)" in note and "10 % of their steps" in note
+    )
+    longer = table.assign(**{"epochs run": [20, 20, 8, 8, 8]})
+    assert "Ours stop earlier" not in stopping_note(longer, n_train=80, n_train_authors=800, label="ours")
+    assert stopping_note(table[table["run"] == "authors"], n_train=80, n_train_authors=800) == ""
+    empty = stopping_table()
+    assert empty.empty and list(empty.columns)[:4] == ["run", "fold", "epochs run", "best epoch"]
+
+
+def test_discrepancies_set_a_paper_run_against_the_paper_and_the_svm():
+    from types import SimpleNamespace
+
+    from bbnn_core.reports import discrepancies
+
+    cfg = SimpleNamespace(profile="paper", dataset="gtzan_mini", protocol="kfold", n_folds=10)
+
+    def run(correct, svm_correct, lo, hi):
+        acc = {"pooled": correct / 20, "ci_low": lo, "ci_high": hi, "correct": correct, "n_clips": 20}
+        svm = {"pooled": svm_correct / 20, "correct": svm_correct}
+        folds = [
+            _fold(0, epochs=9, best=3, train_acc=0.95, test_acc=0.5),
+            _fold(1, epochs=9, best=3, train_acc=0.85, test_acc=0.7),
+        ]
+        return {"test_acc": acc, "baseline_test_acc": svm, "per_fold": folds, "folds_done": 2, "n_folds": 10}
+
+    below = discrepancies(cfg, dataset="gtzan", ours=run(12, 15, 0.39, 0.78), n_train=80).splitlines()[0]
+    assert below.startswith("- This run reaches 60.0 % [39.0, 78.0] over 2 of 10 folds, the paper 93.9 % (outside")
+    assert "each fold here trains on 80 clips, each of the paper's runs on about 800" in below
+    assert "90.0 % on their own training clips (per fold 85.0-95.0 %) and 60.0 % on the test clips" in below
+    assert "**BBNN stays below the SVM** on the same folds: 60.0 % against 75.0 %, 3 of 20 test clips" in below
+    above = discrepancies(cfg, dataset="gtzan", ours=run(19, 15, 0.76, 0.99), n_train=80).splitlines()[0]
+    assert "(inside that interval)" in above and "BBNN is ahead by 4 of 20 test clips" in above
+    assert "as many of the 20 test clips" in discrepancies(cfg, dataset="gtzan", ours=run(15, 15, 0.5, 0.9))
+    reduced = discrepancies(
+        SimpleNamespace(**{**vars(cfg), "profile": "quick", "epochs": 5, "crop_frames": 320, "bn_momentum": 0.9}),
+        dataset="gtzan",
+        ours=run(12, 15, 0.39, 0.78),
+    )
+    assert "This run reaches" not in reduced  # a reduced run is not set against the paper's number
+
+
+def test_run_overview_prints_numbers_as_a_reader_writes_them():
+    from types import SimpleNamespace
+
+    from bbnn_core.reports import run_overview
+
+    cfg = SimpleNamespace(
+        dataset="gtzan_mini",
+        data_dir=None,
+        protocol="kfold",
+        profile="paper",
+        epochs=100,
+        crop_frames=None,
+        bn_momentum=0.99,
+        seed=0,
+    )
+    summary = {
+        "n_tracks": 100,
+        "pooled": {"per_class": {"a": {"support": 40}, "b": {"support": 40}}},
+        "folds_done": 8,
+        "n_folds": 10,
+        "wall_time_s": 76286.75,
+    }
+    prov = {"keras_backend": "tensorflow", "device": "cpu (2 cores)", "git_commit": "bf5c178af3e1", "git_dirty": False}
+    about = run_overview(summary, cfg, prov)[""]
+    assert about["training wall time"] == "21.2 h over 8 folds (2.6 h per fold)"
+    assert about["clips tested"] == "80"
+    html = run_overview(summary, cfg, prov).style.to_html()
+    assert ">0.99<" in html and "0.990000" not in html and ">100<" in html  # not 100.000000
+    short = run_overview(summary | {"folds_done": 2, "wall_time_s": 600.0}, cfg, prov)[""]
+    assert short["training wall time"] == "10.0 min over 2 folds (5.0 min per fold)"
