@@ -65,6 +65,8 @@ __all__ = [
     "comparison_table",
     "rerun_table",
     "spread_note",
+    "svm_verdict",
+    "reproducibility_note",
     "paired_note",
     "copies_table",
     "per_class_table",
@@ -450,6 +452,83 @@ def spread_note(summary: dict) -> str:
             f"{'s' if s['reruns'] != 1 else ''}, fold{'s' if len(s['folds']) != 1 else ''} {folds})"
         )
     return "; ".join(parts)
+
+
+def svm_verdict(summary: dict, *, name: str, n_train: int, n_classes: int, n_params: int, paired: dict | None) -> str:
+    """One Markdown bullet: BBNN against the SVM on the same folds of a run, said plainly. When BBNN
+    is below, why in numbers: the training against the test accuracy of the weights kept, on
+    ``n_train`` training clips of ``n_classes`` classes for an ``n_params``-parameter network.
+    Then whether the two intervals overlap and, with ``paired``
+    (:func:`bbnn_core.metrics.paired_comparison`), the clip-by-clip test."""
+    b, v = 100 * summary["test_acc"]["pooled"], 100 * summary["baseline_test_acc"]["pooled"]
+    train_acc = 100 * np.mean([f["train_acc"] for f in summary["per_fold"]])
+    done = f"{summary['folds_done']} of {summary['n_folds']} folds"
+    if b < v:
+        text = (
+            f"- **{name}, {done}: BBNN ({b:.1f} %) is below the SVM on the same folds ({v:.1f} %).** With the "
+            f"best-validation weights it classifies {train_acc:.1f} % of its own {n_train} training clips and "
+            f"{b:.1f} % of the unseen test clips: it fits its training set far better than it generalises, as a "
+            f"{n_params:,}-parameter network trained on about {n_train / n_classes:.0f} clips per class would. The "
+            "recipe is the paper's, unchanged; this is a finding about small training sets, not a failure of the "
+            "reproduction."
+        )
+    else:
+        text = f"- **{name}, {done}:** BBNN {b:.1f} % against the SVM's {v:.1f} % on the same folds (training accuracy {train_acc:.1f} %)."
+    bt, vt = summary["test_acc"], summary["baseline_test_acc"]
+    if max(bt["ci_low"], vt["ci_low"]) <= min(bt["ci_high"], vt["ci_high"]):
+        text += (
+            f" Their 95 % intervals overlap ([{100 * bt['ci_low']:.1f}, {100 * bt['ci_high']:.1f}] and "
+            f"[{100 * vt['ci_low']:.1f}, {100 * vt['ci_high']:.1f}]): a difference of "
+            f"{abs(bt['correct'] - vt['correct'])} of {bt['n_clips']} test clips."
+        )
+    return text + (" " + paired_note(paired) if paired is not None else "")
+
+
+def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> str:
+    """One Markdown bullet: what a run's finished folds recorded about the settings their numbers
+    depend on (determinism, thread count, commit, CPU class), what a rerun therefore reproduces,
+    and how far measured reruns moved it (``spread``, :func:`bbnn_core.metrics.rerun_spread`), or
+    what measuring it would cost. Empty when no fold has finished."""
+    from .metrics import fold_instruction_sets, spread_summary
+    from .runs import Run
+
+    folds = Run(run_dir).finished_folds()
+    if not folds:
+        return ""
+    prov = [f.provenance() for f in folds]
+    det = [p.get("determinism") or {} for p in prov]
+    exact = all(d.get("deterministic") for d in det)
+    threads = sorted({d["intra_op_threads"] for d in det if d.get("intra_op_threads") is not None})
+    commits = sorted({str(p.get("git_commit"))[:10] for p in prov})
+    cpus: dict = {}
+    for f, p in zip(folds, prov, strict=True):
+        cpus.setdefault("+".join(fold_instruction_sets(p)), []).append(str(f.index))
+    classes = "; ".join(f"{isa} (folds {', '.join(ks)})" for isa, ks in cpus.items())
+    text = (
+        f"- **{name}**: {len(folds)} folds, {'all' if exact else 'not all'} trained deterministically, with "
+        f"{' or '.join(map(str, threads)) or 'an unrecorded number of'} intra-op thread(s), from commit(s) "
+        f"{', '.join(commits)}, on CPUs of class {classes}. "
+        "On the same software, thread count and CPU class a rerun reproduces every number of a fold exactly (the "
+        "test suite trains the full-size model twice under these settings and requires byte-identical histories "
+        "and predictions, and retrains a committed reference fold byte for byte against the reference made on the "
+        "same CPU class). Across CPU classes the same seed gives losses that differ from the 7th digit on, and such "
+        "differences can grow over a hundred epochs. On other hardware, another thread count or another seed, the "
+        "numbers move. "
+    )
+    if spread is None or spread.empty:
+        hours = np.mean([p["wall_time_s"] for p in prov]) / 3600
+        text += (
+            "How far has not been measured for this run yet: no rerun of its folds is kept beside it (a rerun costs "
+            f"{hours:.1f} h per fold here: these folds' mean wall time as their provenance records it, pauses for "
+            "other work included)."
+        )
+    else:
+        text += f"Measured by rerunning its folds: its pooled accuracy moved by {spread_note(spread_summary(spread))}."
+    n_test = min(len(f.predictions()) for f in folds)
+    return (
+        text
+        + f" For scale: one clip of a {n_test}-clip test fold is {100 / n_test:.0f} points of that fold's accuracy."
+    )
 
 
 def copies_table(labels, groups, *, seed: int = 0, n_folds: int = 10, protocols=("authors", "kfold", "grouped")):

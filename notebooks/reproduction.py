@@ -313,8 +313,8 @@ for protocol, n in train_clips.items():
 
 # %% tags=["hide-input"]
 from bbnn_core.metrics import paired_comparison
-from bbnn_core.reports import paired_note
-from bbnn_core.runs import Run
+from bbnn_core.model import build_bbnn, count_params
+from bbnn_core.reports import svm_verdict
 from bbnn_core.train import features_for, load_run_config
 
 verdict, paired = [], {}
@@ -322,34 +322,11 @@ for protocol, run in runs.items():
     s = summarize_run(run) if is_run(run) else {"folds_done": 0}
     if not s["folds_done"]:
         continue
-    b, v = 100 * s["test_acc"]["pooled"], 100 * s["baseline_test_acc"]["pooled"]
-    train_acc = 100 * np.mean([f["train_acc"] for f in s["per_fold"]])
-    done = f"{s['folds_done']} of {s['n_folds']} folds"
-    if b < v:
-        from bbnn_core.model import build_bbnn, count_params
-
-        sp = Run(run).splits()
-        n_train, n_classes = len(sp["folds"][0]["train"]), len(sp["classes"])
-        n_params = count_params(build_bbnn(n_classes=n_classes))["total"]
-        verdict.append(
-            f"- **{protocol}, {done}: BBNN ({b:.1f} %) is below the SVM on the same folds ({v:.1f} %).** With the "
-            f"best-validation weights it classifies {train_acc:.1f} % of its own {n_train} training clips and "
-            f"{b:.1f} % of the unseen test clips: it fits its training set far better than it generalises, as a "
-            f"{n_params:,}-parameter network trained on about {n_train / n_classes:.0f} clips per genre would. The "
-            "recipe is the paper's, unchanged; this is a finding about small training sets, not a failure of the "
-            "reproduction.")
-    else:
-        verdict.append(f"- **{protocol}, {done}:** BBNN {b:.1f} % against the SVM's {v:.1f} % on the same folds "
-                       f"(training accuracy {train_acc:.1f} %).")
-    bt, vt = s["test_acc"], s["baseline_test_acc"]
-    if max(bt["ci_low"], vt["ci_low"]) <= min(bt["ci_high"], vt["ci_high"]):
-        verdict[-1] += (
-            f" Their 95 % intervals overlap ([{100 * bt['ci_low']:.1f}, {100 * bt['ci_high']:.1f}] and "
-            f"[{100 * vt['ci_low']:.1f}, {100 * vt['ci_high']:.1f}]): a difference of "
-            f"{abs(bt['correct'] - vt['correct'])} of {bt['n_clips']} test clips."
-        )
+    sp = Run(run).splits()
     paired[protocol] = paired_comparison(run, features=lambda: features_for(load_run_config(run)))
-    verdict[-1] += " " + paired_note(paired[protocol])
+    verdict.append(svm_verdict(s, name=protocol, n_train=len(sp["folds"][0]["train"]), n_classes=len(sp["classes"]),
+                               n_params=count_params(build_bbnn(n_classes=len(sp["classes"])))["total"],
+                               paired=paired[protocol]))
 display(Markdown("\n".join(verdict) if verdict else "No fold of this project's paper-profile run has finished yet."))
 
 # %% [markdown]
@@ -359,52 +336,16 @@ display(Markdown("\n".join(verdict) if verdict else "No fold of this project's p
 # reader who reruns the command.
 
 # %% tags=["hide-input"]
-import json
-
-from bbnn_core.metrics import fold_instruction_sets
-from bbnn_core.runs import Run
+from bbnn_core.reports import reproducibility_note
 
 lines, tables = [], []
 for protocol, run in runs.items():
     if not is_run(run) or not Run(run).finished_folds():
         continue
-    folds = Run(run).finished_folds()
-    settings = {json.dumps(f.provenance().get("determinism"), sort_keys=True) for f in folds}
-    commits = {str(f.provenance().get("git_commit"))[:10] for f in folds}
-    det = [json.loads(x) for x in settings]
-    exact = all(d and d.get("deterministic") for d in det)
-    threads = sorted({d.get("intra_op_threads") for d in det if d})
-    cpus: dict = {}
-    for f in folds:
-        cpus.setdefault("+".join(fold_instruction_sets(f.provenance())), []).append(str(f.index))
-    classes = "; ".join(f"{isa} (folds {', '.join(ks)})" for isa, ks in cpus.items())
-    test_n = [len(f.predictions()) for f in folds]
-    hours = np.mean([f.provenance()["wall_time_s"] for f in folds]) / 3600
-    lines.append(
-        f"- **{protocol}**: {len(folds)} folds, {'all' if exact else 'not all'} trained deterministically, with "
-        f"{' or '.join(map(str, threads))} intra-op thread(s), from commit(s) {', '.join(sorted(commits))}, on CPUs "
-        f"of class {classes}. "
-        "On the same software, thread count and CPU class a rerun reproduces every number of a fold exactly (the "
-        "test suite trains the full-size model twice under these settings and requires byte-identical histories "
-        "and predictions, and retrains a committed reference fold byte for byte against the reference made on the "
-        "same CPU class). Across CPU classes "
-        "the same seed gives losses that differ from the 7th digit on, and such differences can grow over a "
-        "hundred epochs. On other hardware, another thread count or another seed, the numbers move. "
-    )
     spread = rerun_spread(run, find_reruns(run))
-    if spread.empty:
-        lines[-1] += (
-            "How far has not been measured for this run yet: no rerun of its folds is kept beside it (a rerun costs "
-            f"{hours:.1f} h per fold here: these folds' mean wall time as their provenance records it, pauses for "
-            "other work included)."
-        )
-    else:
-        lines[-1] += f"Measured by rerunning its folds: its pooled accuracy moved by {spread_note(spread_summary(spread))}."
+    lines.append(reproducibility_note(run, name=protocol, spread=spread))
+    if not spread.empty:
         tables.append((protocol, spread))
-    lines[-1] += (
-        f" For scale: one clip of a {min(test_n)}-clip test fold is {100 / min(test_n):.0f} points of that fold's "
-        "accuracy."
-    )
 display(Markdown("\n".join(lines) if lines else "No fold has finished yet."))
 for protocol, spread in tables:
     display(captioned(rerun_table(spread).style.hide(axis="index").format(precision=1, na_rep="-"),

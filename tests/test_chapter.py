@@ -260,3 +260,59 @@ def test_copies_of_a_data_set_too_small_to_split_are_not_counted(tmp_path, monke
     text = chapter.Chapter("extended_ballroom", cfg=cfg).copies().data
     assert text.startswith("Copies not counted:") and "tracks per class" in text
     assert np.array_equal(small.groups[:2], ["a0", "a0"])
+
+
+def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
+    """The report's note per run: the settings its folds recorded, and the measured spread or its cost."""
+    from bbnn_core.metrics import rerun_spread, summarize_run
+    from bbnn_core.reports import reproducibility_note
+
+    done = summarize_run(PAPER)["folds_done"]
+    note = reproducibility_note(PAPER, name="kfold", spread=None)
+    assert note.startswith(f"- **kfold**: {done} folds, all trained deterministically, with 2 intra-op thread(s), ")
+    assert "from commit(s) bf5c178af3, on CPUs of class avx512_bf16 (folds 0, 1, 2); avx2 (folds 3, 4" in note
+    assert "How far has not been measured for this run yet" in note and " h per fold here" in note
+    assert note.endswith("one clip of a 10-clip test fold is 10 points of that fold's accuracy.")
+
+    run = shutil.copytree(RESULTS, tmp_path / "run")
+    seeds = _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 1})
+    measured = reproducibility_note(run, name="kfold", spread=rerun_spread(run, [seeds]))
+    assert (
+        "Measured by rerunning its folds: its pooled accuracy moved by up to 3.3 points with other training seeds"
+        in measured
+    )
+    assert "not been measured" not in measured
+    for k in range(10):
+        (run / f"fold{k}" / "metrics.json").unlink()
+    assert reproducibility_note(run, name="kfold", spread=None) == ""
+
+
+def test_the_reports_verdict_on_bbnn_against_the_svm():
+    from bbnn_core.reports import svm_verdict
+
+    def summary(correct, svm_correct, svm_ci):
+        return {
+            "test_acc": {"pooled": correct / 40, "ci_low": 0.3, "ci_high": 0.6, "correct": correct, "n_clips": 40},
+            "baseline_test_acc": {
+                "pooled": svm_correct / 40,
+                "ci_low": svm_ci[0],
+                "ci_high": svm_ci[1],
+                "correct": svm_correct,
+            },
+            "per_fold": [{"train_acc": 1.0}, {"train_acc": 0.9}],
+            "folds_done": 4,
+            "n_folds": 10,
+        }
+
+    below = svm_verdict(
+        summary(18, 28, (0.55, 0.8)), name="kfold", n_train=80, n_classes=10, n_params=180_000, paired=None
+    )
+    assert below.startswith("- **kfold, 4 of 10 folds: BBNN (45.0 %) is below the SVM on the same folds (70.0 %).**")
+    assert "95.0 % of its own 80 training clips and 45.0 % of the unseen test clips" in below
+    assert "180,000-parameter network trained on about 8 clips per class" in below
+    assert "a difference of 10 of 40 test clips" in below  # [30, 60] and [55, 80] overlap
+    above = svm_verdict(summary(30, 20, (0.7, 0.9)), name="kfold", n_train=80, n_classes=10, n_params=1, paired=None)
+    assert (
+        above
+        == "- **kfold, 4 of 10 folds:** BBNN 75.0 % against the SVM's 50.0 % on the same folds (training accuracy 95.0 %)."
+    )
