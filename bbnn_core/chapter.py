@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
+from .notes import discrepancies, paired_note, spread_note, stopping_note
 from .paper import PAPER_COMPARISON_TABLE, PAPER_FIGURE_PANEL, PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
 from .plots import plot_confusion, plot_fold_accuracies, plot_histories
 from .reports import (
@@ -27,17 +28,13 @@ from .reports import (
     captioned,
     comparison_table,
     copies_table,
-    discrepancies,
     open_run,
-    paired_note,
     paper_per_class_table,
     per_class_table,
     read_histories,
     rerun_table,
     run_overview,
     show,
-    spread_note,
-    stopping_note,
     stopping_style,
     stopping_table,
 )

@@ -28,6 +28,7 @@ LAYERS = [
     "metrics",
     "train",
     "predict",
+    "notes",
     "reports",
     "chapter",
     "cluster",

@@ -168,7 +168,8 @@ def _fold(k, *, epochs, best, train_acc, test_acc):
 
 
 def test_stopping_table_puts_a_runs_folds_beside_the_authors_histories():
-    from bbnn_core.reports import stopping_note, stopping_table
+    from bbnn_core.notes import stopping_note
+    from bbnn_core.reports import stopping_table
 
     ours_hist = pd.concat(
         [
@@ -207,38 +208,6 @@ def test_stopping_table_puts_a_runs_folds_beside_the_authors_histories():
     assert stopping_note(table[table["run"] == "authors"], n_train=80, n_train_authors=800) == ""
     empty = stopping_table()
     assert empty.empty and list(empty.columns)[:4] == ["run", "fold", "epochs run", "best epoch"]
-
-
-def test_discrepancies_set_a_paper_run_against_the_paper_and_the_svm():
-    from types import SimpleNamespace
-
-    from bbnn_core.reports import discrepancies
-
-    cfg = SimpleNamespace(profile="paper", dataset="gtzan_mini", protocol="kfold", n_folds=10)
-
-    def run(correct, svm_correct, lo, hi):
-        acc = {"pooled": correct / 20, "ci_low": lo, "ci_high": hi, "correct": correct, "n_clips": 20}
-        svm = {"pooled": svm_correct / 20, "correct": svm_correct}
-        folds = [
-            _fold(0, epochs=9, best=3, train_acc=0.95, test_acc=0.5),
-            _fold(1, epochs=9, best=3, train_acc=0.85, test_acc=0.7),
-        ]
-        return {"test_acc": acc, "baseline_test_acc": svm, "per_fold": folds, "folds_done": 2, "n_folds": 10}
-
-    below = discrepancies(cfg, dataset="gtzan", ours=run(12, 15, 0.39, 0.78), n_train=80).splitlines()[0]
-    assert below.startswith("- This run reaches 60.0 % [39.0, 78.0] over 2 of 10 folds, the paper 93.9 % (outside")
-    assert "each fold here trains on 80 clips, each of the paper's runs on about 800" in below
-    assert "90.0 % on their own training clips (per fold 85.0-95.0 %) and 60.0 % on the test clips" in below
-    assert "**BBNN stays below the SVM** on the same folds: 60.0 % against 75.0 %, 3 of 20 test clips" in below
-    above = discrepancies(cfg, dataset="gtzan", ours=run(19, 15, 0.76, 0.99), n_train=80).splitlines()[0]
-    assert "(inside that interval)" in above and "BBNN is ahead by 4 of 20 test clips" in above
-    assert "as many of the 20 test clips" in discrepancies(cfg, dataset="gtzan", ours=run(15, 15, 0.5, 0.9))
-    reduced = discrepancies(
-        SimpleNamespace(**{**vars(cfg), "profile": "quick", "epochs": 5, "crop_frames": 320, "bn_momentum": 0.9}),
-        dataset="gtzan",
-        ours=run(12, 15, 0.39, 0.78),
-    )
-    assert "This run reaches" not in reduced  # a reduced run is not set against the paper's number
 
 
 def test_run_overview_prints_numbers_as_a_reader_writes_them():

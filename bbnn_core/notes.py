@@ -1,0 +1,260 @@
+"""The sentences a results page prints beside its tables, each computed from a run folder, the
+authors' release or the paper's quoted facts: the clip-by-clip comparison with the SVM, how far
+reruns moved the numbers and what a rerun reproduces, how long the folds trained against the
+authors' histories, and how the run shown differs from the paper's experiment.
+
+Every function returns Markdown (a phrase, a paragraph or bullets); nothing here draws, trains or
+builds a table.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .paper import PAPER_ACCURACY, PAPER_BALLROOM_TEXT_ACCURACY, PAPER_RECIPE, table6_accuracy
+
+__all__ = [
+    "paired_note",
+    "spread_note",
+    "svm_verdict",
+    "reproducibility_note",
+    "stopping_note",
+    "discrepancies",
+]
+
+
+def paired_note(paired: dict, *, of: str = "") -> str:
+    """The clip-by-clip comparison of BBNN and the SVM (:func:`bbnn_core.metrics.paired_comparison`)
+    in words: the four counts, the exact McNemar test and what it allows one to say. ``of`` names
+    the clips (e.g. "of 5 of 10 folds")."""
+    n, b, c = paired["n_clips"], paired["bbnn_only"], paired["svm_only"]
+    if not n:
+        return "No fold records the SVM's prediction for each clip, so the two cannot be compared clip by clip."
+    p = paired["p_value"]
+    if p < 0.05:
+        better = "BBNN" if b > c else "the SVM"
+        verdict = f"{better} is the more accurate of the two on these clips"
+    else:
+        verdict = "these clips do not tell the two apart"
+    text = (
+        f"On the same {n} test clips{f' {of}' if of else ''}, both are right on {paired['both_right']} and both "
+        f"wrong on {paired['both_wrong']}; BBNN alone is right on {b}, the SVM alone on {c}. Were the two equally "
+        f"accurate, the {b + c} clips that only one gets right would split at least this unevenly with "
+        f"probability {p:.2f} (exact McNemar test): {verdict}."
+    )
+    if paired["missing"]:
+        text += (
+            f" Fold{'s' if len(paired['missing']) > 1 else ''} {', '.join(map(str, paired['missing']))} "
+            "left out: the SVM's predictions per clip could not be recovered."
+        )
+    return text
+
+
+def spread_note(summary: dict) -> str:
+    """One phrase per kind of rerun from :func:`bbnn_core.metrics.spread_summary`: how far the
+    reruns moved the pooled accuracy (points), over how many reruns and folds."""
+    parts = []
+    for kind, s in summary.items():
+        folds = ", ".join(str(k) for k in s["folds"])
+        what = "other training seeds" if kind == "train seed" else "the same seeds on other settings"
+        parts.append(
+            f"up to {100 * s['pooled_max_abs']:.1f} points with {what} ({s['reruns']} rerun"
+            f"{'s' if s['reruns'] != 1 else ''}, fold{'s' if len(s['folds']) != 1 else ''} {folds})"
+        )
+    return "; ".join(parts)
+
+
+def svm_verdict(summary: dict, *, name: str, n_train: int, n_classes: int, n_params: int, paired: dict | None) -> str:
+    """One Markdown bullet: BBNN against the SVM on the same folds of a run, said plainly. When BBNN
+    is below, why in numbers: the training against the test accuracy of the weights kept, on
+    ``n_train`` training clips of ``n_classes`` classes for an ``n_params``-parameter network.
+    Then whether the two intervals overlap and, with ``paired``
+    (:func:`bbnn_core.metrics.paired_comparison`), the clip-by-clip test."""
+    b, v = 100 * summary["test_acc"]["pooled"], 100 * summary["baseline_test_acc"]["pooled"]
+    train_acc = 100 * np.mean([f["train_acc"] for f in summary["per_fold"]])
+    done = f"{summary['folds_done']} of {summary['n_folds']} folds"
+    if b < v:
+        text = (
+            f"- **{name}, {done}: BBNN ({b:.1f} %) is below the SVM on the same folds ({v:.1f} %).** With the "
+            f"best-validation weights it classifies {train_acc:.1f} % of its own {n_train} training clips and "
+            f"{b:.1f} % of the unseen test clips: it fits its training set far better than it generalises, as a "
+            f"{n_params:,}-parameter network trained on about {n_train / n_classes:.0f} clips per class would. The "
+            "recipe is the paper's, unchanged; this is a finding about small training sets, not a failure of the "
+            "reproduction."
+        )
+    else:
+        text = f"- **{name}, {done}:** BBNN {b:.1f} % against the SVM's {v:.1f} % on the same folds (training accuracy {train_acc:.1f} %)."
+    bt, vt = summary["test_acc"], summary["baseline_test_acc"]
+    if max(bt["ci_low"], vt["ci_low"]) <= min(bt["ci_high"], vt["ci_high"]):
+        text += (
+            f" Their 95 % intervals overlap ([{100 * bt['ci_low']:.1f}, {100 * bt['ci_high']:.1f}] and "
+            f"[{100 * vt['ci_low']:.1f}, {100 * vt['ci_high']:.1f}]): a difference of "
+            f"{abs(bt['correct'] - vt['correct'])} of {bt['n_clips']} test clips."
+        )
+    return text + (" " + paired_note(paired) if paired is not None else "")
+
+
+def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> str:
+    """One Markdown bullet: what a run's finished folds recorded about the settings their numbers
+    depend on (determinism, thread count, commit, CPU class), what a rerun therefore reproduces,
+    and how far measured reruns moved it (``spread``, :func:`bbnn_core.metrics.rerun_spread`), or
+    what measuring it would cost. Empty when no fold has finished."""
+    from .metrics import fold_instruction_sets, spread_summary
+    from .runs import Run
+
+    folds = Run(run_dir).finished_folds()
+    if not folds:
+        return ""
+    prov = [f.provenance() for f in folds]
+    det = [p.get("determinism") or {} for p in prov]
+    exact = all(d.get("deterministic") for d in det)
+    threads = sorted({d["intra_op_threads"] for d in det if d.get("intra_op_threads") is not None})
+    commits = sorted({str(p.get("git_commit"))[:10] for p in prov})
+    cpus: dict = {}
+    for f, p in zip(folds, prov, strict=True):
+        cpus.setdefault("+".join(fold_instruction_sets(p)), []).append(str(f.index))
+    classes = "; ".join(f"{isa} (folds {', '.join(ks)})" for isa, ks in cpus.items())
+    text = (
+        f"- **{name}**: {len(folds)} folds, {'all' if exact else 'not all'} trained deterministically, with "
+        f"{' or '.join(map(str, threads)) or 'an unrecorded number of'} intra-op thread(s), from commit(s) "
+        f"{', '.join(commits)}, on CPUs of class {classes}. "
+        "On the same software, thread count and CPU class a rerun reproduces every number of a fold exactly (the "
+        "test suite trains the full-size model twice under these settings and requires byte-identical histories "
+        "and predictions, and retrains a committed reference fold byte for byte against the reference made on the "
+        "same CPU class). Across CPU classes the same seed gives losses that differ from the 7th digit on, and such "
+        "differences can grow over a hundred epochs. On other hardware, another thread count or another seed, the "
+        "numbers move. "
+    )
+    if spread is None or spread.empty:
+        hours = np.mean([p["wall_time_s"] for p in prov]) / 3600
+        text += (
+            "How far has not been measured for this run yet: no rerun of its folds is kept beside it (a rerun costs "
+            f"{hours:.1f} h per fold here: these folds' mean wall time as their provenance records it, pauses for "
+            "other work included)."
+        )
+    else:
+        text += f"Measured by rerunning its folds: its pooled accuracy moved by {spread_note(spread_summary(spread))}."
+    n_test = min(len(f.predictions()) for f in folds)
+    return (
+        text
+        + f" For scale: one clip of a {n_test}-clip test fold is {100 / n_test:.0f} points of that fold's accuracy."
+    )
+
+
+def stopping_note(table, *, n_train: int, n_train_authors: int, label: str = "ours") -> str:
+    """Medians per fold of a :func:`stopping_table`, this project's rows (``label``) against the
+    authors', in one paragraph; when ours stop earlier with a higher training loss, why, in the
+    recipe's numbers: an epoch is ``n_train`` clips here and ``n_train_authors`` in their draws,
+    so the same patience in epochs is fewer steps. Empty when either side has no row."""
+    ours, theirs = table[table["run"] == label], table[table["run"] == "authors"]
+    if ours.empty or theirs.empty:
+        return ""
+    cols = ["epochs run", "first LR cut (epoch)", "LR cuts", "last training loss"]
+    o, a = ours[cols].median(), theirs[cols].median()
+    text = (
+        f"Medians per fold, {label} over {len(ours)} folds against the authors' over {len(theirs)} released "
+        f"histories: the first cut of the learning rate at epoch {o['first LR cut (epoch)']:.0f} against {a['first LR cut (epoch)']:.0f}, "
+        f"{o['LR cuts']:.0f} cuts against {a['LR cuts']:.0f}, a last training loss of {o['last training loss']:.2f} "
+        f"against {a['last training loss']:.2f}, and {o['epochs run']:.0f} epochs against {a['epochs run']:.0f}."
+    )
+    if o["last training loss"] > a["last training loss"] and o["epochs run"] < a["epochs run"]:
+        batch = PAPER_RECIPE["batch_size"]
+        text += (
+            " Ours stop earlier with their training loss still high: the rate is cut early and often, and the early "
+            f"stopping rule, which waits for the training loss to fall by {PAPER_RECIPE['es_min_delta']} within "
+            f"{PAPER_RECIPE['es_patience']} epochs, ends training once the rate is too small for that. An epoch here "
+            f"is {n_train // batch} steps ({n_train} clips), the authors' {n_train_authors // batch} "
+            f"({n_train_authors} clips): the same patience in epochs is {100 * n_train / n_train_authors:.0f} % of "
+            "their steps."
+        )
+    return text
+
+
+def _ours_against_paper(ours: dict, *, dataset: str, n_train: int | None) -> str:
+    """One bullet: a paper-profile run's accuracy against the paper's, how many clips each trained
+    on, the training against the test accuracy of the weights kept, and BBNN against the SVM."""
+    from .paper import PAPER_TABLE2
+
+    published = PAPER_ACCURACY[dataset]
+    acc, per_fold = ours["test_acc"], ours["per_fold"]
+    lo, hi = 100 * acc["ci_low"], 100 * acc["ci_high"]
+    done, total = ours["folds_done"], ours["n_folds"]
+    text = (
+        f"- This run reaches {100 * acc['pooled']:.1f} % [{lo:.1f}, {hi:.1f}] over "
+        f"{'its' if done == total else f'{done} of'} {total} folds, the paper {published} % "
+        f"({'inside' if lo <= published <= hi else 'outside'} that interval)"
+    )
+    n_paper = int(0.8 * sum(PAPER_TABLE2.get(dataset, {}).values()))  # the paper's 8/1/1 of its data set
+    if n_train and n_paper:
+        text += f": each fold here trains on {n_train} clips, each of the paper's runs on about {n_paper}"
+    train = [100 * f["train_acc"] for f in per_fold]
+    test = [100 * f["test_acc"] for f in per_fold]
+    text += (
+        f". The weights kept reach {np.mean(train):.1f} % on their own training clips (per fold "
+        f"{min(train):.1f}-{max(train):.1f} %) and {np.mean(test):.1f} % on the test clips (per fold "
+        f"{min(test):.0f}-{max(test):.0f} %)."
+    )
+    base = ours.get("baseline_test_acc")
+    if base is not None:
+        diff, n = acc["correct"] - base["correct"], acc["n_clips"]
+        ours_pct, svm_pct = 100 * acc["pooled"], 100 * base["pooled"]
+        if diff < 0:
+            text += (
+                f" **BBNN stays below the SVM** on the same folds: {ours_pct:.1f} % against {svm_pct:.1f} %, "
+                f"{-diff} of {n} test clips."
+            )
+        elif diff > 0:
+            text += f" The SVM on the same folds reaches {svm_pct:.1f} %: BBNN is ahead by {diff} of {n} test clips."
+        else:
+            text += f" The SVM on the same folds gets as many of the {n} test clips right ({svm_pct:.1f} %)."
+    return text
+
+
+def discrepancies(
+    cfg, *, dataset: str, authors: dict | None = None, ours: dict | None = None, n_train: int | None = None
+) -> str:
+    """Markdown bullets: how the run shown differs from the paper's experiment, and why. ``ours``
+    is the run's summary (:func:`bbnn_core.metrics.summarize_run`) and ``n_train`` its training
+    clips per fold: a run of the paper's recipe is then set against the paper's accuracy."""
+    published = PAPER_ACCURACY[dataset]
+    lines = []
+    if cfg is not None and cfg.profile == "paper" and ours and ours.get("per_fold"):
+        lines.append(_ours_against_paper(ours, dataset=dataset, n_train=n_train))
+    if cfg is not None and cfg.profile != "paper":
+        lines.append(
+            f"- This run uses the **{cfg.profile}** profile, reduced to run on a CPU in minutes "
+            f"({cfg.epochs} epochs, training excerpts of {cfg.crop_frames} frames, BatchNorm momentum "
+            f"{cfg.bn_momentum}); its accuracy is not comparable with the paper's {PAPER_RECIPE['epochs']}-epoch "
+            "runs."
+        )
+    if cfg is not None and cfg.dataset == "gtzan_mini" and cfg.protocol in ("kfold", "grouped"):
+        per_fold = 100 // cfg.n_folds
+        lines.append(
+            f"- It uses gtzan_mini, 100 of GTZAN's 1000 clips: each test fold holds {per_fold} clips, so one clip "
+            f"moves a fold's accuracy by {100 / per_fold:.0f} points and the interval is wide."
+        )
+    if cfg is not None and cfg.protocol in ("kfold", "grouped"):
+        lines.append(
+            f"- It uses true {cfg.n_folds}-fold cross-validation (every clip tested once). The paper says 10-fold, "
+            "but the authors' code draws 10 independent random 80/10/10 splits whose test sets overlap "
+            "(`--protocol authors` reproduces that)."
+        )
+    if authors is not None:
+        lines.append(
+            f"- The authors' released logs average {100 * authors['mean']:.2f} % test accuracy over their "
+            f"10 runs; the paper reports {published} %."
+        )
+    if dataset == "ballroom":
+        lines.append(
+            f"- The paper's text gives BBNN {PAPER_BALLROOM_TEXT_ACCURACY} % on Ballroom, its Table 5 "
+            f"{PAPER_ACCURACY['ballroom']} %; its own Table 6, weighted by Table 2's counts, implies "
+            f"{table6_accuracy():.1f} %. The authors released no Ballroom logs or models to check either."
+        )
+    if dataset == "extended_ballroom":
+        lines.append(
+            "- Extended Ballroom holds copies of the same songs (linked in its metadata); random splits, "
+            "like the authors', put copies on both sides. The `grouped` protocol does not."
+        )
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""The sentences beside the tables: each computed, each saying what the numbers say."""
+
+from __future__ import annotations
+
+
+def _fold(k, *, epochs, best, train_acc, test_acc):
+    return {"fold": k, "epochs_run": epochs, "best_epoch": best, "train_acc": train_acc, "test_acc": test_acc}
+
+
+def test_discrepancies_set_a_paper_run_against_the_paper_and_the_svm():
+    from types import SimpleNamespace
+
+    from bbnn_core.notes import discrepancies
+
+    cfg = SimpleNamespace(profile="paper", dataset="gtzan_mini", protocol="kfold", n_folds=10)
+
+    def run(correct, svm_correct, lo, hi):
+        acc = {"pooled": correct / 20, "ci_low": lo, "ci_high": hi, "correct": correct, "n_clips": 20}
+        svm = {"pooled": svm_correct / 20, "correct": svm_correct}
+        folds = [
+            _fold(0, epochs=9, best=3, train_acc=0.95, test_acc=0.5),
+            _fold(1, epochs=9, best=3, train_acc=0.85, test_acc=0.7),
+        ]
+        return {"test_acc": acc, "baseline_test_acc": svm, "per_fold": folds, "folds_done": 2, "n_folds": 10}
+
+    below = discrepancies(cfg, dataset="gtzan", ours=run(12, 15, 0.39, 0.78), n_train=80).splitlines()[0]
+    assert below.startswith("- This run reaches 60.0 % [39.0, 78.0] over 2 of 10 folds, the paper 93.9 % (outside")
+    assert "each fold here trains on 80 clips, each of the paper's runs on about 800" in below
+    assert "90.0 % on their own training clips (per fold 85.0-95.0 %) and 60.0 % on the test clips" in below
+    assert "**BBNN stays below the SVM** on the same folds: 60.0 % against 75.0 %, 3 of 20 test clips" in below
+    above = discrepancies(cfg, dataset="gtzan", ours=run(19, 15, 0.76, 0.99), n_train=80).splitlines()[0]
+    assert "(inside that interval)" in above and "BBNN is ahead by 4 of 20 test clips" in above
+    assert "as many of the 20 test clips" in discrepancies(cfg, dataset="gtzan", ours=run(15, 15, 0.5, 0.9))
+    reduced = discrepancies(
+        SimpleNamespace(**{**vars(cfg), "profile": "quick", "epochs": 5, "crop_frames": 320, "bn_momentum": 0.9}),
+        dataset="gtzan",
+        ours=run(12, 15, 0.39, 0.78),
+    )
+    assert "This run reaches" not in reduced  # a reduced run is not set against the paper's number
+
+
+def test_the_reports_verdict_on_bbnn_against_the_svm():
+    from bbnn_core.notes import svm_verdict
+
+    def summary(correct, svm_correct, svm_ci):
+        return {
+            "test_acc": {"pooled": correct / 40, "ci_low": 0.3, "ci_high": 0.6, "correct": correct, "n_clips": 40},
+            "baseline_test_acc": {
+                "pooled": svm_correct / 40,
+                "ci_low": svm_ci[0],
+                "ci_high": svm_ci[1],
+                "correct": svm_correct,
+            },
+            "per_fold": [{"train_acc": 1.0}, {"train_acc": 0.9}],
+            "folds_done": 4,
+            "n_folds": 10,
+        }
+
+    below = svm_verdict(
+        summary(18, 28, (0.55, 0.8)), name="kfold", n_train=80, n_classes=10, n_params=180_000, paired=None
+    )
+    assert below.startswith("- **kfold, 4 of 10 folds: BBNN (45.0 %) is below the SVM on the same folds (70.0 %).**")
+    assert "95.0 % of its own 80 training clips and 45.0 % of the unseen test clips" in below
+    assert "180,000-parameter network trained on about 8 clips per class" in below
+    assert "a difference of 10 of 40 test clips" in below  # [30, 60] and [55, 80] overlap
+    above = svm_verdict(summary(30, 20, (0.7, 0.9)), name="kfold", n_train=80, n_classes=10, n_params=1, paired=None)
+    assert (
+        above
+        == "- **kfold, 4 of 10 folds:** BBNN 75.0 % against the SVM's 50.0 % on the same folds (training accuracy 95.0 %)."
+    )
