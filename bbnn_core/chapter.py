@@ -19,7 +19,13 @@ from typing import Any
 
 from .errors import BBNNError, ResourceError
 from .notes import discrepancies, paired_note, spread_note, stopping_note
-from .paper import PAPER_COMPARISON_TABLE, PAPER_FIGURE_PANEL, PAPER_PER_CLASS_AVERAGE, PAPER_PER_CLASS_TABLE
+from .paper import (
+    PAPER_COMPARISON_TABLE,
+    PAPER_FIGURE_PANEL,
+    PAPER_PER_CLASS_AVERAGE,
+    PAPER_PER_CLASS_TABLE,
+    paper_train_clips,
+)
 from .plots import plot_confusion, plot_fold_accuracies, plot_histories
 from .reports import (
     BOOK_STYLE,
@@ -429,9 +435,7 @@ class Chapter:
             if has is not None
         ]
         display(captioned(stopping_style(table), STOPPING_CAPTION.format(who=" beside ".join(who))))
-        from .paper import PAPER_TABLE2
-
-        n_authors = int(0.8 * sum(PAPER_TABLE2.get(self.key, {}).values()))
+        n_authors = paper_train_clips(self.key)
         note = stopping_note(table, n_train=self._n_train or 0, n_train_authors=n_authors, label="ours")
         return _markdown(note) if note else None
 

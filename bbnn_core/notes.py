@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .paper import PAPER_ACCURACY, PAPER_BALLROOM_TEXT_ACCURACY, PAPER_RECIPE, table6_accuracy
+from .paper import PAPER_ACCURACY, PAPER_BALLROOM_TEXT_ACCURACY, PAPER_RECIPE, paper_train_clips, table6_accuracy
 
 __all__ = [
     "paired_note",
@@ -175,8 +175,6 @@ def stopping_note(table, *, n_train: int, n_train_authors: int, label: str = "ou
 def _ours_against_paper(ours: dict, *, dataset: str, n_train: int | None) -> str:
     """One bullet: a paper-profile run's accuracy against the paper's, how many clips each trained
     on, the training against the test accuracy of the weights kept, and BBNN against the SVM."""
-    from .paper import PAPER_TABLE2
-
     published = PAPER_ACCURACY[dataset]
     acc, per_fold = ours["test_acc"], ours["per_fold"]
     lo, hi = 100 * acc["ci_low"], 100 * acc["ci_high"]
@@ -186,7 +184,7 @@ def _ours_against_paper(ours: dict, *, dataset: str, n_train: int | None) -> str
         f"{'its' if done == total else f'{done} of'} {total} folds, the paper {published} % "
         f"({'inside' if lo <= published <= hi else 'outside'} that interval)"
     )
-    n_paper = int(0.8 * sum(PAPER_TABLE2.get(dataset, {}).values()))  # the paper's 8/1/1 of its data set
+    n_paper = paper_train_clips(dataset)
     if n_train and n_paper:
         text += f": each fold here trains on {n_train} clips, each of the paper's runs on about {n_paper}"
     train = [100 * f["train_acc"] for f in per_fold]

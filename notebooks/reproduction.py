@@ -300,12 +300,13 @@ ours = pd.DataFrame(rows)
 # is over-fitting of the training clips, not a failure to learn.
 
 # %% tags=["hide-input"]
+from bbnn_core.paper import paper_train_clips
 from bbnn_core.reports import STOPPING_CAPTION, stopping_note, stopping_style
 
 authors_hist = read_histories(authors_history_path("gtzan", 0).parent, authors=True)
 stops = pd.concat([*stops, stopping_table(authors=authors_hist)], ignore_index=True)
 display(captioned(stopping_style(stops), STOPPING_CAPTION.format(who="ours beside the authors' released GTZAN histories")))
-n_train_authors = int(0.8 * sum(PAPER_TABLE2["gtzan"].values()))  # their 80/10/10 draws of GTZAN's clips
+n_train_authors = paper_train_clips("gtzan")  # their 80/10/10 draws of GTZAN's clips
 for protocol, n in train_clips.items():
     note = stopping_note(stops, n_train=n, n_train_authors=n_train_authors, label=label(protocol))
     if note:
@@ -418,7 +419,7 @@ for protocol, run in runs.items():
             f"for an SVM on the same folds"
             + (f" (clip by clip they differ on {pc['bbnn_only'] + pc['svm_only']} of {pc['n_clips']} clips, "
                f"{pc['bbnn_only']} to {pc['svm_only']}: exact McNemar p = {pc['p_value']:.2f})" if pc["n_clips"] else "")
-            + f". These folds train on {len(sp['folds'][0]['train'])} clips, not the paper's 800, so they test the "
+            + f". These folds train on {len(sp['folds'][0]['train'])} clips, not the paper's {paper_train_clips('gtzan')}, so they test the "
             f"recipe, not the paper's number (which is {'inside' if lo <= PAPER_GTZAN <= hi else 'outside'} this "
             "interval)."
         )

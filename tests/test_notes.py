@@ -68,3 +68,10 @@ def test_the_reports_verdict_on_bbnn_against_the_svm():
         above
         == "- **kfold, 4 of 10 folds:** BBNN 75.0 % against the SVM's 50.0 % on the same folds (training accuracy 95.0 %)."
     )
+
+
+def test_the_papers_training_clips_per_run():
+    from bbnn_core.paper import paper_train_clips
+
+    assert (paper_train_clips("gtzan"), paper_train_clips("extended_ballroom")) == (800, 3344)  # 8/1/1 of Table 2
+    assert paper_train_clips("my_music") == 0
