@@ -38,6 +38,7 @@ from .reports import (
     paper_per_class_table,
     per_class_table,
     read_histories,
+    rerun_style,
     rerun_table,
     run_overview,
     show,
@@ -181,7 +182,7 @@ class Chapter:
         }
         display(
             captioned(
-                table.style.hide(axis="index").format(precision=1, na_rep="-"),
+                rerun_style(table),
                 f"Test accuracy (%) per fold of {self._shown} and of its {', '.join(names[k] for k in summary)}, on "
                 "the same test clips; ranges and changes in points. A rerun shows only the folds it has finished.",
             )

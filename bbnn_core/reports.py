@@ -73,6 +73,7 @@ __all__ = [
     "PAPER_PER_CLASS",
     "comparison_table",
     "rerun_table",
+    "rerun_style",
     "spread_note",
     "svm_verdict",
     "reproducibility_note",
@@ -418,6 +419,16 @@ def rerun_table(spread):
         rows.append(f"pooled over folds {', '.join(str(k) for k in common)}")
     out.index = rows
     return out.reset_index(names="")
+
+
+def rerun_style(table):
+    """A :func:`rerun_table` styled for the book: no index, a dash where a rerun has not finished a
+    fold, and its row labels ("fold 0", "pooled over folds 0, 1") on one line."""
+    return (
+        table.style.hide(axis="index")
+        .format(precision=1, na_rep="-")
+        .set_properties(subset=[""], **{"white-space": "nowrap"})
+    )
 
 
 def copies_table(labels, groups, *, seed: int = 0, n_folds: int = 10, protocols=("authors", "kfold", "grouped")):

@@ -35,7 +35,7 @@ from IPython.display import Markdown, display
 from bbnn_core.datasets import load_dataset
 from bbnn_core.features import extract
 from bbnn_core.metrics import authors_results, find_reruns, rerun_spread, spread_summary, summarize_run
-from bbnn_core.reports import captioned, rerun_table, spread_note
+from bbnn_core.reports import captioned, rerun_style, rerun_table, spread_note
 from bbnn_core.splits import make_splits
 
 # %% [markdown]
@@ -349,7 +349,7 @@ for protocol, run in runs.items():
         tables.append((protocol, spread))
 display(Markdown("\n".join(lines) if lines else "No fold has finished yet."))
 for protocol, spread in tables:
-    display(captioned(rerun_table(spread).style.hide(axis="index").format(precision=1, na_rep="-"),
+    display(captioned(rerun_style(rerun_table(spread)),
                       f"{protocol}: test accuracy (%) per fold of the run and of each rerun of it, on the same test "
                       "clips; ranges and changes in points."))
 

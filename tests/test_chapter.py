@@ -170,6 +170,7 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     monkeypatch.setattr("IPython.display.display", tables.append)
     md = ch.rerun_spread()
     (table,) = tables
+    assert table.to_html().count("white-space: nowrap") >= 1  # "fold 0" stays on one line
     data = table.data.set_index("")
     ref0 = data.loc["fold 0", "this run"]
     assert data.loc["fold 0", "train seed 1"] == pytest.approx(ref0 - 10)
