@@ -271,7 +271,8 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     done = summarize_run(PAPER)["folds_done"]
     note = reproducibility_note(PAPER, name="kfold", spread=None)
     assert note.startswith(f"- **kfold**: {done} folds, all trained deterministically, with 2 intra-op thread(s), ")
-    assert "from commit(s) bf5c178af3, on CPUs of class avx512_bf16 (folds 0, 1, 2); avx2 (folds 3, 4" in note
+    assert "from commit(s) bf5c178af3, on CPUs of class avx512_bf16 (folds 0, 1, 2" in note  # folds 8-9 may join
+    assert "avx2 (folds 3, 4, 5, 6, 7" in note
     assert "How far has not been measured for this run yet" in note and " h per fold here" in note
     assert note.endswith("one clip of a 10-clip test fold is 10 points of that fold's accuracy.")
 
