@@ -54,14 +54,16 @@ def paired_note(paired: dict, *, of: str = "") -> str:
 
 def spread_note(summary: dict) -> str:
     """One phrase per kind of rerun from :func:`bbnn_core.metrics.spread_summary`: how far the
-    reruns moved the pooled accuracy (points), over how many reruns and folds."""
+    reruns moved the accuracy pooled over the folds they reran (points), how many reruns, which
+    folds. Over a few folds that accuracy moves more than the one pooled over all of them."""
     parts = []
     for kind, s in summary.items():
         folds = ", ".join(str(k) for k in s["folds"])
         what = "other training seeds" if kind == "train seed" else "the same seeds on other settings"
         parts.append(
             f"up to {100 * s['pooled_max_abs']:.1f} points with {what} ({s['reruns']} rerun"
-            f"{'s' if s['reruns'] != 1 else ''}, fold{'s' if len(s['folds']) != 1 else ''} {folds})"
+            f"{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}, the accuracy "
+            "pooled over those folds)"
         )
     return "; ".join(parts)
 
@@ -135,7 +137,7 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
             "other work included)."
         )
     else:
-        text += f"Measured by rerunning its folds: its pooled accuracy moved by {spread_note(spread_summary(spread))}."
+        text += f"Measured by rerunning some of its folds: {spread_note(spread_summary(spread))}."
     n_test = min(len(f.predictions()) for f in folds)
     return (
         text

@@ -165,7 +165,10 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     ch = open_chapter("gtzan", str(run), dataset="gtzan_mini")
     assert [p.name for p in ch.reruns] == ["run-avx2", "run-train1"]
 
-    assert "up to 3.3 points with other training seeds (1 rerun, folds 0, 1, 2)" in ch.comparison().to_html()
+    assert (
+        "up to 3.3 points with other training seeds (1 rerun of folds 0, 1, 2, the accuracy pooled over those folds)"
+        in ch.comparison().to_html()
+    )
     tables = []
     monkeypatch.setattr("IPython.display.display", tables.append)
     md = ch.rerun_spread()
@@ -280,7 +283,7 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     seeds = _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 1})
     measured = reproducibility_note(run, name="kfold", spread=rerun_spread(run, [seeds]))
     assert (
-        "Measured by rerunning its folds: its pooled accuracy moved by up to 3.3 points with other training seeds"
+        "Measured by rerunning some of its folds: up to 3.3 points with other training seeds (1 rerun of folds 0, 1, 2"
         in measured
     )
     assert "not been measured" not in measured
