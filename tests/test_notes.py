@@ -31,6 +31,8 @@ def test_discrepancies_set_a_paper_run_against_the_paper_and_the_svm():
     above = discrepancies(cfg, dataset="gtzan", ours=run(19, 15, 0.76, 0.99), n_train=80).splitlines()[0]
     assert "(inside that interval)" in above and "BBNN is ahead by 4 of 20 test clips" in above
     assert "as many of the 20 test clips" in discrepancies(cfg, dataset="gtzan", ours=run(15, 15, 0.5, 0.9))
+    finished = run(15, 15, 0.5, 0.9) | {"n_folds": 2}
+    assert "over its 2 folds, the paper 93.9 %" in discrepancies(cfg, dataset="gtzan", ours=finished)
     reduced = discrepancies(
         SimpleNamespace(**{**vars(cfg), "profile": "quick", "epochs": 5, "crop_frames": 320, "bn_momentum": 0.9}),
         dataset="gtzan",
