@@ -15,6 +15,7 @@ def note(path: Path) -> str:
     cfg = run.config()
     s = summarize_run(path)
     folds = run.finished_folds()
+    early = sum(bool(f.metrics()["stopped_early"]) for f in folds)
     # a rerun (issue 19): other training seeds on the same split, and only some folds
     train_seed = f" --train-seed {cfg['train_seed']}" if cfg.get("train_seed") is not None else ""
     reference = path.parent / path.name.rsplit("-", 1)[0]
@@ -45,6 +46,12 @@ def note(path: Path) -> str:
                 f"**{s['folds_done']} of {s['n_folds']} folds finished**; the others were still to run when this was",
                 "committed. Every page of the book says how many folds its numbers cover.",
             ]
+            if s["folds_done"] < s["n_folds"]
+            else [
+                f"**All {s['n_folds']} folds finished**, each by its stopping rule: {early} by early stopping"
+                + (f", {len(folds) - early} at its last epoch, {cfg['epochs']}" if early < len(folds) else "")
+                + ". `summary.json` holds the run's summary.",
+            ]
         ),
         "",
         "| fold | commit | tree | deterministic | CPU class | processes | epochs run | stopped early | best epoch "
@@ -68,7 +75,7 @@ def note(path: Path) -> str:
         "provenance; folds made before sessions recorded their own give the machine that finished them). A",
         "fold reproduces byte for byte only on the same class, software and thread count.",
         "",
-        f"Training wall time so far: {total / 3600:.2f} h, on 2 cores: {2 * total / 3600:.2f} CPU hours "
+        f"Training wall time{' so far' if s['folds_done'] < s['n_folds'] else ''}: {total / 3600:.2f} h, on 2 cores: {2 * total / 3600:.2f} CPU hours "
         "(the machine was shared with other work of the session, so these are upper bounds).",
         "",
         f"`bbnn evaluate {path}` prints the per-fold and pooled accuracies with their Wilson intervals and",
