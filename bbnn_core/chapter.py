@@ -300,8 +300,12 @@ class Chapter:
             parts[0] += " (black marks: the test accuracy of each rerun of that fold)"
         if self.authors_df is not None:
             parts.append("per released run of the authors (random draws, not this run's folds: numbered apart)")
-        where = " (left) and ".join(parts) + (" (right)" if len(parts) == 2 else "")
-        show(fig, f"Training, validation and test accuracy {where}, as the paper's Figure 4 caption describes it.")
+        what = "Training, validation and test accuracy"
+        like = "as the paper's Figure 4 caption describes it"
+        if len(parts) == 2:  # two panels side by side
+            show(fig, f"{what}, {like}. Left: {parts[0]}. Right: {parts[1]}.")
+        else:
+            show(fig, f"{what} {parts[0]}, {like}.")
 
     def misclassified(self, *, players: int = 4):
         """Every misclassified test clip of the run (pooled over folds), most confident errors

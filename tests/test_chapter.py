@@ -55,7 +55,10 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     loss, confusion, folds = shown.captions
     assert "the paper's Figure 3a" in loss and "the paper's Figure 4, left" in confusion
     assert "reduced: not the paper's recipe, 10 of 10 folds" in confusion
-    assert "(left) and per released run of the authors" in folds
+    assert (
+        "describes it. Left: per test fold of this run (" in folds
+        and ". Right: per released run of the authors" in folds
+    )
 
 
 def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
