@@ -381,7 +381,7 @@ def cmd_robustness(args) -> int:
         ds, ensemble, saved=args.out, write=args.out is not None, conditions=conditions, progress=_progress(args)
     )
     if args.maps:  # occlusion and saliency maps of one model, written beside the rows
-        from .robustness import listening
+        from .attribution import listening
 
         listening(
             ds,

@@ -42,6 +42,10 @@ from .errors import ParameterError
 from .features import PAPER_PARAMS, FeatureParams, spectrogram
 from .progress import bar
 
+# evaluate() is hashed into code_key() by its syntax tree: it keeps calling the writer by this name
+from .runs import atomic_write as _atomic_write
+from .runs import write_csv_gz
+
 __all__ = [
     "Condition",
     "CONDITIONS",
@@ -359,12 +363,6 @@ def code_key() -> str:
     return h.hexdigest()[:16]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def evaluate(
     signals: Callable[[], Sequence[tuple[str, int, np.ndarray]]],
     predict: Callable[[np.ndarray], np.ndarray],
@@ -617,16 +615,9 @@ def study(
     return rows
 
 
-def _write_csv_gz(rows, path: Path) -> None:
-    """``rows`` as a gzipped CSV, atomically, the same bytes for the same rows (no timestamp)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    rows.to_csv(tmp, index=False, compression={"method": "gzip", "mtime": 0})
-    os.replace(tmp, path)
-
-
 def _save(rows, folder: Path, key: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    _write_csv_gz(rows, folder / ROWS_FILE)
+    write_csv_gz(rows, folder / ROWS_FILE)
     _atomic_write(folder / KEY_FILE, json.dumps({**key, "code": code_key()}, indent=1, sort_keys=True))
 
 
@@ -664,130 +655,3 @@ def summary_table(summary):
             "predictions changed (of 100)": [f"{100 * c / n:.1f}" for c, n in zip(s.changed, s.clips)],
         }
     )
-
-
-# ----------------------------------------------------------------------------------------------
-# What the network listens to
-
-
-def occlusion(
-    predict: Callable[[np.ndarray], np.ndarray],
-    X: np.ndarray,
-    labels: Sequence[int],
-    *,
-    grid: tuple[int, int] = (8, 8),
-    progress: bool | None = None,
-) -> np.ndarray:
-    """Occlusion sensitivity: for each clip of ``X`` ``(n, frames, mels)`` and each of the
-    ``grid`` time x mel patches, how much the probability of the clip's true class drops when the
-    patch is set to the clip's floor (its quietest value: silence in the log-mel input).
-
-    ``predict(X)`` gives every model's probabilities ``(n, n_models, n_classes)``; their mean is
-    used. Returns ``(n, grid_t, grid_m)``: positive where hiding the patch hurts.
-    """
-    n, frames, mels = X.shape
-    t_edges = np.linspace(0, frames, grid[0] + 1).round().astype(int)
-    m_edges = np.linspace(0, mels, grid[1] + 1).round().astype(int)
-    out = np.empty((n, *grid))
-    for i in bar(range(n), desc="occlusion", unit="clip", progress=progress):
-        x = X[i]
-        batch = np.repeat(x[None], 1 + grid[0] * grid[1], axis=0)
-        for a in range(grid[0]):
-            for b in range(grid[1]):
-                batch[1 + a * grid[1] + b, t_edges[a] : t_edges[a + 1], m_edges[b] : m_edges[b + 1]] = x.min()
-        p = predict(batch[..., None]).mean(axis=1)[:, labels[i]]
-        out[i] = (p[0] - p[1:]).reshape(grid)
-    return out
-
-
-def saliency(models: Sequence, X: np.ndarray, labels: Sequence[int]) -> np.ndarray:
-    """Gradient saliency: ``|d p(true class) / d input|`` for each clip ``(n, frames, mels)``,
-    averaged over ``models`` (Keras, TensorFlow backend)."""
-    import tensorflow as tf
-
-    out = np.zeros(X.shape, dtype=np.float64)
-    for model in models:
-        for i in range(X.shape[0]):
-            x = tf.constant(X[i][None, ..., None], tf.float32)
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                p = model(x, training=False)[0, int(labels[i])]
-            out[i] += np.abs(tape.gradient(p, x).numpy()[0, ..., 0])
-    return out / len(models)
-
-
-OCCLUSION_FILE = "occlusion.csv.gz"
-SALIENCY_FILE = "saliency.csv.gz"
-LISTENING_KEY_FILE = "listening.json"
-OCCLUSION_GRID = (8, 8)
-
-
-def _listening_code_key() -> str:
-    import inspect
-
-    h = hashlib.sha256()
-    for fn in (occlusion, saliency):
-        h.update(inspect.getsource(fn).encode())
-    h.update(repr(OCCLUSION_GRID).encode())
-    return h.hexdigest()[:16]
-
-
-def listening(dataset, ensemble, *, saved: str | os.PathLike | None = None, write: bool = False, progress=None):
-    """Occlusion rows ``(clip, label, t, m, drop)`` and saliency rows ``(clip, label, mel, value)``
-    (the saliency summed over time, so a profile over the mel bands) for every clip of
-    ``dataset`` under ``ensemble``. Read from ``saved`` when its key is current, else computed
-    (and written there when ``write``)."""
-    import pandas as pd
-
-    from .features import extract
-
-    key = {**study_key(dataset, ensemble), "code": _listening_code_key(), "features": code_key()}
-    folder = Path(saved) if saved is not None else None
-    if folder is not None and (folder / LISTENING_KEY_FILE).is_file():
-        if json.loads((folder / LISTENING_KEY_FILE).read_text()) == key:
-            return pd.read_csv(folder / OCCLUSION_FILE), pd.read_csv(folder / SALIENCY_FILE)
-    fs = extract(dataset, progress=progress)
-    X, y = fs.X, fs.y
-    names = list(fs.tracks)
-    occ = occlusion(ensemble.runner(), X, list(y), grid=OCCLUSION_GRID, progress=progress)
-    gt, gm = OCCLUSION_GRID
-    occ_rows = pd.DataFrame(
-        {
-            "clip": np.repeat(names, gt * gm),
-            "label": np.repeat(y, gt * gm),
-            "t": np.tile(np.repeat(np.arange(gt), gm), len(names)),
-            "m": np.tile(np.arange(gm), gt * len(names)),
-            "drop": np.round(occ.ravel(), 6),
-        }
-    )
-    models = [ensemble.loader(Path(f)) for f in ensemble.files]
-    sal = saliency(models, X, list(y)).sum(axis=1)  # (n, mels)
-    sal_rows = pd.DataFrame(
-        {
-            "clip": np.repeat(names, X.shape[2]),
-            "label": np.repeat(y, X.shape[2]),
-            "mel": np.tile(np.arange(X.shape[2]), len(names)),
-            "value": sal.ravel(),
-        }
-    )
-    if write and folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_csv_gz(occ_rows, folder / OCCLUSION_FILE)
-        _write_csv_gz(sal_rows, folder / SALIENCY_FILE)
-        _atomic_write(folder / LISTENING_KEY_FILE, json.dumps(key, indent=1, sort_keys=True))
-    return occ_rows, sal_rows
-
-
-def listening_examples(occ, dataset, *, k: int = 3) -> list[tuple[str, Path]]:
-    """``k`` clips of different genres whose occlusion maps show the strongest dependence (the
-    largest single-patch drop), as ``(track path, file)``."""
-    peak = occ.groupby(["clip", "label"], as_index=False)["drop"].max().sort_values("drop", ascending=False)
-    chosen, genres = [], set()
-    for clip, label in zip(peak["clip"], peak["label"]):
-        if label not in genres:
-            chosen.append(clip)
-            genres.add(label)
-        if len(chosen) == k:
-            break
-    root = Path(dataset.root)
-    return [(c, root / c) for c in chosen]

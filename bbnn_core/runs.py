@@ -39,6 +39,7 @@ __all__ = [
     "FoldRun",
     "atomic_write",
     "write_json",
+    "write_csv_gz",
     "HISTORY_COLUMNS",
     "AUTHORS_HISTORY",
     "PROFILE_TOLERANCE_DB",
@@ -80,6 +81,15 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_csv_gz(frame, path: str | os.PathLike) -> None:
+    """A pandas ``frame`` as a gzipped CSV without its index, atomically, with the same bytes for the
+    same rows: no time stamp and no file name in the gzip header (a writer that names the file
+    records its temporary name, so every rewrite of unchanged rows would change the file)."""
+    import gzip
+
+    atomic_write(path, gzip.compress(frame.to_csv(index=False).encode(), compresslevel=9, mtime=0))
 
 
 def _jsonable(o):

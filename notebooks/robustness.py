@@ -56,6 +56,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown
 from myst_nb import glue
 
+from bbnn_core import attribution as at
 from bbnn_core import robustness as rb
 from bbnn_core.datasets import load_dataset
 from bbnn_core.predict import load_ensemble
@@ -186,12 +187,12 @@ for factor in ("length", "codec", "rate", "gain", "noise", "stereo", "features")
 
 # %% tags=["hide-input", "remove-output"]
 listen = load_ensemble(listen_model, runtime=runtime, precision=precision)
-occ, sal = rb.listening(ds, listen, saved=saved)
+occ, sal = at.listening(ds, listen, saved=saved)
 from bbnn_core.features import PAPER_PARAMS
 
-patch_s = PAPER_PARAMS.n_frames * PAPER_PARAMS.hop_length / PAPER_PARAMS.sr / rb.OCCLUSION_GRID[0]
+patch_s = PAPER_PARAMS.n_frames * PAPER_PARAMS.hop_length / PAPER_PARAMS.sr / at.OCCLUSION_GRID[0]
 glue("occ-seconds", f"{patch_s:.2f} s", display=False)
-glue("occ-bands", f"{PAPER_PARAMS.n_mels // rb.OCCLUSION_GRID[1]}", display=False)
+glue("occ-bands", f"{PAPER_PARAMS.n_mels // at.OCCLUSION_GRID[1]}", display=False)
 glue("fig-occlusion", figure_image(plot_occlusion(occ, ds.classes)), display=False)
 glue("fig-saliency", figure_image(plot_saliency(sal, ds.classes)), display=False)
 
@@ -219,7 +220,7 @@ glue("fig-saliency", figure_image(plot_saliency(sal, ds.classes)), display=False
 # %% tags=["hide-input"]
 from bbnn_core.plots import audio_player
 
-examples = rb.listening_examples(occ, ds, k=3)
+examples = at.listening_examples(occ, ds, k=3)
 for track, path in examples:
     display(audio_player(path, track))
 glue("fig-occlusion-clips", figure_image(plot_occlusion_clips(occ, [t for t, _ in examples], ds.classes)),

@@ -24,6 +24,7 @@ LAYERS = [
     "model",
     "runtime",
     "robustness",
+    "attribution",
     "plots",
     "metrics",
     "train",

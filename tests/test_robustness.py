@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from test_cli import bbnn
 
+from bbnn_core import attribution as at
 from bbnn_core import robustness as rb
 from bbnn_core.errors import ParameterError
 from bbnn_core.features import PAPER_PARAMS
@@ -209,9 +210,30 @@ def test_the_committed_rows_are_what_this_code_makes(gtzan_mini):
     assert len(rows) == len(rb.CONDITIONS) * len(gtzan_mini) * 10
     assert set(rows.level) == {c.level for c in rb.CONDITIONS}
     # the occlusion and saliency maps (bbnn robustness ... --maps authors-gtzan:0) likewise
-    maps = json.loads((saved / rb.LISTENING_KEY_FILE).read_text())
+    maps = json.loads((saved / at.LISTENING_KEY_FILE).read_text())
     listen = load_ensemble("authors-gtzan:0", precision="f32")
-    assert maps == {**rb.study_key(gtzan_mini, listen), "code": rb._listening_code_key(), "features": rb.code_key()}
+    assert maps == {**rb.study_key(gtzan_mini, listen), "code": at._listening_code_key(), "features": rb.code_key()}
+
+
+def test_saved_tables_have_the_same_bytes_for_the_same_rows(tmp_path):
+    """Rewriting unchanged rows leaves the file unchanged: no time stamp and no file name in the
+    gzip header (the temporary name with the writer's process id was recorded there before), so
+    regenerated results show no change in git unless their rows changed."""
+    import gzip
+
+    from bbnn_core.runs import write_csv_gz
+
+    rows = pd.DataFrame({"clip": ["a.wav", "b.wav"], "drop": [0.125, -1e-6]})
+    write_csv_gz(rows, tmp_path / "one" / "occlusion.csv.gz")
+    write_csv_gz(rows, tmp_path / "rows.csv.gz")
+    first = (tmp_path / "one" / "occlusion.csv.gz").read_bytes()
+    assert first == (tmp_path / "rows.csv.gz").read_bytes()
+    assert first[3] == 0  # gzip FLG: no name, no comment, no extra field
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "rows.csv.gz"), rows)
+    # the committed tables are stored the same way
+    for path in sorted((ROOT / "results").rglob("*.csv.gz")):
+        data = path.read_bytes()
+        assert data == gzip.compress(gzip.decompress(data), compresslevel=9, mtime=0), path
 
 
 def test_occlusion_finds_the_band_that_carries_the_information():
@@ -226,7 +248,7 @@ def test_occlusion_finds_the_band_that_carries_the_information():
         p = 1 / (1 + np.exp(-score))
         return np.stack([p, 1 - p], axis=1)[:, None, :]  # one model, two classes
 
-    drop = rb.occlusion(predict, X, [0, 0], grid=(4, 8), progress=False)
+    drop = at.occlusion(predict, X, [0, 0], grid=(4, 8), progress=False)
     assert drop.shape == (2, 4, 8)
     per_band = drop.mean(axis=(0, 1))
     assert per_band.argmax() == 3 and per_band[3] > 0.1
@@ -241,7 +263,7 @@ def test_saliency_is_zero_where_the_model_does_not_look():
     h = keras.layers.GlobalAveragePooling2D()(h)
     model = keras.Model(x, keras.layers.Dense(3, activation="softmax")(h))
     X = np.random.default_rng(1).normal(0, 1, (2, 32, 128)).astype(np.float32)
-    sal = rb.saliency([model], X, [0, 2])
+    sal = at.saliency([model], X, [0, 2])
     assert sal.shape == X.shape
     assert np.all(sal[:, :, :48] == 0) and np.all(sal[:, :, 64:] == 0) and np.all(sal[:, :, 48:64] > 0)
 
