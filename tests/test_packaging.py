@@ -65,3 +65,32 @@ def test_no_machine_paths_in_code():
     for folder in ("bbnn_core", "tests", "notebooks"):
         for f in (ROOT / folder).rglob("*.py"):
             assert "".join(needle) not in f.read_text(), f
+
+
+def test_readme_costs_of_the_paper_run_are_its_own():
+    """The README's epochs and minutes per fold of the committed paper run are read from the run's
+    files: a fold finishing later (or a rerun replacing one) cannot leave the prose behind."""
+    import json
+
+    run = ROOT / "results" / "gtzan_mini-kfold-paper-seed0"
+    epochs, minutes = {}, {}
+    for fold in sorted(run.glob("fold*/metrics.json")):
+        k = int(fold.parent.name.removeprefix("fold"))
+        epochs[k] = json.loads(fold.read_text())["epochs_run"]
+        minutes[k] = json.loads((fold.parent / "provenance.json").read_text())["wall_time_s"] / 60
+    text = " ".join((ROOT / "README.md").read_text().split())
+
+    def span(values):
+        values = list(values)
+        return f"{round(min(values))}-{round(max(values))}"
+
+    assert f"a fold ran {span(epochs.values())} epochs" in text
+    fast, slow = [0, 1], [4, 5, 6, 7, 8, 9]
+    assert (
+        f"took {span(minutes[k] for k in fast)} min ({span(epochs[k] for k in fast)} epochs of 10 steps; folds 0 and 1)"
+        in text
+    )
+    assert (
+        f"and {span(minutes[k] for k in slow)} min ({span(epochs[k] for k in slow)} epochs at about 150 s; folds 4-9"
+        in text
+    )
