@@ -192,10 +192,19 @@ class Chapter:
             what = "Other training seeds" if kind == "train seed" else "The same seeds on other settings"
             lines.append(
                 f"- **{what}** ({s['reruns']} rerun{'s' if s['reruns'] != 1 else ''}, "
-                f"{len(s['folds'])} fold{'s' if len(s['folds']) != 1 else ''}): a fold's test accuracy moved by "
-                f"{100 * s['fold_mean_abs']:.1f} points on average and by up to {100 * s['fold_max_abs']:.1f}; "
-                f"{s['changed']} of {s['compared']} test predictions changed; the accuracy pooled over a rerun's "
-                f"folds moved by up to {100 * s['pooled_max_abs']:.1f} points."
+                f"{len(s['folds'])} fold{'s' if len(s['folds']) != 1 else ''}): "
+                + (
+                    f"a fold's test accuracy moved by {100 * s['fold_mean_abs']:.1f} points on average and by up to "
+                    f"{100 * s['fold_max_abs']:.1f}"
+                    if s["rows"] > 1
+                    else f"the fold's test accuracy moved by {100 * s['fold_max_abs']:.1f} points"
+                )
+                + f"; {s['changed']} of {s['compared']} test predictions changed"
+                + (
+                    f"; the accuracy pooled over a rerun's folds moved by up to {100 * s['pooled_max_abs']:.1f} points."
+                    if len(s["folds"]) > 1
+                    else "."
+                )
             )
         n_test = int(spread["n_test"].min())
         lines.append(

@@ -60,10 +60,10 @@ def spread_note(summary: dict) -> str:
     for kind, s in summary.items():
         folds = ", ".join(str(k) for k in s["folds"])
         what = "other training seeds" if kind == "train seed" else "the same seeds on other settings"
+        scope = "the accuracy pooled over those folds" if len(s["folds"]) > 1 else "that fold's accuracy"
         parts.append(
             f"up to {100 * s['pooled_max_abs']:.1f} points with {what} ({s['reruns']} rerun"
-            f"{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}, the accuracy "
-            "pooled over those folds)"
+            f"{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}, {scope})"
         )
     return "; ".join(parts)
 

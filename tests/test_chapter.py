@@ -190,6 +190,15 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     assert isinstance(md, Markdown) and "1 of 30 test predictions changed" in md.data
     assert "0 of 30 test predictions changed" in md.data  # the numeric rerun moved nothing
 
+    # one rerun of one fold: that fold's change, said once
+    one = _rerun(run, tmp_path / "one-fold", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}}, flip={0: 2})
+    single = open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[one])
+    tables.clear()
+    text = single.rerun_spread().data
+    assert "(1 rerun, 1 fold): the fold's test accuracy moved by 20.0 points; 2 of 10 test predictions changed." in text
+    assert "pooled" not in text and "on average" not in text
+    assert "(1 rerun of fold 0, that fold's accuracy)" in single.comparison().to_html()
+
     with pytest.raises(RunError, match="is not a rerun of"):
         open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[tmp_path / "run-split5"])
     alone = open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[])

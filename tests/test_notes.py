@@ -77,3 +77,18 @@ def test_the_papers_training_clips_per_run():
 
     assert (paper_train_clips("gtzan"), paper_train_clips("extended_ballroom")) == (800, 3344)  # 8/1/1 of Table 2
     assert paper_train_clips("my_music") == 0
+
+
+def test_the_rerun_phrase_names_what_was_pooled():
+    from bbnn_core.notes import spread_note
+
+    one = {"numeric": {"reruns": 1, "folds": [0], "pooled_max_abs": 0.1}}
+    assert (
+        spread_note(one)
+        == "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy)"
+    )
+    two = {"train seed": {"reruns": 2, "folds": [0, 1], "pooled_max_abs": 0.05}}
+    assert spread_note(two | one) == (
+        "up to 5.0 points with other training seeds (2 reruns of folds 0, 1, the accuracy pooled over those folds); "
+        "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy)"
+    )
