@@ -206,6 +206,12 @@ class Chapter:
                     else "."
                 )
             )
+        lines.append(
+            "- What reproduces exactly: rerun on the software, backend thread count and CPU class a fold was trained "
+            "with (its provenance, above), the command gives that fold's numbers byte for byte (the test suite checks "
+            "it at the full model size). Anywhere else (another CPU class, a GPU, other library versions) only "
+            "within a spread like the numeric reruns' here."
+        )
         n_test = int(spread["n_test"].min())
         lines.append(
             f"- For scale: one clip of a {n_test}-clip test fold is {100 / n_test:.0f} points of that fold's "

@@ -197,6 +197,7 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     text = single.rerun_spread().data
     assert "(1 rerun, 1 fold): the fold's test accuracy moved by 20.0 points; 2 of 10 test predictions changed." in text
     assert "pooled" not in text and "on average" not in text
+    assert "byte for byte" in text and "only within a spread like the numeric reruns' here" in text
     assert "(1 rerun of fold 0, that fold's accuracy)" in single.comparison().to_html()
 
     with pytest.raises(RunError, match="is not a rerun of"):
