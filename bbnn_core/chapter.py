@@ -153,13 +153,13 @@ class Chapter:
         if self.summary is None:
             return _markdown("Needs a run of this project.")
         cfg: Any = self.cfg
+        data = f" --data-dir {cfg.data_dir}" + (f" --kind {cfg.kind}" if cfg.kind else "") if cfg.data_dir else ""
+        folds = ",".join(str(int(k)) for k in list(self.folds["fold"])[:3])  # three finished folds
+        base = (
+            f"bbnn train --dataset {cfg.dataset}{data} --protocol {cfg.protocol} --profile {cfg.profile} "
+            f"--seed {cfg.seed} --n-folds {cfg.n_folds} --folds {folds}"
+        )
         if self.spread is None or self.spread.empty:
-            data = f" --data-dir {cfg.data_dir}" + (f" --kind {cfg.kind}" if cfg.kind else "") if cfg.data_dir else ""
-            folds = ",".join(str(int(k)) for k in list(self.folds["fold"])[:3])  # three finished folds
-            base = (
-                f"bbnn train --dataset {cfg.dataset}{data} --protocol {cfg.protocol} --profile {cfg.profile} "
-                f"--seed {cfg.seed} --n-folds {cfg.n_folds} --folds {folds}"
-            )
             name = Path(str(self.run_dir)).name
             return _markdown(
                 "**Not measured yet for this run**: no rerun of its folds "
@@ -205,6 +205,17 @@ class Chapter:
                     if len(s["folds"]) > 1
                     else "."
                 )
+            )
+        if "train seed" not in summary:
+            lines.append(
+                "- **Other training seeds: not measured yet** for this run (no rerun with `--train-seed` has finished "
+                f"a fold of it); the variation of training is not in these numbers. To measure it, with `RUN` this "
+                f"run's folder (`{self.run_dir}`): `{base} --train-seed 1 --run-dir RUN-train1`."
+            )
+        if "numeric" not in summary:
+            lines.append(
+                "- **The same seeds on other settings: not measured yet** for this run (no rerun with its seeds on "
+                f"another machine or software has finished a fold of it): `{base} --run-dir RUN-<machine>` there."
             )
         lines.append(
             "- What reproduces exactly: rerun on the software, backend thread count and CPU class a fold was trained "

@@ -323,7 +323,9 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
 
     Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, differs_in (the names
     alone), reference_acc, rerun_acc, delta_acc, predictions_changed, n_test, reference_best_epoch,
-    rerun_best_epoch``.
+    rerun_best_epoch, first_loss_rel`` (relative difference of the first epoch's training loss),
+    ``apart_from_epoch`` (the first epoch, from 1, whose accuracies or learning rate differ; None if
+    none), ``reference_epochs, rerun_epochs``.
 
     Raises
     ------
@@ -371,6 +373,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
                     "n_test": int(len(merged)),
                     "reference_best_epoch": int(a["best_epoch"]),
                     "rerun_best_epoch": int(b["best_epoch"]),
+                    **_divergence(mine.history(), fold.history()),
                 }
             )
     return pd.DataFrame(
@@ -389,8 +392,28 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             "n_test",
             "reference_best_epoch",
             "rerun_best_epoch",
+            "first_loss_rel",
+            "apart_from_epoch",
+            "reference_epochs",
+            "rerun_epochs",
         ],
     )
+
+
+def _divergence(ref, new) -> dict:
+    """Where two histories of a fold part: the relative difference of their first epoch's training
+    loss, and the first epoch (counted from 1) whose training or validation accuracy or learning
+    rate differs (None when none of their common epochs does), with the epochs each ran."""
+    n = min(len(ref), len(new))
+    cols = ["acc", "val_acc", "lr"]
+    apart = [i for i in range(n) if (ref[cols].iloc[i].to_numpy() != new[cols].iloc[i].to_numpy()).any()]
+    first = float(ref["loss"].iloc[0]) if n else float("nan")
+    return {
+        "first_loss_rel": abs(float(new["loss"].iloc[0]) - first) / abs(first) if n and first else float("nan"),
+        "apart_from_epoch": apart[0] + 1 if apart else None,
+        "reference_epochs": len(ref),
+        "rerun_epochs": len(new),
+    }
 
 
 def find_reruns(reference: str | os.PathLike) -> list[Path]:

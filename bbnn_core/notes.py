@@ -65,6 +65,8 @@ def spread_note(summary: dict) -> str:
             f"up to {100 * s['pooled_max_abs']:.1f} points with {what} ({s['reruns']} rerun"
             f"{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}, {scope})"
         )
+    if parts and "train seed" not in summary:
+        parts.append("other training seeds: not measured yet")
     return "; ".join(parts)
 
 
@@ -125,9 +127,9 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
         "On the same software, thread count and CPU class a rerun reproduces every number of a fold exactly (the "
         "test suite trains the full-size model twice under these settings and requires byte-identical histories "
         "and predictions, and retrains a committed reference fold byte for byte against the reference made on the "
-        "same CPU class). Across CPU classes the same seed gives losses that differ from the 7th digit on, and such "
-        "differences can grow over a hundred epochs. On other hardware, another thread count or another seed, the "
-        "numbers move. "
+        "same CPU class). Across CPU classes the same seed gives losses that differ in their last digits (from the "
+        "7th on for the test suite's small reference model on the same features), and such differences can grow "
+        "over a hundred epochs. On other hardware, another thread count or another seed, the numbers move. "
     )
     if spread is None or spread.empty:
         hours = np.mean([p["wall_time_s"] for p in prov]) / 3600
@@ -138,6 +140,20 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
         )
     else:
         text += f"Measured by rerunning some of its folds: {spread_note(spread_summary(spread))}."
+        for _, row in spread[spread["kind"] == "numeric"].iterrows():
+            apart = row["apart_from_epoch"]
+            text += (
+                f" Fold {row['fold']} with the same seeds ("
+                + (f"other {row['differs_in']}" if row["differs_in"] else "nothing recorded differing")
+                + "): the first "
+                f"epoch's training loss differed by {row['first_loss_rel']:.1e} (relative), "
+                + (
+                    f"the training or validation accuracy first differed at epoch {int(apart)} (counted from 1), and "
+                    f"the two ran {row['reference_epochs']} and {row['rerun_epochs']} epochs."
+                    if apart == apart and apart is not None
+                    else f"and no accuracy differed over the {min(row['reference_epochs'], row['rerun_epochs'])} epochs both ran."
+                )
+            )
     n_test = min(len(f.predictions()) for f in folds)
     return (
         text

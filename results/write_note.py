@@ -38,7 +38,8 @@ def note(path: Path) -> str:
         "",
         *(
             [
-                f"A rerun of folds {', '.join(str(f.index) for f in folds)} of `{reference.name}` beside it, on the same",
+                f"A rerun of fold{'s' if len(folds) != 1 else ''} {', '.join(str(f.index) for f in folds)} of "
+                f"`{reference.name}` beside it, on the same",
                 "split, to measure how far a rerun moves its numbers (the book's chapters find it by its name).",
             ]
             if only

@@ -198,7 +198,13 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     assert "(1 rerun, 1 fold): the fold's test accuracy moved by 20.0 points; 2 of 10 test predictions changed." in text
     assert "pooled" not in text and "on average" not in text
     assert "byte for byte" in text and "only within a spread like the numeric reruns' here" in text
-    assert "(1 rerun of fold 0, that fold's accuracy)" in single.comparison().to_html()
+    assert "**Other training seeds: not measured yet**" in text and "--train-seed 1 --run-dir RUN-train1`" in text
+    assert "other settings: not measured yet" not in text and "other settings: not measured yet" not in md.data
+    assert "not measured yet" not in md.data  # both kinds measured
+    assert (
+        "(1 rerun of fold 0, that fold's accuracy); other training seeds: not measured yet"
+        in single.comparison().to_html()
+    )
 
     with pytest.raises(RunError, match="is not a rerun of"):
         open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[tmp_path / "run-split5"])
@@ -302,6 +308,30 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
         in measured
     )
     assert "not been measured" not in measured
+
+    # a numeric rerun: where its history parted from the run's
+    import pandas as pd
+
+    avx2 = _rerun(run, tmp_path / "run-avx2", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}})
+    hist = pd.read_csv(avx2 / "fold0/history.csv")
+    hist.loc[0, "loss"] *= 1 + 3e-5
+    hist.loc[2, "val_acc"] += 0.1
+    hist.iloc[:-1].to_csv(avx2 / "fold0/history.csv", index=False)
+    spread = rerun_spread(run, [seeds, avx2])
+    row = spread.set_index("kind").loc["numeric"]
+    assert row["first_loss_rel"] == pytest.approx(3e-5) and row["apart_from_epoch"] == 3
+    assert row["rerun_epochs"] == row["reference_epochs"] - 1
+    measured = reproducibility_note(run, name="kfold", spread=spread)
+    assert (
+        "Fold 0 with the same seeds (other instruction set): the first epoch's training loss differed by 3.0e-05 "
+        "(relative), the training or validation accuracy first differed at epoch 3 (counted from 1), and the two ran "
+        f"{row['reference_epochs']} and {row['rerun_epochs']} epochs." in measured
+    )
+    same = rerun_spread(run, [_rerun(run, tmp_path / "run-again", folds=(0,))])
+    assert same.loc[0, "first_loss_rel"] == 0 and same.loc[0, "apart_from_epoch"] is None
+    assert "(nothing recorded differing): the first epoch's training loss differed by 0.0e+00 (relative), and no " in (
+        reproducibility_note(run, name="kfold", spread=same)
+    )
     for k in range(10):
         (run / f"fold{k}" / "metrics.json").unlink()
     assert reproducibility_note(run, name="kfold", spread=None) == ""

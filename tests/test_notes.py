@@ -83,10 +83,11 @@ def test_the_rerun_phrase_names_what_was_pooled():
     from bbnn_core.notes import spread_note
 
     one = {"numeric": {"reruns": 1, "folds": [0], "pooled_max_abs": 0.1}}
-    assert (
-        spread_note(one)
-        == "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy)"
+    assert spread_note(one) == (
+        "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy); "
+        "other training seeds: not measured yet"
     )
+    assert spread_note({}) == ""
     two = {"train seed": {"reruns": 2, "folds": [0, 1], "pooled_max_abs": 0.05}}
     assert spread_note(two | one) == (
         "up to 5.0 points with other training seeds (2 reruns of folds 0, 1, the accuracy pooled over those folds); "
