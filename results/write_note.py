@@ -76,7 +76,7 @@ def note(path: Path) -> str:
         "provenance; folds made before sessions recorded their own give the machine that finished them). A",
         "fold reproduces byte for byte only on the same class, software and thread count.",
         "",
-        f"Training wall time{' so far' if s['folds_done'] < s['n_folds'] else ''}: {total / 3600:.2f} h, on 2 cores: {2 * total / 3600:.2f} CPU hours "
+        f"Training wall time{' so far' if s['folds_done'] < s['n_folds'] and not only else ''}: {total / 3600:.2f} h, on 2 cores: {2 * total / 3600:.2f} CPU hours "
         "(the machine was shared with other work of the session, so these are upper bounds).",
         "",
         f"`bbnn evaluate {path}` prints the per-fold and pooled accuracies with their Wilson intervals and",
