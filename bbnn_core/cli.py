@@ -293,7 +293,7 @@ def _print_summary(summary: dict, as_json: bool) -> None:
             )
         for kind, s in reruns["summary"].items():
             print(
-                f"spread {kind}\t{s['reruns']} reruns, folds {','.join(map(str, s['folds']))}\t"
+                f"spread {kind}\t{s['reruns']} rerun{'s' if s['reruns'] != 1 else ''}, folds {','.join(map(str, s['folds']))}\t"
                 f"fold |delta| mean {s['fold_mean_abs']:.4f} max {s['fold_max_abs']:.4f}\t"
                 f"pooled |delta| max {s['pooled_max_abs']:.4f}\tchanged {s['changed']}/{s['compared']}"
             )

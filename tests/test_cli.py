@@ -168,7 +168,7 @@ def test_evaluate_with_reruns(smoke_run, tmp_path):
     res = bbnn("evaluate", run, "--rerun", same)
     assert res.returncode == 0 and res.stdout.count("rerun fold ") == 3
     assert "\tnumeric\t" in res.stdout and "changed 0/" in res.stdout and "nothing recorded" in res.stdout
-    assert "spread numeric\t1 reruns, folds 0,1,2\tfold |delta| mean 0.0000 max 0.0000" in res.stdout
+    assert "spread numeric\t1 rerun, folds 0,1,2\tfold |delta| mean 0.0000 max 0.0000" in res.stdout
     out = json.loads(bbnn("evaluate", run, "--rerun", same, "--json").stdout)
     assert out["reruns"]["summary"]["numeric"]["pooled_max_abs"] == 0
     other = shutil.copytree(run, tmp_path / "other")
