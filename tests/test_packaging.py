@@ -94,3 +94,23 @@ def test_readme_costs_of_the_paper_run_are_its_own():
         f"and {span(minutes[k] for k in slow)} min ({span(epochs[k] for k in slow)} epochs at about 150 s; folds 4-9"
         in text
     )
+
+
+def test_readme_names_the_paper_runs_reruns():
+    """The README's sentence on what reruns of the committed paper run measured follows the run
+    folders: each rerun kept beside the run is named, and a kind of rerun is said to be "not
+    measured yet" exactly when none of that kind is committed."""
+    from bbnn_core.metrics import find_reruns, rerun_spread
+
+    run = ROOT / "results" / "gtzan_mini-kfold-paper-seed0"
+    reruns = find_reruns(run)
+    kinds = set(rerun_spread(run, reruns)["kind"]) if reruns else set()
+    text = " ".join((ROOT / "README.md").read_text().split())
+    for path in reruns:
+        assert f"results/{path.name}" in text, path.name
+    said = {
+        "train seed": "Reruns from other training seeds are not measured yet" in text,
+        "numeric": "Reruns with the same seeds on another machine are not measured yet" in text,
+    }
+    for kind, not_measured in said.items():
+        assert not_measured == (kind not in kinds), kind
