@@ -374,16 +374,17 @@ def comparison_table(
 
 
 def _rerun_labels(spread) -> dict:
-    """A column name per rerun: "train seed N", or "same seeds, other <what differs>"."""
+    """A column name per rerun: "train seed N", or "same seeds, other <what differs>"; a train-seed
+    rerun made under other settings too says them ("train seed N, other CPU class")."""
     labels: dict = {}
     for rerun, rows in spread.groupby("rerun", sort=False):
         first = rows.iloc[0]
+        names = {n.strip() for d in rows["differs_in"] for n in str(d).split(",") if n.strip()}
+        what = ", ".join(sorted("CPU class" if n == "instruction set" else n for n in names))
         if first["kind"] == "train seed":
-            label = f"train seed {int(first['train_seed'])}"
+            label = f"train seed {int(first['train_seed'])}" + (f", other {what}" if what else "")
         else:
-            names = {n.strip() for d in rows["differs_in"] for n in str(d).split(",") if n.strip()}
-            what = sorted("CPU class" if n == "instruction set" else n for n in names)
-            label = "same seeds" + (f", other {', '.join(what)}" if what else ", same settings")
+            label = "same seeds" + (f", other {what}" if what else ", same settings")
         if label in labels.values():
             label += f" ({Path(rerun).name})"
         labels[rerun] = label

@@ -206,6 +206,15 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
         in single.comparison().to_html()
     )
 
+    # a train-seed rerun made on another CPU class says so in its column
+    from bbnn_core.metrics import rerun_spread
+    from bbnn_core.reports import rerun_table
+
+    elsewhere = _rerun(
+        run, tmp_path / "t2", folds=(0,), config={"train_seed": 2}, provenance={"cpu": {"flags": ["avx2"]}}
+    )
+    assert "train seed 2, other CPU class" in rerun_table(rerun_spread(run, [elsewhere])).columns
+
     with pytest.raises(RunError, match="is not a rerun of"):
         open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[tmp_path / "run-split5"])
     alone = open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[])
