@@ -61,8 +61,9 @@ def spread_note(summary: dict) -> str:
         folds = ", ".join(str(k) for k in s["folds"])
         what = "other training seeds" if kind == "train seed" else "the same seeds on other settings"
         scope = "the accuracy pooled over those folds" if len(s["folds"]) > 1 else "that fold's accuracy"
+        moved = f"up to {100 * s['pooled_max_abs']:.1f} points" if s["pooled_max_abs"] > 0 else "no change"
         parts.append(
-            f"up to {100 * s['pooled_max_abs']:.1f} points with {what} ({s['reruns']} rerun"
+            f"{moved} with {what} ({s['reruns']} rerun"
             f"{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}, {scope})"
         )
     if parts and "train seed" not in summary:

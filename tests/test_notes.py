@@ -88,6 +88,8 @@ def test_the_rerun_phrase_names_what_was_pooled():
         "other training seeds: not measured yet"
     )
     assert spread_note({}) == ""
+    still = {"train seed": {"reruns": 1, "folds": [0], "pooled_max_abs": 0.0}}
+    assert spread_note(still).startswith("no change with other training seeds (1 rerun of fold 0")
     two = {"train seed": {"reruns": 2, "folds": [0, 1], "pooled_max_abs": 0.05}}
     assert spread_note(two | one) == (
         "up to 5.0 points with other training seeds (2 reruns of folds 0, 1, the accuracy pooled over those folds); "
