@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
-from .notes import discrepancies, paired_note, spread_note, stopping_note
+from .notes import RERUN_KINDS, discrepancies, paired_note, spread_note, stopping_note
 from .paper import (
     PAPER_COMPARISON_TABLE,
     PAPER_FIGURE_PANEL,
@@ -147,7 +147,8 @@ class Chapter:
     def rerun_spread(self):
         """How far reruns of this run's folds moved each fold's test accuracy and the pooled one:
         numeric noise (the same seeds on another CPU class, thread count or software) apart from
-        the variation of training (other training seeds, the same test clips)."""
+        the variation of training (other training seeds, the same test clips), and repeats (the same
+        seeds and settings: whether they gave the fold's bytes)."""
         from .metrics import spread_summary
 
         if self.summary is None:
@@ -178,6 +179,7 @@ class Chapter:
 
         names = {
             "numeric": "numeric reruns (the same seeds; what differed is named in the column)",
+            "repeat": "repeats (the same seeds and settings)",
             "train seed": "reruns from other training seeds (other initial weights and epoch order)",
         }
         display(
@@ -189,10 +191,19 @@ class Chapter:
         )
         lines = []
         for kind, s in summary.items():
-            what = "Other training seeds" if kind == "train seed" else "The same seeds on other settings"
-            lines.append(
-                f"- **{what}** ({s['reruns']} rerun{'s' if s['reruns'] != 1 else ''}, "
+            what = RERUN_KINDS[kind]
+            head = (
+                f"- **{what[0].upper() + what[1:]}** ({s['reruns']} rerun{'s' if s['reruns'] != 1 else ''}, "
                 f"{len(s['folds'])} fold{'s' if len(s['folds']) != 1 else ''}): "
+            )
+            if s["identical"] == s["rows"]:
+                lines.append(
+                    head + "byte for byte the same history and predictions as the run's (fold"
+                    f"{'s' if len(s['folds']) != 1 else ''} {', '.join(map(str, s['folds']))})."
+                )
+                continue
+            lines.append(
+                head
                 + (
                     f"a fold's test accuracy moved by {100 * s['fold_mean_abs']:.1f} points on average and by up to "
                     f"{100 * s['fold_max_abs']:.1f}"
@@ -217,10 +228,17 @@ class Chapter:
                 "- **The same seeds on other settings: not measured yet** for this run (no rerun with its seeds on "
                 f"another machine or software has finished a fold of it): `{base} --run-dir RUN-<machine>` there."
             )
+        repeated = summary.get("repeat", {})
         lines.append(
             "- What reproduces exactly: rerun on the software, backend thread count and CPU class a fold was trained "
             "with (its provenance, above), the command gives that fold's numbers byte for byte (the test suite checks "
-            "it at the full model size). Anywhere else (another CPU class, a GPU, other library versions) only "
+            "it at the full model size"
+            + (
+                ", and the repeat above did it on this run"
+                if repeated and repeated["identical"] == repeated["rows"]
+                else ""
+            )
+            + "). Anywhere else (another CPU class, a GPU, other library versions) only "
             "within a spread like the numeric reruns' here."
         )
         n_test = int(spread["n_test"].min())

@@ -290,6 +290,7 @@ def _print_summary(summary: dict, as_json: bool) -> None:
                 f"rerun fold {row['fold']}\t{row['rerun']}\t{kind}\t"
                 f"test {row['reference_acc']:.3f} -> {row['rerun_acc']:.3f}\t"
                 f"changed {row['predictions_changed']}/{row['n_test']}\t{row['differs']}"
+                + ("\thistory and predictions byte-identical" if row["identical"] else "")
             )
         for kind, s in reruns["summary"].items():
             print(

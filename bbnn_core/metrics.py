@@ -293,6 +293,10 @@ _RERUN_SETTINGS = {
 }
 
 
+# what a repeat must give byte for byte: the training history and the test predictions
+_REPRODUCED = ("history.csv", "predictions.csv")
+
+
 def _init_seed(cfg: dict) -> int:
     """The seed a run's training drew from (its ``train_seed``, else its ``seed``)."""
     return cfg["seed"] if cfg.get("train_seed") is None else cfg["train_seed"]
@@ -318,11 +322,15 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     A rerun is a run of the same data, protocol, profile and split (the same ``seed``, so each
     fold tests the same clips). Its ``kind`` says what makes it differ: ``numeric`` when it also
     has the same training seed (the same computation; what moves the numbers is the machine or
-    software, named in ``differs``), ``train seed`` when it starts from other weights and another
-    order of the epochs (``bbnn train --train-seed``).
+    software, named in ``differs``), ``repeat`` when it has the same training seed and nothing
+    recorded differs either (the same command on the same code, software, thread count, CPU class
+    and feature bytes: it should give the same bytes, and ``identical`` says whether it did),
+    ``train seed`` when it starts from other weights and another order of the epochs
+    (``bbnn train --train-seed``).
 
     Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, differs_in (the names
-    alone), reference_acc, rerun_acc, delta_acc, predictions_changed, n_test, reference_best_epoch,
+    alone), reference_acc, rerun_acc, delta_acc, predictions_changed, identical (the fold's
+    history.csv and predictions.csv are byte for byte the reference's), n_test, reference_best_epoch,
     rerun_best_epoch, first_loss_rel`` (relative difference of the first epoch's training loss),
     ``apart_from_epoch`` (the first epoch, from 1, whose accuracies or learning rate differ; None if
     none), ``reference_epochs, rerun_epochs``.
@@ -358,11 +366,12 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             seen = {n: (get(theirs), get(ours)) for n, get in _RERUN_SETTINGS.items()}
             names = [n for n, (new, old) in seen.items() if new != old]
             differs = [f"{n} {seen[n][0]} vs {seen[n][1]}" for n in names]
+            identical = all((mine.path / n).read_bytes() == (fold.path / n).read_bytes() for n in _REPRODUCED)
             rows.append(
                 {
                     "fold": fold.index,
                     "rerun": str(run.path),
-                    "kind": "numeric" if same_training else "train seed",
+                    "kind": ("numeric" if names else "repeat") if same_training else "train seed",
                     "train_seed": _init_seed(cfg),
                     "differs": "; ".join(differs) if differs else "nothing recorded",
                     "differs_in": ", ".join(names),
@@ -370,6 +379,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
                     "rerun_acc": float(b["test_acc"]),
                     "delta_acc": float(b["test_acc"]) - float(a["test_acc"]),
                     "predictions_changed": int((merged["predicted_ref"] != merged["predicted_rerun"]).sum()),
+                    "identical": identical,
                     "n_test": int(len(merged)),
                     "reference_best_epoch": int(a["best_epoch"]),
                     "rerun_best_epoch": int(b["best_epoch"]),
@@ -389,6 +399,7 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
             "rerun_acc",
             "delta_acc",
             "predictions_changed",
+            "identical",
             "n_test",
             "reference_best_epoch",
             "rerun_best_epoch",
@@ -441,8 +452,9 @@ def _pooled_delta(rows) -> float:
 def spread_summary(spread) -> dict:
     """How far each kind of rerun moved the numbers, from a :func:`rerun_spread` table.
 
-    Per kind (``numeric``, ``train seed``): ``reruns`` (how many run folders), ``folds`` (the
-    folds compared), ``rows`` (fold-and-rerun pairs), ``fold_max_abs`` and ``fold_mean_abs`` (the
+    Per kind (``numeric``, ``repeat``, ``train seed``): ``reruns`` (how many run folders), ``folds``
+    (the folds compared), ``rows`` (fold-and-rerun pairs), ``identical`` (of those, how many gave the
+    reference's history and predictions byte for byte), ``fold_max_abs`` and ``fold_mean_abs`` (the
     largest and the mean absolute change of a fold's test accuracy, as a fraction),
     ``changed`` and ``compared`` (test predictions that changed, of those compared), and
     ``pooled`` (per rerun, the change of the accuracy pooled over the folds it shares with the
@@ -455,6 +467,7 @@ def spread_summary(spread) -> dict:
             "reruns": len(pooled),
             "folds": sorted(int(k) for k in rows["fold"].unique()),
             "rows": int(len(rows)),
+            "identical": int(rows["identical"].sum()),
             "fold_max_abs": float(rows["delta_acc"].abs().max()),
             "fold_mean_abs": float(rows["delta_acc"].abs().mean()),
             "changed": int(rows["predictions_changed"].sum()),

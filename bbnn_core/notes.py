@@ -52,6 +52,14 @@ def paired_note(paired: dict, *, of: str = "") -> str:
     return text
 
 
+# each kind of rerun (bbnn_core.metrics.rerun_spread) as the pages say it
+RERUN_KINDS = {
+    "train seed": "other training seeds",
+    "numeric": "the same seeds on other settings",
+    "repeat": "the same seeds and settings",
+}
+
+
 def spread_note(summary: dict) -> str:
     """One phrase per kind of rerun from :func:`bbnn_core.metrics.spread_summary`: how far the
     reruns moved the accuracy pooled over the folds they reran (points), how many reruns, which
@@ -59,13 +67,16 @@ def spread_note(summary: dict) -> str:
     parts = []
     for kind, s in summary.items():
         folds = ", ".join(str(k) for k in s["folds"])
-        what = "other training seeds" if kind == "train seed" else "the same seeds on other settings"
+        what = RERUN_KINDS[kind]
+        reruns = (
+            f"{s['reruns']} rerun{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}"
+        )
+        if s["identical"] == s["rows"]:  # nothing moved, to the byte
+            parts.append(f"byte for byte the same history and predictions with {what} ({reruns})")
+            continue
         scope = "the accuracy pooled over those folds" if len(s["folds"]) > 1 else "that fold's accuracy"
         moved = f"up to {100 * s['pooled_max_abs']:.1f} points" if s["pooled_max_abs"] > 0 else "no change"
-        parts.append(
-            f"{moved} with {what} ({s['reruns']} rerun"
-            f"{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}, {scope})"
-        )
+        parts.append(f"{moved} with {what} ({reruns}, {scope})")
     if parts and "train seed" not in summary:
         parts.append("other training seeds: not measured yet")
     return "; ".join(parts)
@@ -141,8 +152,15 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
         )
     else:
         text += f"Measured by rerunning some of its folds: {spread_note(spread_summary(spread))}."
-        for _, row in spread[spread["kind"] == "numeric"].iterrows():
+        for _, row in spread[spread["kind"].isin(("numeric", "repeat"))].iterrows():
             apart = row["apart_from_epoch"]
+            if row["identical"]:
+                text += (
+                    f" Fold {row['fold']} again with the same seeds and nothing recorded differing (code, library "
+                    "versions, backend, thread count, CPU class, feature bytes): its history and predictions are byte "
+                    f"for byte the run's, over its {row['rerun_epochs']} epochs."
+                )
+                continue
             text += (
                 f" Fold {row['fold']} with the same seeds ("
                 + (f"other {row['differs_in']}" if row["differs_in"] else "nothing recorded differing")

@@ -136,7 +136,8 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     authors' ``fold_results.csv``), numbered from 0 in both cases, on an axis that starts just
     below the lowest bar so that differences of a few points stay visible. ``reruns`` (a
     :func:`bbnn_core.metrics.rerun_spread` table) marks each rerun's test accuracy on its fold's
-    test bar: a circle per other training seed, a cross per numeric rerun."""
+    test bar: a circle per other training seed, a cross per numeric rerun, a plus per repeat (the
+    same seeds and settings)."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
@@ -151,9 +152,10 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
         for kind, marker, label, shift in (
             ("train seed", "o", "test, other training seed", -width / 4),
             ("numeric", "x", "test, numeric rerun", width / 4),
+            ("repeat", "+", "test, repeat", 0.0),
         ):
             rows = reruns[(reruns["kind"] == kind) & reruns["fold"].isin(list(where))]
-            if len(rows):  # on the fold's test bar, the two kinds side by side
+            if len(rows):  # on the fold's test bar, the kinds side by side
                 xs = [where[int(k)] + width + shift for k in rows["fold"]]
                 ax.scatter(
                     xs,

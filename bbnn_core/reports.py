@@ -394,8 +394,9 @@ def _rerun_labels(spread) -> dict:
 def rerun_table(spread):
     """Each fold's test accuracy (%) in the reference run and in each rerun (a
     :func:`bbnn_core.metrics.rerun_spread` table), the range over training seeds (the reference
-    and every train-seed rerun) and the largest change by a numeric rerun, in points; a last row
-    gives the same over the folds that every rerun finished, pooled (weighted by test clips)."""
+    and every train-seed rerun) and the largest change by a rerun with the same seeds (numeric or
+    repeat), in points; a last row gives the same over the folds that every rerun finished, pooled
+    (weighted by test clips)."""
     import pandas as pd
 
     labels = _rerun_labels(spread)
@@ -405,7 +406,7 @@ def rerun_table(spread):
     n = spread.groupby("fold")["n_test"].first()
     table = pd.concat([ref.rename("this run"), wide], axis=1)
     seeds = ["this run"] + [labels[r] for r in labels if (spread[spread["rerun"] == r]["kind"] == "train seed").all()]
-    numeric = [labels[r] for r in labels if (spread[spread["rerun"] == r]["kind"] == "numeric").all()]
+    numeric = [labels[r] for r in labels if spread[spread["rerun"] == r]["kind"].isin(("numeric", "repeat")).all()]
     common = table.dropna().index
     if len(common) >= 2:  # one fold pooled is that fold
         pooled = (table.loc[common].mul(n.loc[common], axis=0).sum() / n.loc[common].sum()).rename("pooled")

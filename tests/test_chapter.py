@@ -188,7 +188,9 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     assert "same seeds, other CPU class, feature bytes" in data.columns  # features computed there round otherwise
     assert data.loc["pooled over folds 0, 1, 2", "train-seed range (points)"] == pytest.approx(10 / 3)
     assert isinstance(md, Markdown) and "1 of 30 test predictions changed" in md.data
-    assert "0 of 30 test predictions changed" in md.data  # the numeric rerun moved nothing
+    # the numeric rerun moved nothing, to the byte (its provenance alone differs)
+    assert "(1 rerun, 3 folds): byte for byte the same history and predictions as the run's (folds 0, 1, 2)." in md.data
+    assert "the repeat above" not in md.data  # it was not a repeat: its settings differed
 
     # one rerun of one fold: that fold's change, said once
     one = _rerun(run, tmp_path / "one-fold", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}}, flip={0: 2})
@@ -221,6 +223,46 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     assert "not measured yet" in alone.comparison().to_html()
     text = alone.rerun_spread().data
     assert "Not measured yet" in text and "--train-seed 1 --run-dir RUN-train1" in text and "`run-*`" in text
+
+
+def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_path, monkeypatch):
+    """A rerun with the same seeds and nothing recorded differing is a repeat: the pages say it gave
+    the fold's bytes (when it did) apart from the numeric reruns, whose spread it does not dilute."""
+    import matplotlib.pyplot as plt
+
+    from bbnn_core.chapter import open_chapter
+    from bbnn_core.metrics import read_run
+    from bbnn_core.reports import plot_fold_accuracies
+
+    run = shutil.copytree(RESULTS, tmp_path / "run")
+    _rerun(run, tmp_path / "run-avx2", folds=(0,), provenance={"cpu": {"flags": ["avx2"]}}, flip={0: 1})
+    _rerun(run, tmp_path / "run-repeat", folds=(1,))
+    ch = open_chapter("gtzan", str(run), dataset="gtzan_mini")
+    assert list(ch.spread["kind"]) == ["numeric", "repeat"]
+    cell = ch.comparison().to_html()
+    assert "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy)" in cell
+    assert "byte for byte the same history and predictions with the same seeds and settings (1 rerun of fold 1)" in cell
+    tables = []
+    monkeypatch.setattr("IPython.display.display", tables.append)
+    text = ch.rerun_spread().data
+    (table,) = tables
+    assert "repeats (the same seeds and settings)" in table.caption
+    data = table.data.set_index("")
+    assert list(data.columns[:3]) == ["this run", "same seeds, other CPU class", "same seeds, same settings"]
+    assert data.loc["fold 1", "same seeds, same settings"] == data.loc["fold 1", "this run"]
+    assert list(data["numeric change (points)"]) == pytest.approx([10, 0])
+    assert (
+        "- **The same seeds and settings** (1 rerun, 1 fold): byte for byte the same history and predictions as the "
+        "run's (fold 1)." in text
+    )
+    assert "the fold's test accuracy moved by 10.0 points; 1 of 10 test predictions changed" in text
+    assert "(the test suite checks it at the full model size, and the repeat above did it on this run)" in text
+
+    folds, _ = read_run(run)
+    ax = plot_fold_accuracies(folds, reruns=ch.spread)
+    (plus,) = [c for c in ax.collections if c.get_label() == "test, repeat"]
+    assert plus.get_offsets()[0][1] == pytest.approx(folds["test_acc"][1])
+    plt.close("all")
 
 
 def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
@@ -336,10 +378,24 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
         "(relative), the training or validation accuracy first differed at epoch 3 (counted from 1), and the two ran "
         f"{row['reference_epochs']} and {row['rerun_epochs']} epochs." in measured
     )
-    same = rerun_spread(run, [_rerun(run, tmp_path / "run-again", folds=(0,))])
+    again = _rerun(run, tmp_path / "run-again", folds=(0,))
+    same = rerun_spread(run, [again])
+    assert same.loc[0, "kind"] == "repeat" and same.loc[0, "identical"]
     assert same.loc[0, "first_loss_rel"] == 0 and same.loc[0, "apart_from_epoch"] is None
-    assert "(nothing recorded differing): the first epoch's training loss differed by 0.0e+00 (relative), and no " in (
-        reproducibility_note(run, name="kfold", spread=same)
+    epochs = same.loc[0, "rerun_epochs"]
+    assert (
+        "Fold 0 again with the same seeds and nothing recorded differing (code, library versions, backend, thread "
+        f"count, CPU class, feature bytes): its history and predictions are byte for byte the run's, over its {epochs} "
+        "epochs." in reproducibility_note(run, name="kfold", spread=same)
+    )
+    # a repeat that did not give the same bytes says where it parted
+    hist = pd.read_csv(again / "fold0/history.csv")
+    hist.loc[0, "loss"] *= 1 + 1e-7
+    hist.to_csv(again / "fold0/history.csv", index=False)
+    parted = rerun_spread(run, [again])
+    assert parted.loc[0, "kind"] == "repeat" and not parted.loc[0, "identical"]
+    assert "(nothing recorded differing): the first epoch's training loss differed by 1.0e-07 (relative), and no " in (
+        reproducibility_note(run, name="kfold", spread=parted)
     )
     for k in range(10):
         (run / f"fold{k}" / "metrics.json").unlink()

@@ -167,10 +167,12 @@ def test_evaluate_with_reruns(smoke_run, tmp_path):
     same = shutil.copytree(run, tmp_path / "same")  # the same command again: nothing moves
     res = bbnn("evaluate", run, "--rerun", same)
     assert res.returncode == 0 and res.stdout.count("rerun fold ") == 3
-    assert "\tnumeric\t" in res.stdout and "changed 0/" in res.stdout and "nothing recorded" in res.stdout
-    assert "spread numeric\t1 rerun, folds 0,1,2\tfold |delta| mean 0.0000 max 0.0000" in res.stdout
+    assert "\trepeat\t" in res.stdout and "changed 0/" in res.stdout and "nothing recorded" in res.stdout
+    assert res.stdout.count("\thistory and predictions byte-identical\n") == 3
+    assert "spread repeat\t1 rerun, folds 0,1,2\tfold |delta| mean 0.0000 max 0.0000" in res.stdout
     out = json.loads(bbnn("evaluate", run, "--rerun", same, "--json").stdout)
-    assert out["reruns"]["summary"]["numeric"]["pooled_max_abs"] == 0
+    assert out["reruns"]["summary"]["repeat"]["pooled_max_abs"] == 0
+    assert out["reruns"]["summary"]["repeat"]["identical"] == 3 and out["reruns"]["folds"][0]["identical"] is True
     other = shutil.copytree(run, tmp_path / "other")
     cfg = json.loads((other / "config.json").read_text())
     (other / "config.json").write_text(json.dumps(cfg | {"seed": cfg["seed"] + 1}))

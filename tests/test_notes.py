@@ -82,16 +82,23 @@ def test_the_papers_training_clips_per_run():
 def test_the_rerun_phrase_names_what_was_pooled():
     from bbnn_core.notes import spread_note
 
-    one = {"numeric": {"reruns": 1, "folds": [0], "pooled_max_abs": 0.1}}
+    one = {"numeric": {"reruns": 1, "folds": [0], "rows": 1, "identical": 0, "pooled_max_abs": 0.1}}
     assert spread_note(one) == (
         "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy); "
         "other training seeds: not measured yet"
     )
     assert spread_note({}) == ""
-    still = {"train seed": {"reruns": 1, "folds": [0], "pooled_max_abs": 0.0}}
+    still = {"train seed": {"reruns": 1, "folds": [0], "rows": 1, "identical": 0, "pooled_max_abs": 0.0}}
     assert spread_note(still).startswith("no change with other training seeds (1 rerun of fold 0")
-    two = {"train seed": {"reruns": 2, "folds": [0, 1], "pooled_max_abs": 0.05}}
+    two = {"train seed": {"reruns": 2, "folds": [0, 1], "rows": 4, "identical": 0, "pooled_max_abs": 0.05}}
     assert spread_note(two | one) == (
         "up to 5.0 points with other training seeds (2 reruns of folds 0, 1, the accuracy pooled over those folds); "
         "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy)"
     )
+    repeat = {"repeat": {"reruns": 1, "folds": [6], "rows": 1, "identical": 1, "pooled_max_abs": 0.0}}
+    assert spread_note(repeat) == (
+        "byte for byte the same history and predictions with the same seeds and settings (1 rerun of fold 6); "
+        "other training seeds: not measured yet"
+    )
+    repeat["repeat"]["identical"] = 0  # the same accuracy, other bytes: said as a change of none
+    assert spread_note(repeat).startswith("no change with the same seeds and settings (1 rerun of fold 6, that fold's")

@@ -115,13 +115,14 @@ def test_a_train_seed_reruns_the_same_folds_from_other_weights(small_features, t
     with pytest.raises(RunError, match=r"different configuration \(train_seed\)"):
         train(_cfg(tmp_path / "base", folds=(0,), train_seed=2), features=small_features, progress=False)
 
-    # the spread table: the same computation is a numeric rerun that moved nothing here
+    # the spread table: the same computation with nothing recorded differing is a repeat, to the byte
     from bbnn_core.metrics import rerun_spread
 
     table = rerun_spread(tmp_path / "base", [tmp_path / "same", tmp_path / "other"]).set_index("kind")
-    assert list(table.index) == ["numeric", "train seed"] and set(table["fold"]) == {0}
-    same = table.loc["numeric"]
+    assert list(table.index) == ["repeat", "train seed"] and set(table["fold"]) == {0}
+    same = table.loc["repeat"]
     assert same["differs"] == "nothing recorded" and same["delta_acc"] == 0 and same["predictions_changed"] == 0
+    assert same["identical"] and not table.loc["train seed", "identical"]
     assert same["n_test"] == len(a) and table.loc["train seed", "reference_acc"] == same["reference_acc"]
     import shutil
 
