@@ -6,8 +6,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bbnn_core.metrics import find_reruns, fold_instruction_sets, summarize_run
+from bbnn_core.metrics import find_reruns, fold_instruction_sets, rerun_spread, summarize_run
 from bbnn_core.runs import Run
+
+
+def _outcomes(reference: Path, path: Path) -> list[str]:
+    """One bullet per fold of a rerun: its kind, what differed, and what moved (or that nothing did)."""
+    lines = []
+    for _, row in rerun_spread(reference, [path]).iterrows():
+        kind = f"training seed {row['train_seed']}" if row["kind"] == "train seed" else "the same seeds"
+        differs = f"other {row['differs_in']}" if row["differs_in"] else "nothing recorded differing (a repeat)"
+        moved = (
+            "history and predictions byte for byte the run's"
+            if row["identical"]
+            else f"test accuracy {100 * row['reference_acc']:.1f} % -> {100 * row['rerun_acc']:.1f} %, "
+            f"{row['predictions_changed']} of {row['n_test']} test predictions changed, "
+            f"{row['reference_epochs']} -> {row['rerun_epochs']} epochs"
+        )
+        lines.append(f"- fold {row['fold']}: {kind}, {differs}: {moved}.")
+    return lines
 
 
 def note(path: Path) -> str:
@@ -41,6 +58,9 @@ def note(path: Path) -> str:
                 f"A rerun of fold{'s' if len(folds) != 1 else ''} {', '.join(str(f.index) for f in folds)} of "
                 f"`{reference.name}` beside it, on the same",
                 "split, to measure how far a rerun moves its numbers (the book's chapters find it by its name).",
+                "Against that run (`bbnn evaluate` with `--rerun`):",
+                "",
+                *_outcomes(reference, path),
             ]
             if only
             else [

@@ -114,3 +114,20 @@ def test_readme_names_the_paper_runs_reruns():
     }
     for kind, not_measured in said.items():
         assert not_measured == (kind not in kinds), kind
+
+
+def test_the_paper_runs_notes_follow_their_files(monkeypatch):
+    """Each committed paper-profile run folder's NOTE.md is what ``results/write_note.py`` writes
+    from its files (commit, CPU class, epochs, wall time; for a rerun, what it moved), so landing a
+    fold without rewriting the note fails here."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("write_note", ROOT / "results" / "write_note.py")
+    assert spec and spec.loader
+    write_note = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(write_note)
+    monkeypatch.chdir(ROOT)  # the note names its folder as committed: results/<run>
+    runs = sorted(p.parent.relative_to(ROOT) for p in (ROOT / "results").glob("*-paper-*/config.json"))
+    assert len(runs) >= 2
+    for run in runs:
+        assert (run / "NOTE.md").read_text() == write_note.note(run), run
