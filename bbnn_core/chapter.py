@@ -27,6 +27,7 @@ from .paper import (
     paper_train_clips,
 )
 from .plots import plot_confusion, plot_fold_accuracies, plot_histories
+from .progress import plural
 from .reports import (
     BOOK_STYLE,
     PAPER_PER_CLASS,
@@ -193,13 +194,13 @@ class Chapter:
         for kind, s in summary.items():
             what = RERUN_KINDS[kind]
             head = (
-                f"- **{what[0].upper() + what[1:]}** ({s['reruns']} rerun{'s' if s['reruns'] != 1 else ''}, "
-                f"{len(s['folds'])} fold{'s' if len(s['folds']) != 1 else ''}): "
+                f"- **{what[0].upper() + what[1:]}** ({plural(s['reruns'], 'rerun')}, "
+                f"{plural(len(s['folds']), 'fold')}): "
             )
             if s["identical"] == s["rows"]:
                 lines.append(
-                    head + "byte for byte the same history and predictions as the run's (fold"
-                    f"{'s' if len(s['folds']) != 1 else ''} {', '.join(map(str, s['folds']))})."
+                    head + "byte for byte the same history and predictions as the run's "
+                    f"({plural(len(s['folds']), 'fold', count=False)} {', '.join(map(str, s['folds']))})."
                 )
                 continue
             lines.append(

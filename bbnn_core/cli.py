@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import AudioError, BBNNError
-from .progress import backend_noise_filtered
+from .progress import backend_noise_filtered, plural
 
 __all__ = ["main", "build_parser"]
 
@@ -123,7 +123,7 @@ def _too_few_to_train(counts: dict[str, int]) -> str | None:
     need = max(AUTHORS_MIN, PAPER_RECIPE["folds"])  # the default k-fold (--n-folds) and the authors' draws
     if n >= need:
         return None
-    tracks = f"{n} track{'s' if n != 1 else ''}"
+    tracks = plural(n, "track")
     if n < MIN_FOLDS:
         return (
             f"the smallest class, {name}, has {tracks}: too few to train "
@@ -294,7 +294,7 @@ def _print_summary(summary: dict, as_json: bool) -> None:
             )
         for kind, s in reruns["summary"].items():
             print(
-                f"spread {kind}\t{s['reruns']} rerun{'s' if s['reruns'] != 1 else ''}, folds {','.join(map(str, s['folds']))}\t"
+                f"spread {kind}\t{plural(s['reruns'], 'rerun')}, folds {','.join(map(str, s['folds']))}\t"
                 f"fold |delta| mean {s['fold_mean_abs']:.4f} max {s['fold_max_abs']:.4f}\t"
                 f"pooled |delta| max {s['pooled_max_abs']:.4f}\tchanged {s['changed']}/{s['compared']}"
             )

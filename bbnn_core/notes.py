@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from .paper import PAPER_ACCURACY, PAPER_BALLROOM_TEXT_ACCURACY, PAPER_RECIPE, paper_train_clips, table6_accuracy
+from .progress import plural
 
 __all__ = [
     "paired_note",
@@ -46,7 +47,7 @@ def paired_note(paired: dict, *, of: str = "") -> str:
     )
     if paired["missing"]:
         text += (
-            f" Fold{'s' if len(paired['missing']) > 1 else ''} {', '.join(map(str, paired['missing']))} "
+            f" {plural(len(paired['missing']), 'Fold', count=False)} {', '.join(map(str, paired['missing']))} "
             "left out: the SVM's predictions per clip could not be recovered."
         )
     return text
@@ -68,9 +69,7 @@ def spread_note(summary: dict) -> str:
     for kind, s in summary.items():
         folds = ", ".join(str(k) for k in s["folds"])
         what = RERUN_KINDS[kind]
-        reruns = (
-            f"{s['reruns']} rerun{'s' if s['reruns'] != 1 else ''} of fold{'s' if len(s['folds']) != 1 else ''} {folds}"
-        )
+        reruns = f"{plural(s['reruns'], 'rerun')} of {plural(len(s['folds']), 'fold', count=False)} {folds}"
         if s["identical"] == s["rows"]:  # nothing moved, to the byte
             parts.append(f"byte for byte the same history and predictions with {what} ({reruns})")
             continue

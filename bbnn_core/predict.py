@@ -31,6 +31,7 @@ import numpy as np
 from .audio import fit_length, load_audio
 from .errors import AudioError, DatasetError, ModelError, ParameterError, RunError
 from .features import PAPER_PARAMS, FeatureParams, spectrogram
+from .progress import plural
 from .runs import Run
 
 __all__ = [
@@ -157,7 +158,7 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
     if wanted is None and len(done) < n_folds:
         note = (
             f"run {base}: {len(done)} of {n_folds} folds finished; predicting with their "
-            f"{len(done)} model{'s' if len(done) > 1 else ''} (folds {', '.join(map(str, sorted(done)))})"
+            f"{plural(len(done), 'model')} (folds {', '.join(map(str, sorted(done)))})"
         )
     return Ensemble(list(done.values()), tuple(splits["classes"]), str(spec), _keras_load, runtime, precision, note)
 
@@ -269,7 +270,7 @@ def iter_predictions(
     paths = [str(p) for p in paths]
     bar = progress_bar(
         total=len(paths),
-        desc=f"predict ({ensemble.n_models} model{'s' if ensemble.n_models != 1 else ''})",
+        desc=f"predict ({plural(ensemble.n_models, 'model')})",
         unit="file",
         progress=progress,
     )

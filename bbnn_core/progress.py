@@ -1,5 +1,6 @@
 """What the project writes to the terminal besides results: its one progress idiom (a tqdm bar
-on stderr, shown only on a terminal by default) and a filter for the backend's start-up noise."""
+on stderr, shown only on a terminal by default), a filter for the backend's start-up noise, and
+the plural of a counted word for every message and page."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import sys
 import threading
 
-__all__ = ["bar", "backend_noise_filtered"]
+__all__ = ["bar", "backend_noise_filtered", "plural"]
 
 
 def bar(iterable=None, *, progress: bool | None = None, **kwargs):
@@ -17,6 +18,13 @@ def bar(iterable=None, *, progress: bool | None = None, **kwargs):
     from tqdm import tqdm  # not tqdm.auto: in a notebook it would ask for ipywidgets
 
     return tqdm(iterable, disable=None if progress is None else not progress, **kwargs)
+
+
+def plural(n: int, word: str, *, count: bool = True) -> str:
+    """``word`` for ``n`` things, with its count by default: ``plural(1, "fold")`` is "1 fold",
+    ``plural(3, "fold")`` "3 folds", ``plural(3, "fold", count=False)`` "folds"."""
+    said = word if n == 1 else word + "s"
+    return f"{n} {said}" if count else said
 
 
 # Lines TensorFlow's C++ runtime writes to file descriptor 2 whatever TF_CPP_MIN_LOG_LEVEL says.

@@ -37,6 +37,7 @@ import numpy as np
 
 from .errors import ParameterError, RunError
 from .paper import PAPER_RECIPE
+from .progress import plural
 from .runs import (
     HISTORY_COLUMNS,
     PROFILE_TOLERANCE_DB,
@@ -516,10 +517,6 @@ def _data_record(fs, folds, cfg: TrainConfig) -> dict:
     }
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _check_same_data(run: Run, new: dict) -> None:
     """Refuse, in one line, to resume or extend a run whose data, classes or split differ."""
     old = run.splits()
@@ -542,7 +539,7 @@ def _check_same_data(run: Run, new: dict) -> None:
             changed = ["(per-track record missing; the data checksum differs)"]
     if removed or added or changed:
         parts = [
-            _plural(len(x), "track") + f" {w}"
+            plural(len(x), "track") + f" {w}"
             for x, w in ((removed, "removed"), (added, "added"), (changed, "changed"))
             if x
         ]

@@ -102,3 +102,10 @@ def test_the_rerun_phrase_names_what_was_pooled():
     )
     repeat["repeat"]["identical"] = 0  # the same accuracy, other bytes: said as a change of none
     assert spread_note(repeat).startswith("no change with the same seeds and settings (1 rerun of fold 6, that fold's")
+
+
+def test_a_counted_word_is_plural_unless_there_is_one():
+    from bbnn_core.progress import plural
+
+    assert [plural(n, "fold") for n in (0, 1, 2)] == ["0 folds", "1 fold", "2 folds"]
+    assert (plural(1, "Fold", count=False), plural(3, "Fold", count=False)) == ("Fold", "Folds")
