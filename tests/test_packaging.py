@@ -104,7 +104,8 @@ def test_readme_names_the_paper_runs_reruns():
 
     run = ROOT / "results" / "gtzan_mini-kfold-paper-seed0"
     reruns = find_reruns(run)
-    kinds = set(rerun_spread(run, reruns)["kind"]) if reruns else set()
+    spread = rerun_spread(run, reruns) if reruns else None
+    kinds = set(spread["kind"]) if spread is not None else set()
     text = " ".join((ROOT / "README.md").read_text().split())
     for path in reruns:
         assert f"results/{path.name}" in text, path.name
@@ -114,6 +115,10 @@ def test_readme_names_the_paper_runs_reruns():
     }
     for kind, not_measured in said.items():
         assert not_measured == (kind not in kinds), kind
+    # a repeat (the same seeds and settings) is said to give the run's bytes exactly when it did
+    repeats = spread[spread["kind"] == "repeat"] if spread is not None else []
+    gave_bytes = len(repeats) > 0 and bool(repeats["identical"].all())
+    assert ("its history and predictions are byte for byte the run's" in text) == gave_bytes
 
 
 def test_the_paper_runs_notes_follow_their_files(monkeypatch):
