@@ -412,8 +412,9 @@ def rerun_table(spread):
         pooled = (table.loc[common].mul(n.loc[common], axis=0).sum() / n.loc[common].sum()).rename("pooled")
         table = pd.concat([table, pooled.to_frame().T])
     out = 100 * table
-    if len(seeds) > 1:
-        out["train-seed range (points)"] = out[seeds].max(axis=1) - out[seeds].min(axis=1)
+    if len(seeds) > 1:  # a range needs two seeds on the fold: a dash where only this run has one
+        spread_ = out[seeds].max(axis=1) - out[seeds].min(axis=1)
+        out["train-seed range (points)"] = spread_.where(out[seeds].notna().sum(axis=1) >= 2)
     if numeric:
         out["numeric change (points)"] = out[numeric].sub(out["this run"], axis=0).abs().max(axis=1)
     rows = [f"fold {k}" for k in out.index[: len(out) - (out.index[-1] == "pooled")]]

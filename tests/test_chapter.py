@@ -258,6 +258,14 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     assert "the fold's test accuracy moved by 10.0 points; 1 of 10 test predictions changed" in text
     assert "(the test suite checks it at the full model size, and the repeat above did it on this run)" in text
 
+    # a train seed on fold 0 alone: fold 1 has one seed, so no range (a dash), not a range of 0
+    from bbnn_core.metrics import rerun_spread
+    from bbnn_core.reports import rerun_table
+
+    seeds = _rerun(run, tmp_path / "run-train1", folds=(0,), config={"train_seed": 1}, flip={0: 1})
+    ranges = rerun_table(rerun_spread(run, [seeds, tmp_path / "run-repeat"])).set_index("")["train-seed range (points)"]
+    assert ranges["fold 0"] == pytest.approx(10) and ranges.isna()["fold 1"]
+
     folds, _ = read_run(run)
     ax = plot_fold_accuracies(folds, reruns=ch.spread)
     (plus,) = [c for c in ax.collections if c.get_label() == "test, repeat"]
