@@ -175,7 +175,19 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     low = min([float(np.min(folds[c])) for c, _ in cols] + [float(np.min(m)) for m in marks])
     ax.set_ylim(max(0.0, np.floor(low * 10 - 0.5) / 10), 1.0)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(frameon=False, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0))
+    handles, labels = ax.get_legend_handles_labels()
+    bars = [i for i, name in enumerate(labels) if name in {label for _, label in cols}]
+    rest = [i for i in range(len(labels)) if i not in bars]
+    # a legend fills column by column: bar, mark, bar, mark, ... puts the bars on its first row
+    order = [i for j, b in enumerate(bars) for i in [b, *rest[j : j + 1]]] + rest[len(bars) :]
+    ax.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        frameon=False,
+        ncol=3,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+    )
     if title:
         legend_rows = -(-(len(cols) + len(marks)) // 3)
         ax.set_title(title, pad=24 + 16 * (legend_rows - 1))

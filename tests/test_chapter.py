@@ -268,6 +268,8 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
 
     folds, _ = read_run(run)
     ax = plot_fold_accuracies(folds, reruns=ch.spread)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]  # filled column by column: bars on row 1
+    assert legend == ["train", "test, numeric rerun", "validation", "test, repeat", "test"]
     (plus,) = [c for c in ax.collections if c.get_label() == "test, repeat"]
     assert plus.get_offsets()[0][1] == pytest.approx(folds["test_acc"][1])
     plt.close("all")
