@@ -153,7 +153,7 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
         text += f"Measured by rerunning some of its folds: {spread_note(spread_summary(spread))}."
         for _, row in spread[spread["kind"].isin(("numeric", "repeat"))].iterrows():
             apart = row["apart_from_epoch"]
-            if row["identical"]:
+            if row["identical"] and row["kind"] == "repeat":  # a numeric rerun is said with what differed
                 text += (
                     f" Fold {row['fold']} again with the same seeds and nothing recorded differing (code, library "
                     "versions, backend, thread count, CPU class, feature bytes): its history and predictions are byte "

@@ -398,6 +398,10 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
         f"count, CPU class, feature bytes): its history and predictions are byte for byte the run's, over its {epochs} "
         "epochs." in reproducibility_note(run, name="kfold", spread=same)
     )
+    # a rerun on another CPU class that gave the bytes is not called a repeat: what differed is named
+    elsewhere = _rerun(run, tmp_path / "run-bytes", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}})
+    note = reproducibility_note(run, name="kfold", spread=rerun_spread(run, [elsewhere]))
+    assert "Fold 0 with the same seeds (other instruction set): " in note and "again with" not in note
     # a repeat that did not give the same bytes says where it parted
     hist = pd.read_csv(again / "fold0/history.csv")
     hist.loc[0, "loss"] *= 1 + 1e-7
