@@ -33,6 +33,7 @@ __all__ = [
     "read_run",
     "provenance_warnings",
     "rerun_spread",
+    "RERUN_SETTINGS",
     "find_reruns",
     "spread_summary",
     "authors_results",
@@ -281,16 +282,21 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     return out
 
 
-# what a rerun of a fold can differ in besides its seeds: the numbers move with each of these
+# what a rerun of a fold can differ in besides its seeds: the numbers move with each of these.
+# The names are the words the pages and ``bbnn evaluate --rerun`` use for them.
 _RERUN_SETTINGS = {
-    "instruction set": lambda p: "+".join(fold_instruction_sets(p)),
-    "threads": lambda p: str((p.get("determinism") or {}).get("intra_op_threads")),
-    "versions": lambda p: json.dumps(p.get("versions"), sort_keys=True),
     "code": lambda p: str(p.get("git_commit")),
+    "library versions": lambda p: json.dumps(p.get("versions"), sort_keys=True),
     "backend": lambda p: str(p.get("keras_backend")),
+    "thread count": lambda p: str((p.get("determinism") or {}).get("intra_op_threads")),
+    # the widest instruction set the backend's kernels use (runs.cpu_instruction_set)
+    "CPU class": lambda p: "+".join(fold_instruction_sets(p)),
     # the features' bytes: the same audio computed on a CPU of another class rounds differently
     "feature bytes": lambda p: str(p.get("dataset_checksum"))[:12],
 }
+
+# the settings a repeat shares with the run it repeats, in the order the pages name them
+RERUN_SETTINGS: tuple[str, ...] = tuple(_RERUN_SETTINGS)
 
 
 # what a repeat must give byte for byte: the training history and the test predictions
@@ -323,8 +329,9 @@ def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
     fold tests the same clips). Its ``kind`` says what makes it differ: ``numeric`` when it also
     has the same training seed (the same computation; what moves the numbers is the machine or
     software, named in ``differs``), ``repeat`` when it has the same training seed and nothing
-    recorded differs either (the same command on the same code, software, thread count, CPU class
-    and feature bytes: it should give the same bytes, and ``identical`` says whether it did),
+    recorded differs either (the same command with the same ``RERUN_SETTINGS``: code, library
+    versions, backend, thread count, CPU class and feature bytes; it should give the same bytes, and
+    ``identical`` says whether it did),
     ``train seed`` when it starts from other weights and another order of the epochs
     (``bbnn train --train-seed``).
 

@@ -116,7 +116,7 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
     depend on (determinism, thread count, commit, CPU class), what a rerun therefore reproduces,
     and how far measured reruns moved it (``spread``, :func:`bbnn_core.metrics.rerun_spread`), or
     what measuring it would cost. Empty when no fold has finished."""
-    from .metrics import fold_instruction_sets, spread_summary
+    from .metrics import RERUN_SETTINGS, fold_instruction_sets, spread_summary
     from .runs import Run
 
     folds = Run(run_dir).finished_folds()
@@ -155,9 +155,9 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
             apart = row["apart_from_epoch"]
             if row["identical"] and row["kind"] == "repeat":  # a numeric rerun is said with what differed
                 text += (
-                    f" Fold {row['fold']} again with the same seeds and nothing recorded differing (code, library "
-                    "versions, backend, thread count, CPU class, feature bytes): its history and predictions are byte "
-                    f"for byte the run's, over its {row['rerun_epochs']} epochs."
+                    f" Fold {row['fold']} again with the same seeds and nothing recorded differing "
+                    f"({', '.join(RERUN_SETTINGS)}): its history and predictions are byte for byte the run's, over its "
+                    f"{row['rerun_epochs']} epochs."
                 )
                 continue
             text += (

@@ -376,11 +376,13 @@ def comparison_table(
 def _rerun_labels(spread) -> dict:
     """A column name per rerun: "train seed N", or "same seeds, other <what differs>"; a train-seed
     rerun made under other settings too says them ("train seed N, other CPU class")."""
+    from .metrics import RERUN_SETTINGS
+
     labels: dict = {}
     for rerun, rows in spread.groupby("rerun", sort=False):
         first = rows.iloc[0]
         names = {n.strip() for d in rows["differs_in"] for n in str(d).split(",") if n.strip()}
-        what = ", ".join(sorted("CPU class" if n == "instruction set" else n for n in names))
+        what = ", ".join(n for n in RERUN_SETTINGS if n in names)
         if first["kind"] == "train seed":
             label = f"train seed {int(first['train_seed'])}" + (f", other {what}" if what else "")
         else:

@@ -352,6 +352,7 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     """The report's note per run: the settings its folds recorded, and the measured spread or its cost."""
     from bbnn_core.metrics import rerun_spread, summarize_run
     from bbnn_core.notes import reproducibility_note
+    from bbnn_core.reports import rerun_table
 
     done = summarize_run(PAPER)["folds_done"]
     note = reproducibility_note(PAPER, name="kfold", spread=None)
@@ -384,7 +385,7 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     assert row["rerun_epochs"] == row["reference_epochs"] - 1
     measured = reproducibility_note(run, name="kfold", spread=spread)
     assert (
-        "Fold 0 with the same seeds (other instruction set): the first epoch's training loss differed by 3.0e-05 "
+        "Fold 0 with the same seeds (other CPU class): the first epoch's training loss differed by 3.0e-05 "
         "(relative), the training or validation accuracy first differed at epoch 3 (counted from 1), and the two ran "
         f"{row['reference_epochs']} and {row['rerun_epochs']} epochs." in measured
     )
@@ -401,7 +402,13 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     # a rerun on another CPU class that gave the bytes is not called a repeat: what differed is named
     elsewhere = _rerun(run, tmp_path / "run-bytes", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}})
     note = reproducibility_note(run, name="kfold", spread=rerun_spread(run, [elsewhere]))
-    assert "Fold 0 with the same seeds (other instruction set): " in note and "again with" not in note
+    assert "Fold 0 with the same seeds (other CPU class): " in note and "again with" not in note
+    # each setting has one name, the same in the note, the rerun table and `bbnn evaluate --rerun`
+    threads = _rerun(run, tmp_path / "run-threads", folds=(0,), provenance={"determinism": {"intra_op_threads": 7}})
+    spread = rerun_spread(run, [threads])
+    assert spread.loc[0, "differs_in"] == "thread count" and spread.loc[0, "differs"].startswith("thread count 7 vs ")
+    assert "Fold 0 with the same seeds (other thread count): " in reproducibility_note(run, name="kfold", spread=spread)
+    assert "same seeds, other thread count" in rerun_table(spread).columns
     # a repeat that did not give the same bytes says where it parted
     hist = pd.read_csv(again / "fold0/history.csv")
     hist.loc[0, "loss"] *= 1 + 1e-7
