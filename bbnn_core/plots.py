@@ -150,9 +150,9 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     if reruns is not None and len(reruns) and "fold" in folds:
         where = {int(k): i for i, k in enumerate(folds["fold"])}
         for kind, marker, label, shift in (
-            ("train seed", "o", "test, other training seed", -width / 4),
-            ("numeric", "x", "test, numeric rerun", width / 4),
-            ("repeat", "+", "test, repeat", 0.0),
+            ("train seed", "o", "other training seed", -width / 4),
+            ("numeric", "x", "numeric rerun", width / 4),
+            ("repeat", "+", "repeat", 0.0),
         ):
             rows = reruns[(reruns["kind"] == kind) & reruns["fold"].isin(list(where))]
             if len(rows):  # on the fold's test bar, the kinds side by side
@@ -185,6 +185,8 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
         [labels[i] for i in order],
         frameon=False,
         ncol=3,
+        columnspacing=1.2,
+        handletextpad=0.5,
         loc="lower center",
         bbox_to_anchor=(0.5, 1.0),
     )

@@ -269,8 +269,8 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     folds, _ = read_run(run)
     ax = plot_fold_accuracies(folds, reruns=ch.spread)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]  # filled column by column: bars on row 1
-    assert legend == ["train", "test, numeric rerun", "validation", "test, repeat", "test"]
-    (plus,) = [c for c in ax.collections if c.get_label() == "test, repeat"]
+    assert legend == ["train", "numeric rerun", "validation", "repeat", "test"]
+    (plus,) = [c for c in ax.collections if c.get_label() == "repeat"]
     assert plus.get_offsets()[0][1] == pytest.approx(folds["test_acc"][1])
     plt.close("all")
 
@@ -289,7 +289,7 @@ def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
 
     folds, _ = read_run(run)
     ax = plot_fold_accuracies(folds, reruns=spread)
-    (marks,) = [c for c in ax.collections if c.get_label() == "test, other training seed"]
+    (marks,) = [c for c in ax.collections if c.get_label() == "other training seed"]
     offsets = marks.get_offsets()
     assert len(offsets) == 3 and offsets[0][1] == pytest.approx(folds["test_acc"][0] - 0.2)
     assert 0 < offsets[0][0] < 0.27 * 1.5  # on fold 0's test bar
