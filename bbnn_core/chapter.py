@@ -342,7 +342,13 @@ class Chapter:
             fig.tight_layout()
         parts = [f"per test fold of {self._shown}"] if self.summary is not None else []
         if self.spread is not None and not self.spread.empty:
-            parts[0] += " (black marks: the test accuracy of each rerun of that fold)"
+            marks = {
+                "train seed": "a circle from another training seed",
+                "numeric": "a cross with the same seeds on other settings",
+                "repeat": "a plus with the same seeds and settings",
+            }
+            shown = [what for kind, what in marks.items() if kind in set(self.spread["kind"])]
+            parts[0] += f" (black marks: the test accuracy of each rerun of that fold, {', '.join(shown)})"
         if self.authors_df is not None:
             parts.append("per released run of the authors (random draws, not this run's folds: numbered apart)")
         what = "Training, validation and test accuracy"

@@ -150,7 +150,7 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     if reruns is not None and len(reruns) and "fold" in folds:
         where = {int(k): i for i, k in enumerate(folds["fold"])}
         for kind, marker, label, shift in (
-            ("train seed", "o", "other training seed", -width / 4),
+            ("train seed", "o", "other seed", -width / 4),
             ("numeric", "x", "numeric rerun", width / 4),
             ("repeat", "+", "repeat", 0.0),
         ):

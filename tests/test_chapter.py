@@ -225,7 +225,7 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     assert "Not measured yet" in text and "--train-seed 1 --run-dir RUN-train1" in text and "`run-*`" in text
 
 
-def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_path, monkeypatch):
+def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_path, monkeypatch, shown):
     """A rerun with the same seeds and nothing recorded differing is a repeat: the pages say it gave
     the fold's bytes (when it did) apart from the numeric reruns, whose spread it does not dilute."""
     import matplotlib.pyplot as plt
@@ -263,6 +263,7 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     from bbnn_core.reports import rerun_table
 
     seeds = _rerun(run, tmp_path / "run-train1", folds=(0,), config={"train_seed": 1}, flip={0: 1})
+    seeds_spread = rerun_spread(run, [seeds])
     ranges = rerun_table(rerun_spread(run, [seeds, tmp_path / "run-repeat"])).set_index("")["train-seed range (points)"]
     assert ranges["fold 0"] == pytest.approx(10) and ranges.isna()["fold 1"]
 
@@ -272,6 +273,24 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     assert legend == ["train", "numeric rerun", "validation", "repeat", "test"]
     (plus,) = [c for c in ax.collections if c.get_label() == "repeat"]
     assert plus.get_offsets()[0][1] == pytest.approx(folds["test_acc"][1])
+    ch.plot_results()
+    assert shown.captions[-1].endswith(
+        "(black marks: the test accuracy of each rerun of that fold, a cross with the same seeds on other settings, "
+        "a plus with the same seeds and settings). Right: per released run of the authors (random draws, not this "
+        "run's folds: numbered apart)."
+    )
+    # at the chapter's panel size, with every kind of mark, the legend is no wider than its axes
+    import pandas as pd
+
+    from bbnn_core.figures import BOOK_STYLE
+
+    with plt.rc_context(BOOK_STYLE):
+        fig, ax = plt.subplots(figsize=(5.0, 3.8))
+        plot_fold_accuracies(folds, ax=ax, title="this run", reruns=pd.concat([ch.spread, seeds_spread]))
+        fig.tight_layout()
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        assert ax.get_legend().get_window_extent(renderer).width <= ax.get_window_extent(renderer).width
     plt.close("all")
 
 
@@ -289,7 +308,7 @@ def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
 
     folds, _ = read_run(run)
     ax = plot_fold_accuracies(folds, reruns=spread)
-    (marks,) = [c for c in ax.collections if c.get_label() == "other training seed"]
+    (marks,) = [c for c in ax.collections if c.get_label() == "other seed"]
     offsets = marks.get_offsets()
     assert len(offsets) == 3 and offsets[0][1] == pytest.approx(folds["test_acc"][0] - 0.2)
     assert 0 < offsets[0][0] < 0.27 * 1.5  # on fold 0's test bar
