@@ -105,7 +105,12 @@ def note(path: Path) -> str:
     ]
     pauses = path / "pauses.txt"  # written by hand when the run was stopped for other work
     if pauses.is_file():
-        lines += ["Pauses (the wall times above include them):", ""]
+        lines += [
+            "Pauses and resumes (a fold's wall time is the time of the epochs it finished, process by process: it",
+            "includes a SIGSTOP pause, in which the process keeps its clock, and leaves out the time between a",
+            "process that ended and the one that resumed the fold, and an epoch cut short):",
+            "",
+        ]
         lines += [f"- {line.strip()}" for line in pauses.read_text().splitlines() if line.strip()]
         lines.append("")
     for w in s.get("warnings", []):
