@@ -26,7 +26,7 @@ from .paper import (
     PAPER_PER_CLASS_TABLE,
     paper_train_clips,
 )
-from .plots import plot_confusion, plot_fold_accuracies, plot_histories
+from .plots import RERUN_MARKS, plot_confusion, plot_fold_accuracies, plot_histories
 from .progress import plural
 from .reports import (
     BOOK_STYLE,
@@ -342,12 +342,7 @@ class Chapter:
             fig.tight_layout()
         parts = [f"per test fold of {self._shown}"] if self.summary is not None else []
         if self.spread is not None and not self.spread.empty:
-            marks = {
-                "train seed": "a circle from another training seed",
-                "numeric": "a cross with the same seeds on other settings",
-                "repeat": "a plus with the same seeds and settings",
-            }
-            shown = [what for kind, what in marks.items() if kind in set(self.spread["kind"])]
+            shown = [what for kind, (_, _, what, _) in RERUN_MARKS.items() if kind in set(self.spread["kind"])]
             parts[0] += f" (black marks: the test accuracy of each rerun of that fold, {', '.join(shown)})"
         if self.authors_df is not None:
             parts.append("per released run of the authors (random draws, not this run's folds: numbered apart)")

@@ -21,6 +21,7 @@ __all__ = [
     "plot_histories",
     "plot_confusion",
     "plot_fold_accuracies",
+    "RERUN_MARKS",
     "plot_architecture",
     "plot_blocks",
     "plot_spectrograms",
@@ -131,6 +132,15 @@ def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize:
     return ax
 
 
+# how the per-fold figure marks a rerun of each kind (metrics.rerun_spread's ``kind``): its marker,
+# its legend entry, the caption's words for it, and its offset on the test bar (in bar widths)
+RERUN_MARKS = {
+    "train seed": ("o", "other seed", "a circle from another training seed", -0.25),
+    "numeric": ("x", "numeric rerun", "a cross with the same seeds on other settings", 0.25),
+    "repeat": ("+", "repeat", "a plus with the same seeds and settings", 0.0),
+}
+
+
 def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: str = "fold", reruns=None):
     """Figure 4 (right): train / validation / test accuracy per fold (a ``read_run`` frame or the
     authors' ``fold_results.csv``), numbered from 0 in both cases, on an axis that starts just
@@ -149,14 +159,10 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     marks = []
     if reruns is not None and len(reruns) and "fold" in folds:
         where = {int(k): i for i, k in enumerate(folds["fold"])}
-        for kind, marker, label, shift in (
-            ("train seed", "o", "other seed", -width / 4),
-            ("numeric", "x", "numeric rerun", width / 4),
-            ("repeat", "+", "repeat", 0.0),
-        ):
+        for kind, (marker, label, _, shift) in RERUN_MARKS.items():
             rows = reruns[(reruns["kind"] == kind) & reruns["fold"].isin(list(where))]
             if len(rows):  # on the fold's test bar, the kinds side by side
-                xs = [where[int(k)] + width + shift for k in rows["fold"]]
+                xs = [where[int(k)] + width + shift * width for k in rows["fold"]]
                 ax.scatter(
                     xs,
                     rows["rerun_acc"],
