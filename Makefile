@@ -13,15 +13,38 @@ ifdef BBNN_CACHE
 export BBNN_CACHE := $(abspath $(BBNN_CACHE))
 endif
 
-.PHONY: install lint test book bench clean chromium
+.PHONY: install lock lint test book bench clean chromium
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,test]"
+# requirements.lock holds the exact version and sha256 hashes of every package make install puts in
+# .venv (the core and the extras it installs), for Linux and macOS on x86_64 and arm64. The venv is
+# built anew from it whenever it changes (a copy in the venv says which lock it was built from);
+# the package itself goes in last, without dependencies, so nothing unpinned enters.
+LOCK        := requirements.lock
+LOCK_EXTRAS := --extra book --extra test
+UV_VERSION  := 0.13.9
+
+$(STAMP): $(LOCK) pyproject.toml
+	@if ! cmp -s $(LOCK) $(VENV)/$(LOCK); then \
+	  echo "make: building $(VENV) from $(LOCK)"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(PY) -m pip install --quiet --require-hashes -r $(LOCK) && cp $(LOCK) $(VENV)/$(LOCK); \
+	fi
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# make lock: resolve pyproject.toml again with a pinned uv in a throwaway venv. The current lock's
+# versions are kept where pyproject.toml still allows them (so an unchanged pyproject.toml leaves the
+# file untouched, byte for byte and mtime); make lock UPGRADE=1 takes the newest versions allowed.
+lock:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp/uv" && "$$tmp/uv/bin/pip" install --quiet uv==$(UV_VERSION) && \
+	{ [ ! -f $(LOCK) ] || cp $(LOCK) "$$tmp/$(LOCK)"; } && \
+	"$$tmp/uv/bin/uv" pip compile pyproject.toml $(LOCK_EXTRAS) --universal --generate-hashes \
+	  --custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade) -o "$$tmp/$(LOCK)" && \
+	if cmp -s "$$tmp/$(LOCK)" $(LOCK); then echo "lock: $(LOCK) unchanged"; \
+	else cp "$$tmp/$(LOCK)" $(LOCK) && echo "lock: $(LOCK) rewritten; make install rebuilds $(VENV) from it"; fi
 
 # the book's browser test needs Debian's Chromium: installed here when missing and we are root
 chromium:

@@ -1,37 +1,138 @@
-"""pyproject.toml and environment.yml describe the same environment; the layout is in place."""
+"""The environment is pinned: requirements.lock holds every package make install installs, at a
+version pyproject.toml allows, and .venv and environment.yml install exactly it; the layout is in
+place."""
 
 from __future__ import annotations
 
 import re
+import sys
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import tomllib
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
-# conda-forge names that differ from PyPI's
-CONDA_NAMES = {"pysoundfile": "soundfile"}
+LOCK = ROOT / "requirements.lock"
+# the extras make install installs (the Makefile's LOCK_EXTRAS)
+EXTRAS = re.findall(r"--extra (\S+)", re.search(r"^LOCK_EXTRAS\s*:=(.*)$", (ROOT / "Makefile").read_text(), re.M)[1])
 
 
-def _name(req: str) -> str:
-    return re.split(r"[<>=!~;\[ ]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
+def _locked() -> list[tuple[str, Version, Marker | None, int]]:
+    """The lock's entries: name, version, environment marker (None: every environment), hashes."""
+    entries = []
+    for block in re.split(r"\n(?=\S)", LOCK.read_text()):
+        if block.startswith("#") or not block.strip():
+            continue
+        m = re.match(r"([A-Za-z0-9_.\-]+)==(\S+)(?:\s*;\s*(.+?))?\s*\\?\n", block)
+        assert m, f"not a pinned entry: {block.splitlines()[0]}"
+        marker = Marker(m[3]) if m[3] else None
+        entries.append((canonicalize_name(m[1]), Version(m[2]), marker, block.count("--hash=sha256:")))
+    return entries
 
 
-def test_environment_yml_matches_pyproject():
+def _here() -> dict[str, Version]:
+    """The lock's versions for this interpreter and platform."""
+    here: dict[str, Version] = {}
+    for name, version, marker, _ in _locked():
+        if marker is None or marker.evaluate():
+            assert name not in here, f"{name} pinned twice for this environment"
+            here[name] = version
+    return here
+
+
+def _requirements() -> list[Requirement]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in meta["dependencies"]}
-    for extra in ("book", "test"):
-        wanted |= {_name(r) for r in meta["optional-dependencies"][extra]}
-    wanted = {"tensorflow-cpu" if n == "tensorflow" else n for n in wanted}
+    reqs = [Requirement(r) for r in meta["dependencies"]]
+    for extra in EXTRAS:
+        reqs += [Requirement(r) for r in meta["optional-dependencies"][extra]]
+    return reqs
 
-    have = set()
-    text = (ROOT / "environment.yml").read_text()
-    deps = text.split("dependencies:", 1)[1]
-    for line in deps.splitlines():
-        m = re.match(r"^\s+-\s+([A-Za-z0-9_.\-]+)", line)
-        if m and not line.strip().startswith("- -e"):
-            have.add(CONDA_NAMES.get(_name(m.group(1)), _name(m.group(1))))
-    have -= {"python", "pip"}
-    assert have == wanted
+
+def test_the_lock_pins_every_entry_with_hashes():
+    entries = _locked()
+    assert len(entries) > 100
+    for name, _, _, hashes in entries:
+        assert hashes >= 1, name
+    # nothing left to the resolver: every requirement line is an exact pin (no range, URL or path)
+    heads = [line for line in LOCK.read_text().splitlines() if line and not line[0].isspace() and line[0] != "#"]
+    assert len(heads) == len(entries)
+    assert all(re.match(r"[A-Za-z0-9_.\-]+==[^\s;,]+( ;| \\|$)", line) for line in heads), heads
+
+
+def test_every_dependency_is_locked_at_a_version_its_range_allows():
+    entries = _locked()
+    for req in _requirements():
+        name = canonicalize_name(req.name)
+        pins = [(v, m) for n, v, m, _ in entries if n == name]
+        assert pins, f"{req} is not in the lock"
+        for version, _ in pins:
+            assert req.specifier.contains(version, prereleases=True), f"{req}: the lock has {version}"
+        # where the requirement applies here, the lock has one version of it for here
+        if req.marker is None or req.marker.evaluate():
+            assert name in _here(), f"{req}: no entry of the lock applies to this environment"
+
+
+def test_the_lock_covers_the_platforms_it_names():
+    """A lock for Linux only would leave macOS and arm64 readers without an environment: every
+    requirement has an entry on each of them (uv pip compile --universal)."""
+    platforms = {
+        "linux-x86_64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64"},
+        "linux-aarch64": {"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "aarch64"},
+        "macos-x86_64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "x86_64"},
+        "macos-arm64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64"},
+    }
+    entries = _locked()
+    for label, env in platforms.items():
+        for python in ("3.11.7", "3.12.3"):
+            env = env | {"python_version": python.rsplit(".", 1)[0], "python_full_version": python}
+            for req in _requirements():
+                if req.marker is not None and not req.marker.evaluate(env):
+                    continue
+                name = canonicalize_name(req.name)
+                found = [v for n, v, m, _ in entries if n == name and (m is None or m.evaluate(env))]
+                assert len(found) == 1, f"{req} on {label}, Python {python}: {found}"
+
+
+def test_the_lock_installs_its_own_build_tools():
+    """make install builds the package with --no-build-isolation, from the lock's setuptools and
+    wheel; with isolation pip would fetch unpinned ones."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    here = _here()
+    for r in meta["build-system"]["requires"]:
+        req = Requirement(r)
+        assert canonicalize_name(req.name) in here, r
+        assert req.specifier.contains(here[canonicalize_name(req.name)]), (r, here[canonicalize_name(req.name)])
+
+
+@pytest.mark.skipif(
+    not (Path(sys.prefix) / LOCK.name).exists(),
+    reason="not the venv make install built from the lock",
+)
+def test_the_installed_versions_are_the_locks():
+    """In .venv (make install copies the lock it built from into it), every package installed is the
+    lock's, at the lock's version, and every package the lock has for here is installed."""
+    assert (Path(sys.prefix) / LOCK.name).read_text() == LOCK.read_text(), "make install: .venv is of another lock"
+    here = _here()
+    installed = {canonicalize_name(d.metadata["Name"]): Version(d.version) for d in metadata.distributions()}
+    installed.pop("bbnn-core")  # the package itself, installed without dependencies
+    installed.pop("pip")  # the venv's own
+    assert {n: str(v) for n, v in installed.items() if here.get(n) != v} == {}
+    assert set(here) - set(installed) == set()
+
+
+def test_make_install_and_the_conda_file_install_from_the_lock():
+    make = (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r $(LOCK)" in make and "--no-deps" in make
+    env = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s+- -r requirements\.lock\s*$", env, re.M)
+    # nothing else of its own: no package, no range, beside Python and pip
+    listed = re.findall(r"^\s+- (?!pip:)(\S.*)$", env.split("dependencies:", 1)[1], re.M)
+    assert sorted(listed) == ["-r requirements.lock", "pip", "python=3.11"], listed
 
 
 def test_layout():
@@ -44,6 +145,7 @@ def test_layout():
         "_toc.yml",
         "environment.yml",
         "pyproject.toml",
+        "requirements.lock",
         "README.md",
         "Makefile",
         ".ci/run",
