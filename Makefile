@@ -20,7 +20,7 @@ endif
 # built anew from it whenever it changes (a copy in the venv says which lock it was built from);
 # the package itself goes in last, without dependencies, so nothing unpinned enters.
 LOCK        := requirements.lock
-LOCK_EXTRAS := --extra book --extra test
+LOCK_EXTRAS := --extra fast --extra cluster --extra book --extra test
 UV_VERSION  := 0.13.9
 
 $(STAMP): $(LOCK) pyproject.toml

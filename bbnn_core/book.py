@@ -65,6 +65,9 @@ def build_book(
     """Train the run of every chapter in ``data``, execute every notebook of ``root/notebooks``
     into ``root/book/generated`` and render the book with Jupyter Book (unless ``build`` is
     False). Returns each trained chapter's run folder."""
+    from .extras import require
+
+    require("book", "bbnn book", None if build else ("papermill",))
     from .chapter import run_parameters
     from .progress import bar
 

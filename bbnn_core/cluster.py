@@ -24,13 +24,14 @@ import importlib.util
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ParameterError, RunError
+from .extras import require
 
 __all__ = ["ClusterConfig", "Workers", "local_workers", "connect", "jobqueue_cluster", "train_runs", "wait_all"]
 
@@ -66,17 +67,22 @@ def _dashboard_address() -> str | None:
     return ":0" if importlib.util.find_spec("bokeh") else None  # any free port; none without bokeh
 
 
-@contextmanager
-def local_workers(n: int, *, threads: int | None = None, quiet: bool = True) -> Iterator[Workers]:
+def local_workers(n: int, *, threads: int | None = None, quiet: bool = True) -> AbstractContextManager[Workers]:
     """A ``LocalCluster`` of ``n`` worker processes, one task each, sharing this machine's cores:
-    each trains with ``threads`` (default ``cores // n``) intra-op threads."""
+    each trains with ``threads`` (default ``cores // n``) intra-op threads. Checked at once (the
+    cluster extra installed, ``n``); the cluster starts on entering the context."""
+    require("cluster", "--workers (folds as tasks on local Dask workers)", ("distributed",))
+    if n < 1:
+        raise ParameterError(f"--workers must be at least 1; got {n}")
+    return _local_workers(n, threads or max(1, (os.cpu_count() or 1) // n), quiet)
+
+
+@contextmanager
+def _local_workers(n: int, threads: int, quiet: bool) -> Iterator[Workers]:
     import logging
 
     from distributed import Client, LocalCluster
 
-    if n < 1:
-        raise ParameterError(f"--workers must be at least 1; got {n}")
-    threads = threads or max(1, (os.cpu_count() or 1) // n)
     env = {"TF_NUM_INTRAOP_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     cluster = LocalCluster(
         n_workers=n,
@@ -93,9 +99,15 @@ def local_workers(n: int, *, threads: int | None = None, quiet: bool = True) -> 
         cluster.close()
 
 
+def connect(address: str, *, threads: int | None = None) -> AbstractContextManager[Workers]:
+    """The workers of a running Dask scheduler at ``address`` (``tcp://host:8786``), on entering
+    the context."""
+    require("cluster", "--scheduler (folds as tasks on a Dask scheduler)", ("distributed",))
+    return _connect(address, threads)
+
+
 @contextmanager
-def connect(address: str, *, threads: int | None = None) -> Iterator[Workers]:
-    """The workers of a running Dask scheduler at ``address`` (``tcp://host:8786``)."""
+def _connect(address: str, threads: int | None) -> Iterator[Workers]:
     from distributed import Client
 
     try:
@@ -143,10 +155,11 @@ class ClusterConfig:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None, scheduler: str) -> ClusterConfig:
-        import yaml
-
         if scheduler not in SCHEDULERS:
             raise ParameterError(f"--cluster must be one of {', '.join(SCHEDULERS)}; got {scheduler!r}")
+        require("cluster", f"--cluster {scheduler} (folds as batch jobs)")
+        import yaml
+
         data: dict = {}
         if path is not None:
             try:
@@ -186,6 +199,7 @@ def jobqueue_cluster(cfg: ClusterConfig):
     resource that every fold task asks for."""
     import shlex
 
+    require("cluster", f"--cluster {cfg.scheduler} (folds as batch jobs)")
     import dask_jobqueue
 
     prologue = [f"export {k}={shlex.quote(str(v))}" for k, v in sorted(cfg.worker_env().items())] + list(cfg.prologue)
@@ -225,9 +239,15 @@ def jobqueue_cluster(cfg: ClusterConfig):
     )
 
 
+def batch_workers(cfg: ClusterConfig) -> AbstractContextManager[Workers]:
+    """On entering the context, submit ``cfg.jobs`` batch jobs and yield their workers as they
+    join."""
+    require("cluster", f"--cluster {cfg.scheduler} (folds as batch jobs)")
+    return _batch_workers(cfg)
+
+
 @contextmanager
-def batch_workers(cfg: ClusterConfig) -> Iterator[Workers]:
-    """Submit ``cfg.jobs`` batch jobs and yield their workers as they join."""
+def _batch_workers(cfg: ClusterConfig) -> Iterator[Workers]:
     from distributed import Client
 
     cluster = jobqueue_cluster(cfg)

@@ -18,6 +18,8 @@ __all__ = [
     "DatasetError",
     "ResourceError",
     "ModelError",
+    "RunError",
+    "MissingExtraError",
 ]
 
 
@@ -64,3 +66,8 @@ class ModelError(BBNNError):
 class RunError(BBNNError):
     """A folder is not a run, holds no finished fold, or holds a run that does not match what was
     asked (other data, classes, split or configuration)."""
+
+
+class MissingExtraError(BBNNError, ImportError):
+    """An optional part of the package (an extra: ``fast``, ``cluster``, ``book``) is needed and
+    not installed; the message names the extra to install (:mod:`bbnn_core.extras`)."""

@@ -224,7 +224,9 @@ def make_runner(
             print("bbnn: OpenVINO is not installed here: running the models on Keras (slower)", file=sys.stderr)
             runtime = "keras"
     if runtime == "openvino" and not openvino_available():
-        raise ParameterError("runtime 'openvino' asked for, but OpenVINO is not installed (pip install openvino)")
+        from .extras import require
+
+        require("fast", "--runtime openvino")
     if runtime == "keras":
         if precision == "bf16":
             raise ParameterError("precision bf16 needs the OpenVINO runtime; the Keras path is f32")

@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bbnn_core"
 # the order data flows through the package: a module may import from the modules before it only
 LAYERS = [
     "errors",
+    "extras",
     "progress",
     "runs",
     "resources",
