@@ -13,7 +13,7 @@ ifdef BBNN_CACHE
 export BBNN_CACHE := $(abspath $(BBNN_CACHE))
 endif
 
-.PHONY: install lock lint test book bench clean chromium
+.PHONY: install lock lint test test-fast book bench clean chromium
 
 # requirements.lock holds the exact version and sha256 hashes of every package make install puts in
 # .venv (the core and the extras it installs), for Linux and macOS on x86_64 and arm64. The venv is
@@ -61,6 +61,11 @@ lint: $(STAMP)
 
 test: lint chromium
 	$(PY) -m pytest
+
+# the edit loop, a few minutes: lint and the tests not marked slow (no training run, browser, cluster,
+# notebook or benchmark); make test runs everything and is what CI runs
+test-fast: lint
+	$(PY) -m pytest tests -m "not slow" --durations=10
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 

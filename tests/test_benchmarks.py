@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs the benchmarks: left out of make test-fast
+
 BENCH = Path(__file__).parent.parent / "benchmarks"
 
 

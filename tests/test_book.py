@@ -19,6 +19,8 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # builds the book and starts a browser: left out of make test-fast
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -136,6 +136,7 @@ def smoke_run(tmp_path_factory, mirror):
     return run, json.loads(res.stdout)
 
 
+@pytest.mark.slow  # trains
 def test_train_smoke_on_the_embedded_data(smoke_run):
     run, summary = smoke_run
     assert summary["folds_done"] == summary["n_folds"] == 3
@@ -151,6 +152,7 @@ def test_train_smoke_on_the_embedded_data(smoke_run):
     assert len(tested) == len(set(tested)) == 100
 
 
+@pytest.mark.slow  # trains
 def test_evaluate_reads_the_run(smoke_run):
     run, summary = smoke_run
     res = bbnn("evaluate", run)
@@ -159,6 +161,7 @@ def test_evaluate_reads_the_run(smoke_run):
     assert json.loads(bbnn("evaluate", run, "--json").stdout)["test_acc"] == summary["test_acc"]
 
 
+@pytest.mark.slow  # trains
 def test_evaluate_with_reruns(smoke_run, tmp_path):
     """--rerun prints how far each rerun moved each fold; a run of another split is refused in one line."""
     import shutil
@@ -180,6 +183,7 @@ def test_evaluate_with_reruns(smoke_run, tmp_path):
     assert res.returncode != 0 and "is not a rerun of" in res.stderr and "Traceback" not in res.stderr
 
 
+@pytest.mark.slow  # trains
 def test_predict_with_a_run_and_with_the_authors_models(smoke_run, gtzan_mini):
     run, _ = smoke_run
     blues = gtzan_mini.root / "genres/blues/blues.00000.wav"
@@ -201,6 +205,7 @@ def test_predict_of_files_that_do_not_exist_fails_before_any_model_loads(tmp_pat
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.slow  # trains
 def test_predict_with_a_partly_trained_run_says_how_many_folds_it_uses(smoke_run, tmp_path):
     import shutil
 

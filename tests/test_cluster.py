@@ -23,6 +23,7 @@ from bbnn_core.runs import Run
 from bbnn_core.train import config_for, prepare_run
 
 pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # starts Dask clusters and trains: left out of make test-fast
 
 COMPARED = ("history.csv", "predictions.csv", "baseline.json")
 

@@ -11,7 +11,10 @@ import hashlib
 from pathlib import Path
 
 import nbformat
+import pytest
 from conftest import tone, write_audio
+
+pytestmark = pytest.mark.slow  # executes notebooks: left out of make test-fast
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 

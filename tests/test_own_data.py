@@ -42,6 +42,7 @@ def _subset(fs, keep):
     )
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.parametrize("change", ["deleted", "added", "changed", "relabelled"])
 def test_a_run_refuses_to_resume_on_other_data(features, tmp_path, change):
     run = tmp_path / "run"
@@ -72,6 +73,7 @@ def test_a_run_refuses_to_resume_on_other_data(features, tmp_path, change):
     assert not (run / "fold0").exists() and (run / "fold1" / "metrics.json").exists()
 
 
+@pytest.mark.slow  # trains
 def test_a_run_resumes_on_features_computed_on_another_cpu(features, tmp_path):
     """Features computed on a CPU of another class differ in their last bits: the run resumes (the
     same audio, within the tolerance), the fold records how its features matched, and evaluate
@@ -125,6 +127,7 @@ def _smoke_train(data, run) -> tuple:
     )
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.parametrize("protocol", ["kfold", "grouped"])
 def test_each_kfold_protocol_trains_a_small_four_class_folder(four_classes, tmp_path, protocol):
     run = tmp_path / "run"
@@ -244,6 +247,7 @@ def test_text_named_mp3_is_one_line_without_decoder_noise(tmp_path):
     assert "pipe" not in res.stdout + res.stderr and "Note:" not in res.stderr
 
 
+@pytest.mark.slow  # trains
 def test_evaluate_without_a_finished_fold_fails(features, tmp_path):
     run = tmp_path / "run"
     train(_cfg(run, folds=(0,)), features=features, progress=False)
@@ -255,6 +259,7 @@ def test_evaluate_without_a_finished_fold_fails(features, tmp_path):
     assert res.returncode == 1 and "is not a run folder" in res.stderr
 
 
+@pytest.mark.slow  # trains
 def test_evaluate_warns_when_folds_were_made_differently(features, tmp_path):
     run = tmp_path / "run"
     train(_cfg(run, folds=(0, 1)), features=features, progress=False)
@@ -326,6 +331,7 @@ def test_feature_cache_follows_the_data(four_classes, tmp_path):
     assert len(again) == 24 and np.array_equal(again.X, fs.X)
 
 
+@pytest.mark.slow  # trains
 def test_dataset_given_a_folder_is_the_data_dir_and_the_cache_stays_in_the_cache(four_classes, tmp_path):
     run = tmp_path / "run"
     cache = tmp_path / "cache"
@@ -354,6 +360,7 @@ def test_dataset_given_a_folder_is_the_data_dir_and_the_cache_stays_in_the_cache
     assert not list(four_classes.parent.rglob("*.npz"))  # nothing inside or beside the user's data
 
 
+@pytest.mark.slow  # trains
 def test_the_command_refuses_to_resume_after_a_file_is_deleted(four_classes, tmp_path):
     """End to end, as a user meets it: train, delete a file from the folder, run the same command."""
     import shutil

@@ -238,3 +238,29 @@ def test_the_paper_runs_notes_follow_their_files(monkeypatch):
     assert len(runs) >= 2
     for run in runs:
         assert (run / "NOTE.md").read_text() == write_note.note(run), run
+
+
+def test_make_test_fast_leaves_out_what_is_slow():
+    """make test-fast runs the library's tests without notebooks, training, browser or cluster:
+    what it collects is a large share of the tests and none of the slow files."""
+    import subprocess
+
+    make = (ROOT / "Makefile").read_text()
+    command = re.search(r"^test-fast:.*\n\t\$\(PY\) -m pytest (.*)$", make, re.M)
+    assert command, "no test-fast target"
+    args = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', command[1]) if not a.startswith("--durations")]
+    res = subprocess.run(
+        [sys.executable, "-m", "pytest", *args, "--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    ids = [line for line in res.stdout.splitlines() if "::" in line]
+    files = {i.split("::")[0] for i in ids}
+    assert len(ids) > 200 and not any(f.startswith("notebooks/") for f in files), files
+    for slow in ("test_train", "test_book", "test_cluster", "test_notebooks_e2e", "test_benchmarks"):
+        assert f"tests/{slow}.py" not in files, slow
+    assert "tests/test_cli.py::test_train_smoke_on_the_embedded_data" not in ids
+    assert "tests/test_cli.py::test_help[command0]" in ids  # the file's quick tests stay

@@ -20,6 +20,8 @@ from bbnn_core.errors import RunError
 from bbnn_core.runs import instruction_set
 from bbnn_core.train import HISTORY_COLUMNS, config_for, train
 
+pytestmark = pytest.mark.slow  # trains: left out of make test-fast
+
 
 @pytest.fixture(scope="module")
 def small_features(tmp_path_factory):
