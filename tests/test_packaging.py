@@ -153,9 +153,17 @@ def test_layout():
         assert (ROOT / p).exists(), p
 
 
-def test_readme_opens_with_the_two_commands():
-    head = (ROOT / "README.md").read_text().split("---")[0]
-    assert "make book" in head and "make test" in head
+def test_the_readme_is_a_guide_that_opens_with_the_two_commands():
+    text = (ROOT / "README.md").read_text()
+    first_block = re.search(r"```bash\n(.*?)```", text, re.S)
+    assert first_block and text.index("```bash") < 30, "the README opens with its commands"
+    commands = [line.split("#")[0].strip() for line in first_block[1].splitlines()]
+    assert commands == ["make book", "make test"], commands
+    assert len(text.splitlines()) <= 170
+    # every make target the README names exists
+    targets = set(re.findall(r"^([\w-]+):", (ROOT / "Makefile").read_text(), re.M))
+    for target in re.findall(r"`make ([\w-]+)", text) + re.findall(r"make ([\w-]+):", text):
+        assert target in targets, target
 
 
 def test_ci_runs_the_readme_test_command():
@@ -169,8 +177,8 @@ def test_no_machine_paths_in_code():
             assert "".join(needle) not in f.read_text(), f
 
 
-def test_readme_costs_of_the_paper_run_are_its_own():
-    """The README's epochs and minutes per fold of the committed paper run are read from the run's
+def test_the_costs_of_the_paper_run_in_results_md_are_its_own():
+    """benchmarks/RESULTS.md's epochs and minutes per fold of the committed paper run are read from the run's
     files: a fold finishing later (or a rerun replacing one) cannot leave the prose behind."""
     import json
 
@@ -180,13 +188,12 @@ def test_readme_costs_of_the_paper_run_are_its_own():
         k = int(fold.parent.name.removeprefix("fold"))
         epochs[k] = json.loads(fold.read_text())["epochs_run"]
         minutes[k] = json.loads((fold.parent / "provenance.json").read_text())["wall_time_s"] / 60
-    text = " ".join((ROOT / "README.md").read_text().split())
+    text = " ".join((ROOT / "benchmarks" / "RESULTS.md").read_text().split())
 
     def span(values):
         values = list(values)
         return f"{round(min(values))}-{round(max(values))}"
 
-    assert f"a fold ran {span(epochs.values())} epochs" in text
     fast, slow = [0, 1], [4, 5, 6, 7, 8, 9]
     assert (
         f"took {span(minutes[k] for k in fast)} min ({span(epochs[k] for k in fast)} epochs of 10 steps; folds 0 and 1)"
@@ -198,8 +205,8 @@ def test_readme_costs_of_the_paper_run_are_its_own():
     )
 
 
-def test_readme_names_the_paper_runs_reruns():
-    """The README's sentence on what reruns of the committed paper run measured follows the run
+def test_results_md_names_the_paper_runs_reruns():
+    """benchmarks/RESULTS.md's sentence on what reruns of the committed paper run measured follows the run
     folders: each rerun kept beside the run is named, and a kind of rerun is said to be "not
     measured yet" exactly when none of that kind is committed."""
     from bbnn_core.metrics import find_reruns, rerun_spread
@@ -208,7 +215,7 @@ def test_readme_names_the_paper_runs_reruns():
     reruns = find_reruns(run)
     spread = rerun_spread(run, reruns) if reruns else None
     kinds = set(spread["kind"]) if spread is not None else set()
-    text = " ".join((ROOT / "README.md").read_text().split())
+    text = " ".join((ROOT / "benchmarks" / "RESULTS.md").read_text().split())
     for path in reruns:
         assert f"results/{path.name}" in text, path.name
     said = {
