@@ -259,3 +259,92 @@ def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width)
             if seen < MIN_TEXT_PX:
                 problems.append(f"{page.name}: {Path(src).name}: smallest text {seen:.1f} px at {width} px")
     assert not problems, "\n".join(problems)
+
+
+def _article_text(page: Path) -> str:
+    """The text of a built page's article (no navigation, header or scripts), whitespace collapsed."""
+    import html
+
+    text = page.read_text()
+    article = text[text.index('<article class="bd-article">') : text.index("</article>")]
+    article = re.sub(r"<(script|style)\b.*?</\1>", " ", article, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", article)).split())
+
+
+def _abstract_numbers() -> dict[str, str]:
+    """The numbers the abstract must show, computed here from the committed run and the paper's
+    quoted figure, not read from the notebook that glues them."""
+    from bbnn_core.metrics import summarize_run
+    from bbnn_core.paper import PAPER_ACCURACY
+
+    s = summarize_run(ROOT / "results" / "gtzan_mini-kfold-paper-seed0")
+    return {
+        "ours": f"{100 * s['test_acc']['pooled']:.1f}",
+        "ours-ci": f"{100 * s['test_acc']['ci_low']:.1f}–{100 * s['test_acc']['ci_high']:.1f}",
+        "svm": f"{100 * s['baseline_test_acc']['pooled']:.1f}",
+        "paper": f"{PAPER_ACCURACY['gtzan']:.1f}",
+    }
+
+
+def test_the_first_page_opens_with_the_abstract_and_its_numbers(book):
+    """Built from the committed outputs, the first page's first 1500 characters hold our pooled
+    accuracy with its interval, the SVM's and the paper's figure; no glue is left unrendered."""
+    page = HTML / "book" / "intro.html"
+    text = _article_text(page)
+    head = text[:1500]
+    assert head.index("Abstract.") < 200, head[:300]
+    for key, value in _abstract_numbers().items():
+        assert f"{value} %" in head or f" {value} " in head, (key, value, head)
+    assert "glue" not in page.read_text() and "n/a" not in head
+
+
+_FIRST_SCREEN = """<!doctype html><html><body style="margin:0">
+<iframe id="f" src="{src}" style="width:1400px;height:900px;border:0"></iframe>
+<pre id="out">pending</pre>
+<script>
+document.getElementById('f').addEventListener('load', () => {{
+  const d = document.getElementById('f').contentDocument, wanted = {wanted}, found = {{}};
+  const walk = d.createTreeWalker(d.querySelector('article'), NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {{
+    wanted.forEach(w => {{
+      const i = n.textContent.indexOf(w);
+      if (i < 0 || w in found) return;
+      const r = d.createRange(); r.setStart(n, i); r.setEnd(n, i + w.length);
+      found[w] = r.getBoundingClientRect().bottom;
+    }});
+  }}
+  document.getElementById('out').textContent = JSON.stringify(found);
+}});
+</script></body></html>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
+def test_the_abstracts_numbers_are_on_the_first_screen(book, tmp_path):
+    """In a 1400 x 900 window the abstract's numbers are visible without scrolling: each is laid
+    out above the window's bottom edge."""
+    import html
+    import json
+
+    wanted = [_abstract_numbers()[k] for k in ("ours", "ours-ci", "svm", "paper")]
+    wrapper = tmp_path / "first-screen.html"
+    wrapper.write_text(_FIRST_SCREEN.format(src=(HTML / "book" / "intro.html").as_uri(), wanted=json.dumps(wanted)))
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1400,900",
+            "--dump-dom",
+            wrapper.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    out = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
+    assert out and out.group(1) != "pending", "the layout script did not run"
+    bottoms = json.loads(html.unescape(out.group(1)))
+    assert set(bottoms) == set(wanted), bottoms
+    assert all(0 < b <= 900 for b in bottoms.values()), bottoms
