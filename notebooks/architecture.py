@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -21,7 +21,7 @@
 # this page is generated from `bbnn_core.model.build_bbnn`, the same code whose weights are checked
 # against the authors' released models.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
 # %% tags=["hide-input"]

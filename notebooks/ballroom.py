@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -19,15 +19,10 @@
 # The paper's Ballroom experiment: Table 5 (accuracy against published methods), Table 6
 # (per-genre precision, recall and F-score), and Ballroom's panels of Figures 3 and 4. The authors
 # released no Ballroom models or logs, so every computed number here needs a run of this project
-# on the Ballroom audio (698 clips, 8 genres; the three Rumba folders form one class):
-#
-# ```bash
-# papermill notebooks/ballroom.ipynb out.ipynb \
-#     -p data_dir /path/to/Ballroom -p profile paper \
-#     -p run_dir runs/ballroom-kfold-paper-seed0
-# ```
+# on the Ballroom audio (698 clips, 8 genres; the three Rumba folders form one class; the last
+# section says how).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 data_dir = None  # a folder holding BallroomData/
 dataset = None  # None: the data folder's name (the embedded gtzan_mini without data_dir)
 kind = None  # the folder's layout: gtzan | ballroom | extended_ballroom | folder; None: guessed
@@ -48,14 +43,7 @@ cfg, train_now = run_parameters(KEY, data_dir=data_dir, dataset=dataset, kind=ki
                                 profile=profile, seed=seed, n_folds=n_folds, run_dir=run_dir, train=train,
                                 committed=None)
 
-# %% [markdown]
-# ## Train or resume, then report
-#
-# With data, this cell trains every fold of the run that is not finished yet (resuming the current
-# one from its last epoch; a run of other data is refused). Without, the page shows the run folder
-# as it is: its finished folds only.
-
-# %%
+# %% tags=["remove-input"]
 if train_now:
     train_run(cfg)
 ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol, reruns=reruns)
@@ -123,3 +111,19 @@ ch.plot_results()
 
 # %% tags=["hide-input"]
 ch.discrepancies()
+
+# %% [markdown]
+# ## How to rerun this page
+#
+# On Ballroom, with the paper's recipe (the folded parameters cell at the top of the page lists every parameter):
+#
+# ```bash
+# papermill notebooks/ballroom.ipynb out.ipynb \
+#     -p data_dir /path/to/Ballroom -p profile paper \
+#     -p run_dir runs/ballroom-kfold-paper-seed0
+# ```
+#
+# With data, the page first trains every fold of the run that is not finished yet, resuming the
+# current one from its last epoch (a run of other data is refused); without, it shows the run
+# folder as it is: its finished folds only. `bbnn book --data ...` trains the runs of every
+# chapter first (on Dask workers if asked) and then executes the pages.

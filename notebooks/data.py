@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -21,7 +21,7 @@
 # metadata file (which lists every track, with or without the audio). Without the full GTZAN, the
 # embedded `gtzan_mini` (10 clips per genre) stands in and is labelled so.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 gtzan_dir = None  # None: the embedded gtzan_mini
 ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -19,16 +19,10 @@
 # The paper's Extended Ballroom experiment: Table 7 (accuracy against published methods), Table 8
 # (per-genre precision, recall and F-score), and its panels of Figures 3 and 4. The authors
 # released logs and results for their 10 runs, which are drawn here; a run of this project needs
-# the audio (4180 mp3 files, 13 genres). Because the data set holds copies of the same songs, the
-# default protocol here is `grouped`:
-#
-# ```bash
-# papermill notebooks/extended_ballroom.ipynb out.ipynb \
-#     -p data_dir /path/to/ExtendedBallroom -p profile paper \
-#     -p run_dir runs/extended_ballroom-grouped-paper-seed0
-# ```
+# the audio (4180 mp3 files, 13 genres; the last section says how). Because the data set holds
+# copies of the same songs, the default protocol here is `grouped`.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 data_dir = None  # a folder holding <Genre>/<id>.mp3 and extendedballroom_v1.1.xml
 dataset = None  # None: the data folder's name (the embedded gtzan_mini without data_dir)
 kind = None  # the folder's layout: gtzan | ballroom | extended_ballroom | folder; None: guessed
@@ -49,14 +43,7 @@ cfg, train_now = run_parameters(KEY, data_dir=data_dir, dataset=dataset, kind=ki
                                 profile=profile, seed=seed, n_folds=n_folds, run_dir=run_dir, train=train,
                                 committed=None)
 
-# %% [markdown]
-# ## Train or resume, then report
-#
-# With data, this cell trains every fold of the run that is not finished yet (resuming the current
-# one from its last epoch; a run of other data is refused). Without, the page shows the run folder
-# as it is: its finished folds only.
-
-# %%
+# %% tags=["remove-input"]
 if train_now:
     train_run(cfg)
 ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol, reruns=reruns)
@@ -135,3 +122,19 @@ ch.copies()
 
 # %% tags=["hide-input"]
 ch.discrepancies()
+
+# %% [markdown]
+# ## How to rerun this page
+#
+# On Extended Ballroom, with the paper's recipe (the folded parameters cell at the top of the page lists every parameter):
+#
+# ```bash
+# papermill notebooks/extended_ballroom.ipynb out.ipynb \
+#     -p data_dir /path/to/ExtendedBallroom -p profile paper \
+#     -p run_dir runs/extended_ballroom-grouped-paper-seed0
+# ```
+#
+# With data, the page first trains every fold of the run that is not finished yet, resuming the
+# current one from its last epoch (a run of other data is refused); without, it shows the run
+# folder as it is: its finished folds only. `bbnn book --data ...` trains the runs of every
+# chapter first (on Dask workers if asked) and then executes the pages.

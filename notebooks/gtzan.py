@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -20,16 +20,10 @@
 # precision, recall and F-score), Figure 3 (loss curves) and Figure 4 (confusion matrix and
 # accuracy per fold), for a run of this project and for the authors' released logs. Without data the
 # page shows the committed run of the paper's recipe on gtzan_mini, fold by fold as its training
-# finishes; with data it trains (or resumes) a run first, over the folder's own classes. On the full
-# GTZAN:
-#
-# ```bash
-# papermill notebooks/gtzan.ipynb out.ipynb \
-#     -p data_dir /path/to/GTZAN -p dataset gtzan \
-#     -p profile paper -p run_dir runs/gtzan-kfold-paper-seed0
-# ```
+# finishes; with data it trains (or resumes) a run first, over the folder's own classes (the last
+# section says how).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 data_dir = None  # None: the embedded gtzan_mini (100 clips); else a GTZAN folder
 dataset = None  # None: the data folder's name (the embedded gtzan_mini without data_dir)
 kind = None  # the folder's layout: gtzan | ballroom | extended_ballroom | folder; None: guessed
@@ -50,14 +44,7 @@ cfg, train_now = run_parameters(KEY, data_dir=data_dir, dataset=dataset, kind=ki
                                 profile=profile, seed=seed, n_folds=n_folds, run_dir=run_dir, train=train,
                                 committed="../results/gtzan_mini-kfold-paper-seed0")
 
-# %% [markdown]
-# ## Train or resume, then report
-#
-# With data, this cell trains every fold of the run that is not finished yet (resuming the current
-# one from its last epoch; a run of other data is refused). Without, the page shows the run folder
-# as it is: its finished folds only.
-
-# %%
+# %% tags=["remove-input"]
 if train_now:
     train_run(cfg)
 ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol, reruns=reruns)
@@ -143,3 +130,19 @@ ch.misclassified()
 
 # %% tags=["hide-input"]
 ch.discrepancies()
+
+# %% [markdown]
+# ## How to rerun this page
+#
+# On the full GTZAN, with the paper's recipe (the folded parameters cell at the top of the page lists every parameter):
+#
+# ```bash
+# papermill notebooks/gtzan.ipynb out.ipynb \
+#     -p data_dir /path/to/GTZAN -p dataset gtzan \
+#     -p profile paper -p run_dir runs/gtzan-kfold-paper-seed0
+# ```
+#
+# With data, the page first trains every fold of the run that is not finished yet, resuming the
+# current one from its last epoch (a run of other data is refused); without, it shows the run
+# folder as it is: its finished folds only. `bbnn book --data ...` trains the runs of every
+# chapter first (on Dask workers if asked) and then executes the pages.

@@ -20,7 +20,7 @@
 # by side, with every discrepancy stated. Each number below is computed by a cell of this page
 # from the authors' files or from a run folder.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 runs = {  # protocol -> run folder of the paper's recipe on gtzan_mini (finished folds are shown)
     "kfold": "../results/gtzan_mini-kfold-paper-seed0",
 }

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -31,19 +31,9 @@
 # ```
 #
 # Every number comes from `bbnn robustness`, which applies each condition to every clip and lets
-# every model predict it. Its rows for the embedded data are committed with the book and read
-# here when they are current (same clips, model files, runtime, precision and code); otherwise
-# this page computes them (every condition of every clip through every model: long on a CPU; each
-# finished condition is cached, so an interrupted build resumes). On other data:
-#
-# ```bash
-# bbnn robustness /path/to/GTZAN --maps authors-gtzan:0 \
-#     --precision f32 --out runs/robustness-gtzan
-# papermill notebooks/robustness.ipynb out.ipynb \
-#     -p data_dir /path/to/GTZAN -p saved runs/robustness-gtzan
-# ```
+# every model predict it (the last section says how to rerun it).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-input"]
 data_dir = None  # None: the embedded gtzan_mini; else a labelled folder with GTZAN's genres
 model = "authors-gtzan"  # as bbnn predict --model
 saved = "../results/robustness-gtzan_mini"  # rows written by bbnn robustness --out (read when current)
@@ -253,3 +243,18 @@ captioned(rb.summary_table(summary).style.hide(axis="index"),
 
 # %% tags=["hide-input"]
 Markdown("\n".join(f"- {sentence}" for sentence in rb.advice(summary).values()))
+
+# %% [markdown]
+# ## How to rerun this page
+#
+# The rows of `bbnn robustness` for the embedded data are committed with the book and read here
+# when they are current (same clips, model files, runtime, precision and code); otherwise this
+# page computes them (every condition of every clip through every model: long on a CPU; each
+# finished condition is cached, so an interrupted build resumes). On other data:
+#
+# ```bash
+# bbnn robustness /path/to/GTZAN --maps authors-gtzan:0 \
+#     --precision f32 --out runs/robustness-gtzan
+# papermill notebooks/robustness.ipynb out.ipynb \
+#     -p data_dir /path/to/GTZAN -p saved runs/robustness-gtzan
+# ```

@@ -348,3 +348,18 @@ def test_the_abstracts_numbers_are_on_the_first_screen(book, tmp_path):
     bottoms = json.loads(html.unescape(out.group(1)))
     assert set(bottoms) == set(wanted), bottoms
     assert all(0 < b <= 900 for b in bottoms.values()), bottoms
+
+
+def test_no_page_shows_a_code_cell_unfolded(book):
+    """A reader sees results, not code: every code cell's input on every page is removed or folded
+    (hide-input), parameters cells included."""
+    problems = []
+    for page in book:
+        text = page.read_text()
+        starts = [m.start() for m in re.finditer(r'<div class="cell[ "]', text)]
+        for a, b in zip(starts, [*starts[1:], len(text)]):
+            cell = text[a:b]
+            classes = re.match(r'<div class="([^"]*)"', cell)[1].split()
+            if 'class="cell_input' in cell and not {"tag_hide-input", "tag_hide-cell"} & set(classes):
+                problems.append(f"{page.name}: {' '.join(classes)}")
+    assert not problems, "\n".join(problems)
