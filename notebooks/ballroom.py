@@ -34,7 +34,7 @@ run_dir = None  # None: runs/<dataset>-<protocol>-<profile>-seed<seed>
 train = None  # None: train (or resume) when data_dir is given; False: show the finished folds only
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-train1, ...); else a list of run folders
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from bbnn_core.chapter import open_chapter, run_parameters
 from bbnn_core.train import train as train_run
 
@@ -49,12 +49,6 @@ if train_now:
 ch = open_chapter(KEY, cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol, reruns=reruns)
 for note in ch.notes:
     print(note)
-
-# %% [markdown]
-# ## The run shown on this page
-
-# %% tags=["hide-input"]
-ch.overview()
 
 # %% [markdown]
 # ## Accuracy against published methods (the paper's Table 5)
@@ -111,6 +105,12 @@ ch.plot_results()
 
 # %% tags=["hide-input"]
 ch.discrepancies()
+
+# %% [markdown]
+# ## The run shown on this page
+
+# %% tags=["hide-input"]
+ch.overview()
 
 # %% [markdown]
 # ## How to rerun this page
