@@ -6,6 +6,8 @@ uses these; they read nothing but the feature parameters.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "figure_png",
     "figure_image",
     "numbered",
+    "chapter_number",
+    "number_captions_for",
     "show",
     "captioned",
     "mel_axis_in_hz",
@@ -78,19 +82,48 @@ def figure_image(fig):
     return img
 
 
-# The numbers given so far on this page (one kernel runs one page), per kind and label.
+# The numbers given so far on this page (one kernel runs one page), per kind and label, and the
+# page's chapter number in the book (None: captions are numbered 1, 2, ... without a chapter).
 _NUMBERS: dict[str, dict[str, int]] = {}
+_CHAPTER: list[int | None] = [None]
+
+
+def chapter_number(page: str, toc: str | Path | None = None) -> int | None:
+    """The chapter number the book gives ``page`` (a notebook's name, ``"gtzan"``): its position
+    among the chapters of ``_toc.yml`` (found in the working folder or a parent), counted from 1
+    as Jupyter Book numbers them; None when there is no such book around."""
+    import re
+
+    if toc is None:
+        here = Path.cwd().resolve()
+        found = [d / "_toc.yml" for d in (here, *here.parents) if (d / "_toc.yml").is_file()]
+        if not found:
+            return None
+        toc = found[0]
+    files = re.findall(r"^\s*- file:\s*(\S+)\s*$", Path(toc).read_text(), re.M)
+    names = [Path(f).name for f in files]
+    return names.index(page) + 1 if page in names else None
+
+
+def number_captions_for(page: str, toc: str | Path | None = None) -> int | None:
+    """Number this page's captions by its chapter: "Table 3.2" for the second table of chapter 3,
+    so that the book's numbers cannot be taken for the paper's ("the paper's Table 3"). Returns
+    the chapter number (None: plain numbers, outside the book)."""
+    _CHAPTER[0] = chapter_number(page, toc)
+    return _CHAPTER[0]
 
 
 def numbered(kind: str, text: str, *, label: str | None = None) -> str:
-    """``text`` as a numbered caption: "<b>Figure n.</b> text", with the page's next number of
-    that kind ("Figure" or "Table"). The same ``label`` (default: the text) keeps its number when a
-    cell runs again, so re-running a cell does not renumber the page."""
+    """``text`` as a numbered caption: "<b>Figure c.n.</b> text", with the page's chapter number
+    (:func:`number_captions_for`; none outside the book) and its next number of that kind
+    ("Figure" or "Table"). The same ``label`` (default: the text) keeps its number when a cell
+    runs again, so re-running a cell does not renumber the page."""
     import html
 
     seen = _NUMBERS.setdefault(kind, {})
     n = seen.setdefault(label or text, len(seen) + 1)
-    return f"<b>{kind} {n}.</b> {html.escape(text, quote=False)}"
+    chapter = f"{_CHAPTER[0]}." if _CHAPTER[0] is not None else ""
+    return f"<b>{kind} {chapter}{n}.</b> {html.escape(text, quote=False)}"
 
 
 def show(fig, caption: str | None = None, *, label: str | None = None) -> None:

@@ -283,7 +283,7 @@ def discrepancies(
     if dataset == "ballroom":
         lines.append(
             f"- The paper's text gives BBNN {PAPER_BALLROOM_TEXT_ACCURACY} % on Ballroom, its Table 5 "
-            f"{PAPER_ACCURACY['ballroom']} %; its own Table 6, weighted by Table 2's counts, implies "
+            f"{PAPER_ACCURACY['ballroom']} %; its own Table 6, weighted by its Table 2's counts, implies "
             f"{table6_accuracy():.1f} %. The authors released no Ballroom logs or models to check either."
         )
     if dataset == "extended_ballroom":

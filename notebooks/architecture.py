@@ -25,6 +25,9 @@
 n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
 # %% tags=["hide-input"]
+from bbnn_core.figures import number_captions_for
+
+number_captions_for("architecture")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 from bbnn_core.model import build_bbnn, count_params
 from bbnn_core.paper import PAPER_TABLE1_TOTAL
 from bbnn_core.reports import book_style, captioned, plot_architecture, plot_blocks, show, table1
@@ -57,8 +60,8 @@ print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainabl
 #
 # - the paper describes the Inception convolutions "with stride 2" and max pooling "with stride 2
 #   to halve the resolution"; every convolution and pooling inside the released blocks has
-#   stride 1 (the resolution stays 161 x 128 through the module, as Table 1's output sizes say);
-# - Table 1 lists the transition pooling as "Max Pool"; the text and the released model use
+#   stride 1 (the resolution stays 161 x 128 through the module, as the paper's Table 1 gives the output sizes);
+# - the paper's Table 1 lists the transition pooling as "Max Pool"; the text and the released model use
 #   2 x 2 **average** pooling.
 
 # %% [markdown]

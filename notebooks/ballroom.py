@@ -16,8 +16,8 @@
 # %% [markdown]
 # # Ballroom
 #
-# The paper's Ballroom experiment: Table 5 (accuracy against published methods), Table 6
-# (per-genre precision, recall and F-score), and Ballroom's panels of Figures 3 and 4. The authors
+# The paper's Ballroom experiment: its Table 5 (accuracy against published methods), its Table 6
+# (per-genre precision, recall and F-score), and Ballroom's panels of its Figures 3 and 4. The authors
 # released no Ballroom models or logs, so every computed number here needs a run of this project
 # on the Ballroom audio (698 clips, 8 genres; the three Rumba folders form one class; the last
 # section says how).
@@ -35,6 +35,9 @@ train = None  # None: train (or resume) when data_dir is given; False: show the 
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-train1, ...); else a list of run folders
 
 # %% tags=["remove-input"]
+from bbnn_core.figures import number_captions_for
+
+number_captions_for("ballroom")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 from bbnn_core.chapter import open_chapter, run_parameters
 from bbnn_core.train import train as train_run
 
@@ -79,7 +82,7 @@ ch.rerun_spread()
 # ## Precision, recall and F-score per genre (the paper's Table 6)
 #
 # With a run of this project: pooled over its test folds, beside the paper's Table 6. Without
-# one: Table 6 as the paper prints it, and what it implies, computed (weighted by the genres'
+# one: the paper's Table 6 as it prints it, and what it implies, computed (weighted by the genres'
 # track counts, its recalls give the accuracy, which settles whether the paper's text or its
 # Table 5 gives Ballroom's accuracy right).
 

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # The data
 #
-# Table 2 of the paper counts tracks per genre in each data set. Here every count is computed:
+# The paper's Table 2 counts tracks per genre in each data set. Here every count is computed:
 # GTZAN and Ballroom from their audio folders when they are given, Extended Ballroom from its
 # metadata file (which lists every track, with or without the audio). Without the full GTZAN, the
 # embedded `gtzan_mini` (10 clips per genre) stands in and is labelled so.
@@ -27,6 +27,9 @@ ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR
 
 # %% tags=["hide-input"]
+from bbnn_core.figures import number_captions_for
+
+number_captions_for("data")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import pandas as pd
 from IPython.display import display
 
@@ -122,10 +125,10 @@ captioned(pd.DataFrame(GTZAN_FAULTS, columns=["fault", "excerpts", "what it mean
           f"GTZAN's faults by kind, quoted from {GTZAN_FAULTS_SOURCE}.")
 
 # %% [markdown]
-# What this means for Table 3: the paper's splits (and this book's `authors` and `kfold`
+# What this means for the paper's Table 3: its splits (and this book's `authors` and `kfold`
 # protocols) draw test clips at random, so a replica, another excerpt of the same recording or
 # another song by the same artist can sit on both sides of a split, and the test accuracy
-# rewards recognising a recording or an artist, not a genre. None of the accuracies of Table 3
+# rewards recognising a recording or an artist, not a genre. None of the accuracies of the paper's Table 3
 # controls for this. Kereliuk, Sturm and Larsen {cite}`kereliuk2015adversaries` built a *fault-filtered* split that leaves
 # out the faulty excerpts and keeps each artist on one side; the `fault-filtered` protocol of
 # this project uses it (it needs the full GTZAN).

@@ -16,8 +16,8 @@
 # %% [markdown]
 # # Extended Ballroom
 #
-# The paper's Extended Ballroom experiment: Table 7 (accuracy against published methods), Table 8
-# (per-genre precision, recall and F-score), and its panels of Figures 3 and 4. The authors
+# The paper's Extended Ballroom experiment: its Table 7 (accuracy against published methods), its
+# Table 8 (per-genre precision, recall and F-score), and the data set's panels of its Figures 3 and 4. The authors
 # released logs and results for their 10 runs, which are drawn here; a run of this project needs
 # the audio (4180 mp3 files, 13 genres; the last section says how). Because the data set holds
 # copies of the same songs, the default protocol here is `grouped`.
@@ -35,6 +35,9 @@ train = None  # None: train (or resume) when data_dir is given; False: show the 
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-train1, ...); else a list of run folders
 
 # %% tags=["remove-input"]
+from bbnn_core.figures import number_captions_for
+
+number_captions_for("extended_ballroom")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 from bbnn_core.chapter import open_chapter, run_parameters
 from bbnn_core.train import train as train_run
 
@@ -80,8 +83,8 @@ ch.rerun_spread()
 # ## Precision, recall and F-score per genre (the paper's Table 8)
 #
 # With a run of this project: pooled over its test folds, beside the paper's Table 8. Without
-# one: Table 8 as the paper prints it, and what it implies, computed (its recalls weighted by the
-# genres' track counts give the accuracy, to compare with Table 7's).
+# one: the paper's Table 8 as it prints it, and what it implies, computed (its recalls weighted by the
+# genres' track counts give the accuracy, to compare with the paper's Table 7).
 
 # %% tags=["hide-input"]
 ch.per_class()

@@ -16,9 +16,9 @@
 # %% [markdown]
 # # GTZAN
 #
-# The paper's GTZAN experiment: Table 3 (accuracy against published methods), Table 4 (per-genre
-# precision, recall and F-score), Figure 3 (loss curves) and Figure 4 (confusion matrix and
-# accuracy per fold), for a run of this project and for the authors' released logs. Without data the
+# The paper's GTZAN experiment: its Table 3 (accuracy against published methods), its Table 4
+# (per-genre precision, recall and F-score), its Figure 3 (loss curves) and its Figure 4 (confusion
+# matrix and accuracy per fold), for a run of this project and for the authors' released logs. Without data the
 # page shows the committed run of the paper's recipe on gtzan_mini, fold by fold as its training
 # finishes; with data it trains (or resumes) a run first, over the folder's own classes (the last
 # section says how).
@@ -36,6 +36,9 @@ train = None  # None: train (or resume) when data_dir is given; False: show the 
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-train1, ...); else a list of run folders
 
 # %% tags=["remove-input"]
+from bbnn_core.figures import number_captions_for
+
+number_captions_for("gtzan")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 from bbnn_core.chapter import open_chapter, run_parameters
 from bbnn_core.train import train as train_run
 

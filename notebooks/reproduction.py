@@ -28,6 +28,9 @@ check_clips = 5  # gtzan_mini clips used to compare the authors' models with our
 robustness_rows = "../results/robustness-gtzan_mini"  # the robustness chapter's rows: its clean ones are reused when current
 
 # %% tags=["hide-input"]
+from bbnn_core.figures import number_captions_for
+
+number_captions_for("reproduction")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -111,7 +114,7 @@ captioned(
 # %% [markdown]
 # Where the paper's text differs from the released model, the model is what is reproduced: the
 # text's "stride 2" convolutions and pooling inside the Inception blocks have stride 1 in the
-# model, and Table 1's transition "Max Pool" is an average pooling (as the text also says).
+# model, and the paper's Table 1's transition "Max Pool" is an average pooling (as the text also says).
 
 # %% [markdown]
 # ## The paper against the authors' released logs
@@ -173,9 +176,9 @@ print(f"expected never-tested clips over 10 random 10 % draws of 1000: 1000 x 0.
 # %% [markdown]
 # ## The authors' two released files describe different runs
 #
-# Their `fold_results.csv` (the per-run accuracies, used for the authors' rows of Tables 3 and 7
-# and their bars in Figure 4) and their `fold*_history.csv` files (the per-epoch logs, used for
-# their curves in Figure 3) are both called the released runs. If they were the same ten runs,
+# Their `fold_results.csv` (the per-run accuracies, used for the authors' rows of the paper's Tables 3
+# and 7 and their bars in its Figure 4) and their `fold*_history.csv` files (the per-epoch logs, used for
+# their curves in its Figure 3) are both called the released runs. If they were the same ten runs,
 # each results row's validation accuracy and loss would appear at some epoch of some history.
 
 # %% tags=["hide-input"]
@@ -203,7 +206,7 @@ g_row = released.iloc[0]
 display(Markdown(
     f"{'No' if released['rows whose (val_acc, val_loss) is in a history'].sum() == 0 else 'Only some'} "
     "results row matches any epoch of any history (values compared to 4 decimals): the two files come from "
-    "different runs. Tables 3 and 7 and Figure 4 use `fold_results.csv`; Figure 3 uses the histories. "
+    "different runs. The paper's Tables 3 and 7 and Figure 4 use `fold_results.csv`; its Figure 3 uses the histories. "
     f"The histories' mean best validation accuracy on GTZAN, {g_row['histories: mean best val acc (%)']:.1f} %, "
     f"is {abs(g_row['histories: mean best val acc (%)'] - PAPER_ACCURACY['gtzan']):.1f} points from the paper's "
     f"{PAPER_ACCURACY['gtzan']:.1f} %; whether the paper reports such a validation figure (chosen on the "
@@ -222,24 +225,24 @@ gtzan_recalls = [v[1] for v in PAPER_PER_CLASS["gtzan"].values()]
 fractional = [r for r in gtzan_recalls if r != int(r)]
 ballroom_lit = {method.split(" (")[0]: acc for method, _, acc in PAPER_LITERATURE["ballroom"]}
 display(Markdown("\n".join([
-    f"- **Ballroom, {PAPER_BALLROOM_TEXT_ACCURACY} or {PAPER_ACCURACY['ballroom']}?** Table 6's recalls weighted by Table 2's track counts give an accuracy of "
+    f"- **Ballroom, {PAPER_BALLROOM_TEXT_ACCURACY} or {PAPER_ACCURACY['ballroom']}?** The paper's Table 6's recalls weighted by its Table 2's track counts give an accuracy of "
     f"**{weighted:.1f} %**; their plain mean is {np.mean(list(recalls.values())):.1f} %. The text's "
     f"{PAPER_BALLROOM_TEXT_ACCURACY} % {'is' if round(weighted, 1) == PAPER_BALLROOM_TEXT_ACCURACY else 'is not'} "
-    f"the accuracy Table 6 implies; Table 5's {PAPER_ACCURACY['ballroom']} % "
+    f"the accuracy its Table 6 implies; its Table 5's {PAPER_ACCURACY['ballroom']} % "
     f"{'is not' if round(weighted, 1) != PAPER_ACCURACY['ballroom'] else 'is'}.",
     f"- **GTZAN per-genre recalls.** Pooled over ten stratified draws of 10 test clips per genre, every recall "
-    f"is a whole number of 100 clips, so a whole percentage. {len(fractional)} of Table 4's 10 recalls are not "
-    f"({', '.join(f'{r:.1f}' for r in fractional)}): Table 4 cannot come from the protocol the paper describes.",
+    f"is a whole number of 100 clips, so a whole percentage. {len(fractional)} of the paper's Table 4's 10 recalls are not "
+    f"({', '.join(f'{r:.1f}' for r in fractional)}): its Table 4 cannot come from the protocol the paper describes.",
     "- **The stem's pooling.** The text says 4 x 1 max pooling with stride 1; 647 frames become 161 "
-    f"(Table 1 and the released weights) only with stride 4: (647 - 4) // 4 + 1 = {(647 - 4) // 4 + 1}.",
+    f"(the paper's Table 1 and the released weights) only with stride 4: (647 - 4) // 4 + 1 = {(647 - 4) // 4 + 1}.",
     "- **The mel range.** The text says 128 mel bands cover 0-22050 Hz; at 22050 Hz sampling librosa's mel "
     f"bands end at the Nyquist frequency, {22050 // 2} Hz.",
-    "- **Two spellings.** Extended Ballroom's West Coast Swing is \"Weswing\" in Table 2 and \"Wcswing\" in "
-    "Table 8 (and in the data set's metadata); this book uses the metadata's name.",
-    f"- **Table 5 against its text.** The text gives {ballroom_lit['MMCNN']} % to Marchand et al.'s MSS with "
-    f"a modified KNN; Table 5 gives {ballroom_lit['MMCNN']} % to MMCNN and {ballroom_lit['Marchand et al.']} % "
+    "- **Two spellings.** Extended Ballroom's West Coast Swing is \"Weswing\" in the paper's Table 2 and \"Wcswing\" in "
+    "its Table 8 (and in the data set's metadata); this book uses the metadata's name.",
+    f"- **The paper's Table 5 against its text.** The text gives {ballroom_lit['MMCNN']} % to Marchand et al.'s MSS with "
+    f"a modified KNN; the table gives {ballroom_lit['MMCNN']} % to MMCNN and {ballroom_lit['Marchand et al.']} % "
     "to Marchand et al.'s MSS. "
-    "This book's Table 5 follows the table.",
+    "This book's copy of the paper's Table 5 follows the table.",
 ])))
 
 
@@ -377,7 +380,7 @@ plain = [
     f"is {'inside' if e['ci_low'] <= PAPER_ACCURACY['extended_ballroom'] / 100 <= e['ci_high'] else 'outside'} "
     "that interval.",
     f"- **Ballroom.** The paper's text says {PAPER_BALLROOM_TEXT_ACCURACY} %, its Table 5 "
-    f"{PAPER_ACCURACY['ballroom']} %; its own Table 6, weighted by Table 2's counts, implies {weighted:.1f} % "
+    f"{PAPER_ACCURACY['ballroom']} %; its own Table 6, weighted by its Table 2's counts, implies {weighted:.1f} % "
     "(above). Nothing was released to check either against a run.",
     f"- **Protocol.** Called 10-fold cross-validation, it is 10 random 80/10/10 draws: on a 1000-clip set about "
     f"{1000 * 0.9**10:.0f} clips are never tested (expected; {int((times == 0).sum())} in the draw above) and "
@@ -385,7 +388,7 @@ plain = [
     f"copies of the same song, such a draw puts a copy in training for {eb_copies['share of test tracks (%)']:.1f} % "
     "of the test tracks (the Extended Ballroom chapter counts them); the authors' draws cannot be recovered.",
     "- **Architecture text.** The Inception blocks have stride 1 throughout (the text says stride 2), and the "
-    "transition pooling is an average pooling (Table 1 says max pooling). The released weights fit the "
+    "transition pooling is an average pooling (the paper's Table 1 says max pooling). The released weights fit the "
     "stride-1, average-pooling graph exactly.",
 ]
 display(Markdown("\n".join(plain)))

@@ -42,6 +42,9 @@ precision = "f32"  # f32 (the exact path; the committed rows ran at it) | bf16 |
 listen_model = "authors-gtzan:0"  # the model whose occlusion and saliency maps are drawn
 
 # %% tags=["hide-input"]
+from bbnn_core.figures import number_captions_for
+
+number_captions_for("robustness")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 from myst_nb import glue

@@ -119,18 +119,26 @@ class _Captions(HTMLParser):
 
 def test_every_figure_and_table_has_a_numbered_caption(book):
     """Every output figure is followed by its caption before anything else is shown, every table
-    carries one, and each page numbers its figures and its tables 1, 2, 3... in order."""
+    carries one, and each page numbers its figures and its tables 1, 2, 3... in order, prefixed
+    with its chapter's number ("Table 3.2"; the first page, not a chapter, has none), so that no
+    number of the book reads as one of the paper's."""
+    from bbnn_core.figures import chapter_number
+
     problems = []
     for page in book:
         parser = _Captions()
         parser.feed(page.read_text())
         events = parser.events
         numbers: dict[str, list[int]] = {"Figure": [], "Table": []}
+        chapter = chapter_number(page.stem, ROOT / "_toc.yml")
+        prefix = f"{chapter}\\." if chapter else ""
         for i, (kind, value) in enumerate(events):
             if kind == "caption":
-                found = re.match(r"(Figure|Table) (\d+)\. \S", value or "")
+                found = re.match(rf"(Figure|Table) {prefix}(\d+)\. \S", value or "")
                 if found:
                     numbers[found.group(1)].append(int(found.group(2)))
+                elif re.match(r"(Figure|Table) [\d.]+\. ", value or ""):
+                    problems.append(f"{page.name}: {value[:40]!r} is not numbered in chapter {chapter}")
                 continue
             following = events[i + 1] if i + 1 < len(events) else None
             want = "Figure" if kind == "img" else "Table"

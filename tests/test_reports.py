@@ -240,3 +240,22 @@ def test_run_overview_prints_numbers_as_a_reader_writes_them():
     assert ">0.99<" in html and "0.990000" not in html and ">100<" in html  # not 100.000000
     short = run_overview(summary | {"folds_done": 2, "wall_time_s": 600.0}, cfg, prov)[""]
     assert short["training wall time"] == "10.0 min over 2 folds (5.0 min per fold)"
+
+
+def test_captions_carry_the_chapter_number_the_book_gives_the_page(monkeypatch, tmp_path):
+    """In the book a page's captions read "Table 3.1" (chapter 3: its place among the chapters of
+    _toc.yml), never "Table 3", which a reader would take for the paper's; outside a book, plain."""
+    from pathlib import Path
+
+    from bbnn_core import figures
+
+    toc = Path(__file__).resolve().parents[1] / "_toc.yml"
+    monkeypatch.setattr(figures, "_NUMBERS", {})
+    monkeypatch.setattr(figures, "_CHAPTER", [None])
+    assert figures.number_captions_for("gtzan", toc) == 3
+    assert figures.numbered("Table", "Accuracy.") == "<b>Table 3.1.</b> Accuracy."
+    assert figures.numbered("Figure", "Loss.").startswith("<b>Figure 3.1.</b>")
+    assert figures.chapter_number("robustness", toc) == 7 and figures.chapter_number("intro", toc) is None
+    monkeypatch.chdir(tmp_path)  # no _toc.yml here or above
+    assert figures.number_captions_for("gtzan") is None
+    assert figures.numbered("Table", "Other.") == "<b>Table 2.</b> Other."
