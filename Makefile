@@ -80,6 +80,7 @@ book: $(STAMP)
 	  if [ "$(EXECUTE)" = no ]; then cp "$$nb" book/generated/ || exit 1; \
 	  else $(VENV)/bin/papermill --cwd notebooks "$$nb" "book/generated/$$(basename $$nb)" || exit 1; fi; \
 	done
+	$(PY) -m bbnn_core.book prune book/generated/*.ipynb
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo "book: _build/html/index.html"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import BBNNError, ParameterError
 
-__all__ = ["CHAPTERS", "parse_data", "build_book"]
+__all__ = ["CHAPTERS", "parse_data", "build_book", "prune_empty_sections"]
 
 # the chapters that take a data set, and their protocol (Extended Ballroom's copies are grouped)
 CHAPTERS = {"gtzan": "kfold", "ballroom": "kfold", "extended_ballroom": "grouped"}
@@ -37,6 +37,43 @@ def parse_data(items: list[str]) -> dict[str, str]:
             raise ParameterError(f"--data {item!r}: {path} is not a folder")
         out[key] = str(Path(path).resolve())
     return out
+
+
+def prune_empty_sections(path: str | Path) -> list[str]:
+    """Make an executed chapter notebook show no placeholder: drop every output that has nothing
+    to show (:class:`bbnn_core.chapter.Nothing`), then every section (a ``##`` heading and the cells
+    up to the next heading) whose code had such an output and now shows nothing at all. Rewrites
+    ``path`` (a copy in ``book/generated``, never the committed notebook); the headings removed."""
+    import json
+
+    from .chapter import NOTHING_MIME
+
+    path = Path(path)
+    nb = json.loads(path.read_text())
+    cells = nb["cells"]
+    emptied: set[int] = set()  # code cells that had a Nothing
+    for i, cell in enumerate(cells):
+        outputs = cell.get("outputs", [])
+        kept = [o for o in outputs if NOTHING_MIME not in o.get("data", {})]
+        if len(kept) != len(outputs):
+            cell["outputs"] = kept
+            emptied.add(i)
+
+    def heading(cell) -> int:  # the level of a markdown cell's heading, 0 for none
+        text = "".join(cell["source"]).lstrip() if cell["cell_type"] == "markdown" else ""
+        return len(text) - len(text.lstrip("#")) if text.startswith("#") else 0
+
+    starts = [i for i, c in enumerate(cells) if heading(c) >= 2] + [len(cells)]
+    drop: set[int] = set()
+    removed: list[str] = []
+    for a, b in zip(starts, starts[1:]):
+        code = [i for i in range(a, b) if cells[i]["cell_type"] == "code"]
+        if emptied & set(code) and not any(cells[i].get("outputs") for i in code):
+            drop.update(range(a, b))
+            removed.append("".join(cells[a]["source"]).splitlines()[0].lstrip("# ").strip())
+    nb["cells"] = [c for i, c in enumerate(cells) if i not in drop]
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return removed
 
 
 def _execute(notebook: str, output: str, parameters: dict, cwd: str) -> str:
@@ -134,6 +171,8 @@ def build_book(
         else:
             first = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         raise BBNNError(f"{len(failures)} notebook(s) failed; {Path(name).name}: {first}")
+    for nb in notebooks:
+        prune_empty_sections(out_dir / nb.name)
     if build:
         res = subprocess.run(
             [
@@ -149,3 +188,11 @@ def build_book(
         if res.returncode != 0:
             raise BBNNError(f"jupyter-book build failed: {(res.stdout + res.stderr).strip().splitlines()[-1]}")
     return {key: cfg.run_dir for key, cfg in cfgs.items()}
+
+
+if __name__ == "__main__":  # python -m bbnn_core.book prune NOTEBOOK...: what make book runs
+    if sys.argv[1:2] != ["prune"]:
+        sys.exit("usage: python -m bbnn_core.book prune NOTEBOOK...")
+    for name in sys.argv[2:]:
+        for title in prune_empty_sections(name):
+            print(f"{Path(name).name}: nothing to show under {title!r}: left out", file=sys.stderr)

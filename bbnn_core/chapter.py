@@ -58,6 +58,26 @@ def _markdown(text: str):
     return Markdown(text)
 
 
+# The output a chapter's part gives when it has nothing to show (no run of this project, no
+# released logs): the book's build removes it, and a section left with nothing to show
+# (:func:`bbnn_core.book.prune_empty_sections`), so a page shows no placeholder text.
+NOTHING_MIME = "application/vnd.bbnn.nothing+json"
+
+
+class Nothing:
+    """What a part of a chapter shows when it has nothing: in a notebook, one line saying why
+    (text/plain); in the book, nothing at all (see ``NOTHING_MIME``)."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {NOTHING_MIME: {"why": self.why}, "text/plain": f"(nothing to show: {self.why})"}
+
+    def __repr__(self) -> str:
+        return f"Nothing({self.why!r})"
+
+
 @dataclass
 class Chapter:
     """What a chapter shows; any part may be missing (no audio for a run, no released logs)."""
@@ -74,7 +94,8 @@ class Chapter:
     authors_hist: object = None
     reruns: list = field(default_factory=list)  # run folders that rerun this run's folds
     spread: Any = None  # their rerun_spread table (a DataFrame)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the page must say first: a part that failed to load
+    missing: list[str] = field(default_factory=list)  # what there is none of, by design (no run, nothing released)
 
     @property
     def _shown(self) -> str:
@@ -93,10 +114,8 @@ class Chapter:
                 run_overview(self.summary, self.cfg, self.provenance).style,
                 f"Where the run shown on this page comes from and how it was made: {self._shown}.",
             )
-        return _markdown(
-            f"No finished fold of a run of this project is shown ({self.run_dir}). With the data, `papermill` this notebook with `-p data_dir /path -p run_dir "
-            f"runs/{self.key}`, or `bbnn train --data-dir /path --dataset {self.key} --protocol "
-            f"{self.protocol} --profile paper`."
+        return Nothing(
+            f"no finished fold of a run of this project ({self.run_dir}): the last section says how to make one"
         )
 
     def comparison(self):
@@ -153,7 +172,7 @@ class Chapter:
         from .metrics import spread_summary
 
         if self.summary is None:
-            return _markdown("Needs a run of this project.")
+            return Nothing("needs a run of this project")
         cfg: Any = self.cfg
         data = f" --data-dir {cfg.data_dir}" + (f" --kind {cfg.kind}" if cfg.kind else "") if cfg.data_dir else ""
         folds = ",".join(str(int(k)) for k in list(self.folds["fold"])[:3])  # three finished folds
@@ -282,7 +301,7 @@ class Chapter:
         if self.authors_hist is not None:
             panels.append((self.authors_hist, "the authors' released logs"))
         if not panels:
-            return _markdown("No training history to draw.")
+            return Nothing("no training history to draw")
         with plt.rc_context(BOOK_STYLE):
             fig, axes = plt.subplots(
                 2,
@@ -319,7 +338,7 @@ class Chapter:
         import matplotlib.pyplot as plt
 
         if self.summary is None and self.authors_df is None:
-            return _markdown("No run to draw.")
+            return Nothing("no run of this project and no released results to draw")
         with plt.rc_context(BOOK_STYLE):
             if self.summary is not None:
                 fig, ax = plt.subplots(figsize=(6.8, 5.8))
@@ -364,7 +383,7 @@ class Chapter:
         from .metrics import read_run
 
         if self.summary is None or self.run_dir is None:
-            return _markdown("Needs a run of this project.")
+            return Nothing("needs a run of this project")
         _, preds = read_run(self.run_dir)
         wrong = preds[preds["true"] != preds["predicted"]].copy()
         wrong["p(predicted)"] = [row[f"p_{row['predicted']}"] for _, row in wrong.iterrows()]
@@ -421,9 +440,9 @@ class Chapter:
             elif self.key == "extended_ballroom":
                 ds = load_extended_ballroom()  # the metadata links the copies; no audio needed
             else:
-                return _markdown("No data set here to count copies in.")
+                return Nothing("no data set here to count copies in")
         except BBNNError as exc:
-            return _markdown(f"No data set here to count copies in ({exc}).")
+            return Nothing(f"no data set here to count copies in ({exc})")
         groups = ds.groups
         n_songs = len(set(groups.tolist()))
         if n_songs == len(groups):
@@ -479,7 +498,7 @@ class Chapter:
             hist = read_histories(self.run_dir)
         table = stopping_table(summary=self.summary, histories=hist, authors=self.authors_hist, label="ours")
         if table.empty:
-            return _markdown("No finished fold and no released history to show.")
+            return Nothing("no finished fold and no released history to show")
         who = [
             w
             for w, has in ((self._shown, self.summary), ("the authors' released histories", self.authors_hist))
@@ -551,8 +570,9 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
     ``key`` is the paper's data set (``gtzan``, ``ballroom``, ``extended_ballroom``). Nothing here
     trains. ``reruns`` are run folders that rerun the run's folds (None: those kept beside it,
     :func:`bbnn_core.metrics.find_reruns`). A run of another data set than ``dataset`` is refused
-    (:func:`bbnn_core.reports.open_run`). What is missing is recorded in ``notes`` (one line each)
-    and left out of the figures.
+    (:func:`bbnn_core.reports.open_run`). What there is none of by design (no run of this project,
+    nothing released) is recorded in ``missing``, a released file that could not be read in
+    ``notes`` (one line each, for the page to print); both are left out of the figures.
     """
     from .metrics import authors_results
     from .resources import authors_history_path
@@ -566,9 +586,9 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
         ch.reruns = find_reruns(run_dir) if reruns is None else list(reruns)
         ch.spread = rerun_spread(run_dir, ch.reruns)  # a folder that is not a rerun is refused
     else:
-        ch.notes.append(f"no finished fold in {run_dir} yet" if run_dir else "no run of this project is shown")
+        ch.missing.append(f"no finished fold in {run_dir}" if run_dir else "no run of this project is shown")
     if key not in AUTHORS_RELEASED:
-        ch.notes.append(f"the authors released no results, models or training logs for {key}")
+        ch.missing.append(f"the authors released no results, models or training logs for {key}")
         return ch
     try:
         ch.authors_df, ch.authors_summary = authors_results(key)

@@ -128,5 +128,7 @@ ch.overview()
 #
 # With data, the page first trains every fold of the run that is not finished yet, resuming the
 # current one from its last epoch (a run of other data is refused); without, it shows the run
-# folder as it is: its finished folds only. `bbnn book --data ...` trains the runs of every
+# folder as it is: its finished folds only. A run adds this project's rows to the accuracy and
+# per-genre tables, its loss curves, confusion matrix and accuracy per fold, how far reruns move
+# its numbers, and where the run comes from; a section with nothing to show is left out. `bbnn book --data ...` trains the runs of every
 # chapter first (on Dask workers if asked) and then executes the pages.

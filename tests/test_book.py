@@ -371,3 +371,17 @@ def test_no_page_shows_a_code_cell_unfolded(book):
             if 'class="cell_input' in cell and not {"tag_hide-input", "tag_hide-cell"} & set(classes):
                 problems.append(f"{page.name}: {' '.join(classes)}")
     assert not problems, "\n".join(problems)
+
+
+def test_no_page_shows_placeholder_text(book):
+    """A page without a run of this project (Ballroom, Extended Ballroom here) shows what there is
+    and leaves out the sections that would only say what is missing."""
+    placeholders = ("Needs a run of this project.", "No run to draw.", "No training history to draw.",
+                    "no finished fold in", "No finished fold of a run", "(nothing to show:", "vnd.bbnn.nothing")  # fmt: skip
+    problems = []
+    for page in book:
+        text = _article_text(page)
+        problems += [f"{page.name}: {p!r}" for p in placeholders if p in text]
+    assert not problems, "\n".join(problems)
+    ballroom = _article_text(HTML / "book" / "generated" / "ballroom.html")
+    assert "Loss curves" not in ballroom and "How to rerun this page" in ballroom

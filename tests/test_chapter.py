@@ -109,15 +109,21 @@ def test_chapter_without_audio_or_released_logs(mirror):
 
     ch = open_chapter("ballroom", None, dataset="ballroom", protocol="kfold")
     assert ch.summary is None and ch.authors_summary is None
-    assert ch.notes == [
+    assert ch.notes == []  # nothing failed to load: what is missing is missing by design
+    assert ch.missing == [
         "no run of this project is shown",
         "the authors released no results, models or training logs for ballroom",
     ]
-    assert "papermill" in ch.overview().data
+    # the parts with nothing to show say so in a notebook, and show nothing in the book
+    from bbnn_core.chapter import NOTHING_MIME, Nothing
+
+    for part in (ch.overview(), ch.plot_losses(), ch.plot_results(), ch.rerun_spread(), ch.misclassified()):
+        assert isinstance(part, Nothing), part
+        bundle = part._repr_mimebundle_()
+        assert set(bundle) == {NOTHING_MIME, "text/plain"} and bundle[NOTHING_MIME]["why"] in bundle["text/plain"]
     quoted = ch.per_class()  # the paper's Table 6, quoted, and what it implies
     assert "the paper's Table 6, quoted" in quoted.caption and "per-track predictions" in quoted.caption
     assert round(quoted.data.iloc[-1]["recall"], 1) == 97.1
-    assert "No training history" in ch.plot_losses().data and "No run" in ch.plot_results().data
     assert "97.1" in ch.discrepancies().data
 
 
@@ -347,7 +353,7 @@ def test_extended_ballroom_copies_on_both_sides_of_a_split(mirror):
     )
     text = open_chapter("extended_ballroom", None, dataset="extended_ballroom", protocol="grouped").copies().data
     assert f"({share:.1f} %;" in text and "the `grouped` protocol puts none" in text
-    assert "No data set" in open_chapter("ballroom", None, dataset="ballroom").copies().data
+    assert "no data set" in open_chapter("ballroom", None, dataset="ballroom").copies().why
 
 
 def test_copies_of_a_data_set_too_small_to_split_are_not_counted(tmp_path, monkeypatch):
@@ -440,3 +446,49 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     for k in range(10):
         (run / f"fold{k}" / "metrics.json").unlink()
     assert reproducibility_note(run, name="kfold", spread=None) == ""
+
+
+def test_the_book_leaves_out_what_has_nothing_to_show(tmp_path):
+    """prune_empty_sections drops Nothing outputs, and a section whose code then shows nothing;
+    a section with something left, or with code that never had outputs, stays."""
+    import json
+
+    import nbformat
+
+    from bbnn_core.book import prune_empty_sections
+    from bbnn_core.chapter import Nothing
+
+    def nothing(why):
+        data = Nothing(why)._repr_mimebundle_()
+        return nbformat.v4.new_output("display_data", data=data)
+
+    table = nbformat.v4.new_output("display_data", data={"text/html": "<table></table>", "text/plain": "t"})
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Ballroom\n\nIntro."),
+        nbformat.v4.new_code_cell("setup()"),  # no outputs, not a section: stays
+        nbformat.v4.new_markdown_cell("## Accuracy\n\nText."),
+        nbformat.v4.new_code_cell("ch.comparison()", outputs=[table]),
+        nbformat.v4.new_code_cell("ch.paired()", outputs=[nothing("needs a run")]),
+        nbformat.v4.new_markdown_cell("## Loss curves\n\nText."),
+        nbformat.v4.new_code_cell("ch.plot_losses()", outputs=[nothing("no training history to draw")]),
+        nbformat.v4.new_markdown_cell("More text of the section."),
+        nbformat.v4.new_markdown_cell("## How to rerun this page\n\nCommands."),
+        nbformat.v4.new_code_cell("x = 1"),  # code without outputs and no Nothing: stays
+    ]
+    path = tmp_path / "ballroom.ipynb"
+    nbformat.write(nb, path)
+    assert prune_empty_sections(path) == ["Loss curves"]
+    cells = json.loads(path.read_text())["cells"]
+    sources = ["".join(c["source"]).split("\n")[0] for c in cells]
+    assert sources == [
+        "# Ballroom",
+        "setup()",
+        "## Accuracy",
+        "ch.comparison()",
+        "ch.paired()",
+        "## How to rerun this page",
+        "x = 1",
+    ]
+    assert [len(c.get("outputs", [])) for c in cells if c["cell_type"] == "code"] == [0, 1, 0, 0]
+    assert prune_empty_sections(path) == []  # a second pass changes nothing
