@@ -270,12 +270,13 @@ def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width)
 
 
 def _article_text(page: Path) -> str:
-    """The text of a built page's article (no navigation, header or scripts), whitespace collapsed."""
+    """The text of a built page's article as a reader sees it (no navigation, header, scripts or
+    folded code), whitespace collapsed."""
     import html
 
     text = page.read_text()
     article = text[text.index('<article class="bd-article">') : text.index("</article>")]
-    article = re.sub(r"<(script|style)\b.*?</\1>", " ", article, flags=re.S)
+    article = re.sub(r"<(script|style|details)\b.*?</\1>", " ", article, flags=re.S)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", article)).split())
 
 
@@ -385,3 +386,12 @@ def test_no_page_shows_placeholder_text(book):
     assert not problems, "\n".join(problems)
     ballroom = _article_text(HTML / "book" / "generated" / "ballroom.html")
     assert "Loss curves" not in ballroom and "How to rerun this page" in ballroom
+
+
+def test_the_gtzan_page_opens_with_its_result(book):
+    """The GTZAN page says its result before any table: our pooled accuracy with its interval,
+    the SVM's and the paper's figure, within its first 1200 characters."""
+    head = _article_text(HTML / "book" / "generated" / "gtzan.html")[:1200]
+    assert "The result." in head, head[:300]
+    for key, value in _abstract_numbers().items():
+        assert f"{value} %" in head, (key, value, head)
