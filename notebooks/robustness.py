@@ -71,21 +71,25 @@ Markdown(
 )
 
 # %% [markdown]
-# ## The conditions
+# ## Summary
 #
-# Each condition changes the clip the way a user's audio differs from GTZAN's, through the
-# project's own audio path (the loader of `bbnn predict`, its resampler and decoder):
+# Per condition (each is described in the section "The conditions", near the end): the mean
+# accuracy of the ten models [lowest–highest model]; its change from the clean input, paired per
+# model, with a 95 % Student-t interval over the models; and how many of the clips' predictions
+# change (mean over the models, per 100 clips). The sections after it look at each factor.
 
 # %% tags=["hide-input"]
-captioned(rb.conditions_table(), "The conditions: each factor's levels and how they are made.")
+captioned(rb.summary_table(summary).style.hide(axis="index"),
+          f"The authors' {clean.models} GTZAN models under each condition, on {clean.clips} clips.")
+
+# %% [markdown]
+# ## What a user should do
+#
+# Decided from the table by code: a level is tolerated when it changes at most 5 of 100
+# predictions (mean over the models).
 
 # %% tags=["hide-input"]
-codec = rb.codec_bitrates(ds)
-Markdown(
-    "Measured from the encoded files of the first clip: "
-    + ", ".join(f"{name} {kbps:.0f} kbit/s" for name, kbps in codec.items())
-    + "."
-)
+Markdown("\n".join(f"- {sentence}" for sentence in rb.advice(summary).values()))
 
 # %% [markdown]
 # ## Excerpt length
@@ -228,24 +232,21 @@ glue("fig-occlusion-clips", figure_image(plot_occlusion_clips(occ, [t for t, _ i
 # ```
 
 # %% [markdown]
-# ## Summary
+# ## The conditions
 #
-# Per condition: the mean accuracy of the ten models [lowest–highest model]; its change from the
-# clean input, paired per model, with a 95 % Student-t interval over the models; and how many of
-# the clips' predictions change (mean over the models, per 100 clips).
+# Each condition changes the clip the way a user's audio differs from GTZAN's, through the
+# project's own audio path (the loader of `bbnn predict`, its resampler and decoder):
 
 # %% tags=["hide-input"]
-captioned(rb.summary_table(summary).style.hide(axis="index"),
-          f"The authors' {clean.models} GTZAN models under each condition, on {clean.clips} clips.")
-
-# %% [markdown]
-# ## What a user should do
-#
-# Decided from the table by code: a level is tolerated when it changes at most 5 of 100
-# predictions (mean over the models).
+captioned(rb.conditions_table(), "The conditions: each factor's levels and how they are made.")
 
 # %% tags=["hide-input"]
-Markdown("\n".join(f"- {sentence}" for sentence in rb.advice(summary).values()))
+codec = rb.codec_bitrates(ds)
+Markdown(
+    "Measured from the encoded files of the first clip: "
+    + ", ".join(f"{name} {kbps:.0f} kbit/s" for name, kbps in codec.items())
+    + "."
+)
 
 # %% [markdown]
 # ## How to rerun this page
