@@ -13,7 +13,7 @@ ifdef BBNN_CACHE
 export BBNN_CACHE := $(abspath $(BBNN_CACHE))
 endif
 
-.PHONY: install lock lint test test-fast book bench clean chromium
+.PHONY: install lock lint test test-fast sources book pdf bench clean chromium poppler
 
 # requirements.lock holds the exact version and sha256 hashes of every package make install puts in
 # .venv (the core and the extras it installs), for Linux and macOS on x86_64 and arm64. The venv is
@@ -52,6 +52,12 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "make: chromium not installed (needs root); the browser test will be skipped"
 
+# the PDF's test reads it with Debian's poppler-utils (pdftotext, pdfinfo): installed the same way
+poppler:
+	@command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; } || \
+	  echo "make: poppler-utils not installed (needs root); the PDF test will be skipped"
+
 LINTED := bbnn_core tests benchmarks
 
 lint: $(STAMP)
@@ -59,7 +65,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
 
-test: lint chromium
+test: lint chromium poppler
 	$(PY) -m pytest
 
 # the edit loop, a few minutes: lint and the tests not marked slow (no training run, browser, cluster,
@@ -74,15 +80,28 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 # `make test`, executes every notebook, so none runs twice)
 EXECUTE ?= yes
 
-book: $(STAMP)
+# the book's pages: every notebook executed (or copied, EXECUTE=no) into book/generated, then the
+# sections with nothing to show left out
+sources: $(STAMP)
 	mkdir -p book/generated
 	for nb in $(NOTEBOOKS); do \
 	  if [ "$(EXECUTE)" = no ]; then cp "$$nb" book/generated/ || exit 1; \
 	  else $(VENV)/bin/papermill --cwd notebooks "$$nb" "book/generated/$$(basename $$nb)" || exit 1; fi; \
 	done
 	$(PY) -m bbnn_core.book prune book/generated/*.ipynb
+
+book: sources
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo "book: _build/html/index.html"
+
+# the book as one A4 PDF: the single-page build printed by headless Chromium (offline), stamped
+# with the date and the commit it was built from
+PDF := _build/pdf/bbnn-book.pdf
+pdf: sources chromium
+	$(VENV)/bin/jupyter-book build . --builder singlehtml --warningiserror --keep-going
+	$(PY) -m bbnn_core.book pdf _build/singlehtml $(PDF) \
+	  "Built on $$(date -u +%Y-%m-%d) from commit $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo ', with uncommitted changes')."
+	@echo "pdf: $(PDF)"
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_features.py --repeat 5

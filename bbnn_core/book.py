@@ -10,13 +10,14 @@ runs here, one thing after another. The chapters then only read their finished r
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from .errors import BBNNError, ParameterError
 
-__all__ = ["CHAPTERS", "parse_data", "build_book", "prune_empty_sections"]
+__all__ = ["CHAPTERS", "parse_data", "build_book", "prune_empty_sections", "print_pdf"]
 
 # the chapters that take a data set, and their protocol (Extended Ballroom's copies are grouped)
 CHAPTERS = {"gtzan": "kfold", "ballroom": "kfold", "extended_ballroom": "grouped"}
@@ -74,6 +75,54 @@ def prune_empty_sections(path: str | Path) -> list[str]:
     nb["cells"] = [c for i, c in enumerate(cells) if i not in drop]
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return removed
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",  # offline: nothing reaches out
+    "--no-pdf-header-footer",
+    "--generate-pdf-document-outline",  # bookmarks from the headings
+]
+
+
+def print_pdf(site: str | Path, out: str | Path, *, stamp: str, chromium: str | None = None) -> Path:
+    """Print the book's single-page build (``jupyter-book build . --builder singlehtml``, in
+    ``site``) to the PDF ``out`` with headless Chromium: A4, the print styles of the book's CSS,
+    ``stamp`` (when and from which commit it was built) under the title. Offline."""
+    import shutil
+    import tempfile
+
+    site, out = Path(site).resolve(), Path(out).resolve()
+    page = site / "book" / "intro.html"
+    if not page.is_file():
+        raise BBNNError(
+            f"{page} is missing: build the single-page book first (jupyter-book build . --builder singlehtml)"
+        )
+    browser = chromium or shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        raise BBNNError("make pdf needs Chromium (Debian's package chromium; make pdf installs it when run as root)")
+    html = page.read_text()
+    # the printed copy sits at the site's root: the page's links are relative to it
+    html = re.sub(r"(</h1>)", rf'\1\n<p class="bbnn-printed">{stamp}</p>', html, count=1)
+    copy = site / "bbnn-book-print.html"
+    copy.write_text(html)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        res = subprocess.run(
+            [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={out}", copy.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    if not out.is_file() or out.stat().st_size == 0:
+        raise BBNNError(f"Chromium wrote no PDF: {(res.stderr or res.stdout).strip().splitlines()[-1:]}")
+    return out
 
 
 def _execute(notebook: str, output: str, parameters: dict, cwd: str) -> str:
@@ -190,9 +239,16 @@ def build_book(
     return {key: cfg.run_dir for key, cfg in cfgs.items()}
 
 
-if __name__ == "__main__":  # python -m bbnn_core.book prune NOTEBOOK...: what make book runs
-    if sys.argv[1:2] != ["prune"]:
-        sys.exit("usage: python -m bbnn_core.book prune NOTEBOOK...")
-    for name in sys.argv[2:]:
-        for title in prune_empty_sections(name):
-            print(f"{Path(name).name}: nothing to show under {title!r}: left out", file=sys.stderr)
+if __name__ == "__main__":  # what make book and make pdf run
+    # python -m bbnn_core.book prune NOTEBOOK...  |  python -m bbnn_core.book pdf SITE OUT STAMP
+    if sys.argv[1:2] == ["prune"]:
+        for name in sys.argv[2:]:
+            for title in prune_empty_sections(name):
+                print(f"{Path(name).name}: nothing to show under {title!r}: left out", file=sys.stderr)
+    elif sys.argv[1:2] == ["pdf"] and len(sys.argv) == 5:
+        try:
+            print(print_pdf(sys.argv[2], sys.argv[3], stamp=sys.argv[4]))
+        except BBNNError as exc:
+            sys.exit(f"make pdf: {exc}")
+    else:
+        sys.exit("usage: python -m bbnn_core.book prune NOTEBOOK... | pdf SITE OUT STAMP")

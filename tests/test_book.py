@@ -395,3 +395,35 @@ def test_the_gtzan_page_opens_with_its_result(book):
     assert "The result." in head, head[:300]
     for key, value in _abstract_numbers().items():
         assert f"{value} %" in head, (key, value, head)
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None or PDFTOTEXT is None, reason="make pdf and its check need chromium and poppler-utils"
+)
+def test_make_pdf_prints_the_whole_book_on_a4(book):
+    """make pdf (after the book's build, in the same worker: they share book/generated): an A4 PDF
+    whose text holds every chapter's title, the abstract's numbers, page numbers and the build
+    stamp, and none of the web page's buttons, players or object reprs."""
+    import json
+
+    res = subprocess.run(["make", "pdf", "EXECUTE=no"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    pdf = ROOT / "_build" / "pdf" / "bbnn-book.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert size and abs(float(size[1]) - 595.3) < 2 and abs(float(size[2]) - 841.9) < 2, info
+    pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    text = subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        title = "".join(json.loads(nb.read_text())["cells"][0]["source"]).splitlines()[0].lstrip("# ").strip()
+        assert title in flat, f"chapter {title!r} is not in the PDF"
+    for value in _abstract_numbers().values():
+        assert f"{value} %" in flat, value
+    assert re.search(r"Built on \d{4}-\d{2}-\d{2} from commit [0-9a-f]{7,}", flat), flat[:400]
+    assert f"1 / {pages}" in text and f"{pages} / {pages}" in text  # page numbers
+    for leak in ("Styler", "Show code cell", "0:00 / 0:00", "IPython.core.display", "nothing to show:"):
+        assert leak not in flat, leak
