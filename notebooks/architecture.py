@@ -87,3 +87,13 @@ show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, 
 # %% tags=["hide-input"]
 show(plot_architecture(model).figure, "The whole network, output shapes read off the built model; green arcs are the "
      "broadcast (dense) connections (the paper's Figure 2).")
+
+# %% [markdown]
+# ## How to rerun this page
+#
+# The page needs no data: it builds the model and draws it. For the Ballroom or Extended
+# Ballroom head (8 or 13 classes; the folded parameters cell at the top lists the parameter):
+#
+# ```bash
+# papermill notebooks/architecture.ipynb out.ipynb -p n_classes 13
+# ```

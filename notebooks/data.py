@@ -160,3 +160,15 @@ with_md5 = sum(t.md5 is not None for t in gtzan.tracks)
 print(f"{title_of_gtzan}: {len(gtzan)} clips decoded, {with_md5} compared with the MD5 index: "
       + ("all match" if report.ok else "; ".join(report.lines()))
       + f"; {GTZAN_BROKEN} {'is among them' if broken_here else 'is not part of this set'}")
+
+# %% [markdown]
+# ## How to rerun this page
+#
+# With the data sets' folders (the folded parameters cell at the top lists each parameter):
+#
+# ```bash
+# papermill notebooks/data.ipynb out.ipynb --cwd notebooks \
+#     -p gtzan_dir /path/to/GTZAN -p ballroom_dir /path/to/Ballroom
+# ```
+#
+# `bbnn validate /path/to/GTZAN` counts the tracks and names every unreadable file on its own.

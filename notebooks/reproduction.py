@@ -489,3 +489,22 @@ else:
 for key, value in abstract.items():
     glue(f"abstract-{key}", value, display=False)
 print(abstract)
+
+# %% [markdown]
+# ## How to rerun this page
+#
+# The page reads the authors' released files (through `BBNN_MIRROR`, or downloaded and checked)
+# and the run folders named in its parameters. With runs of your own of the paper's recipe, one
+# per protocol:
+#
+# ```yaml
+# # my_runs.yaml: protocol -> run folder
+# runs:
+#   kfold: /path/to/runs/gtzan-kfold-paper-seed0
+#   authors: /path/to/runs/gtzan-authors-paper-seed0
+# ```
+#
+# ```bash
+# papermill notebooks/reproduction.ipynb out.ipynb \
+#     --cwd notebooks -f my_runs.yaml
+# ```

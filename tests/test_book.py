@@ -427,3 +427,16 @@ def test_make_pdf_prints_the_whole_book_on_a4(book):
     assert f"1 / {pages}" in text and f"{pages} / {pages}" in text  # page numbers
     for leak in ("Styler", "Show code cell", "0:00 / 0:00", "IPython.core.display", "nothing to show:"):
         assert leak not in flat, leak
+
+
+def test_every_chapter_ends_with_how_to_rerun_it(book):
+    """Results first, machinery last: each chapter's last section is "How to rerun this page",
+    and no command block comes before the chapter's first table or figure."""
+    for page in (HTML / "book" / "generated").glob("*.html"):
+        text = page.read_text()
+        article = text[text.index('<article class="bd-article">') : text.index("</article>")]
+        h2 = re.findall(r"<h2>(.*?)</h2>", article, re.S)
+        assert h2 and "How to rerun this page" in re.sub(r"<[^>]+>", "", h2[-1]), (page.name, h2[-1:])
+        first_result = min(i for i in (article.find("<table"), article.find("<img")) if i >= 0)
+        first_command = article.find('<div class="highlight-bash')
+        assert first_command < 0 or first_command > first_result, page.name
