@@ -107,11 +107,12 @@ def print_pdf(site: str | Path, out: str | Path, *, stamp: str, chromium: str | 
     browser = chromium or shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         raise BBNNError("make pdf needs Chromium (Debian's package chromium; make pdf installs it when run as root)")
-    html = page.read_text()
+    import html
+
     # the printed copy sits at the site's root: the page's links are relative to it
-    html = re.sub(r"(</h1>)", rf'\1\n<p class="bbnn-printed">{stamp}</p>', html, count=1)
+    printed = f'</h1>\n<p class="bbnn-printed">{html.escape(stamp)}</p>'
     copy = site / "bbnn-book-print.html"
-    copy.write_text(html)
+    copy.write_text(re.sub(r"</h1>", lambda _: printed, page.read_text(), count=1))
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         res = subprocess.run(

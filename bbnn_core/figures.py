@@ -96,10 +96,9 @@ def chapter_number(page: str, toc: str | Path | None = None) -> int | None:
 
     if toc is None:
         here = Path.cwd().resolve()
-        found = [d / "_toc.yml" for d in (here, *here.parents) if (d / "_toc.yml").is_file()]
-        if not found:
+        toc = next((d / "_toc.yml" for d in (here, *here.parents) if (d / "_toc.yml").is_file()), None)
+        if toc is None:
             return None
-        toc = found[0]
     files = re.findall(r"^\s*- file:\s*(\S+)\s*$", Path(toc).read_text(), re.M)
     names = [Path(f).name for f in files]
     return names.index(page) + 1 if page in names else None

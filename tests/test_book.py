@@ -211,14 +211,23 @@ def _layout(page: Path, width: int, tmp_path: Path) -> dict:
     (src, shown width, natural width), the lines wider than their box, of outputs and of the
     text's command blocks (a code cell's input may scroll), and the output tables wider than
     their cell (caption, width, the cell's width)."""
-    import json
 
     wrapper = tmp_path / f"layout-{page.stem}-{width}.html"
     wrapper.write_text(_LAYOUT.format(src=page.as_uri(), width=width))
+    return _script_result(wrapper, tmp_path, page.name)
+
+
+def _script_result(wrapper: Path, tmp_path: Path, name: str, *flags: str):
+    """Open ``wrapper`` (a page whose script measures a page it frames and writes JSON into
+    ``<pre id="out">``) in headless Chromium; what the script wrote."""
+    import html
+    import json
+
     dom = subprocess.run(
         [
             CHROMIUM,
             *FLAGS,
+            *flags,
             "--allow-file-access-from-files",
             "--virtual-time-budget=10000",
             f"--user-data-dir={tmp_path / 'profile'}",
@@ -230,9 +239,7 @@ def _layout(page: Path, width: int, tmp_path: Path) -> dict:
         timeout=120,
     ).stdout
     found = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
-    assert found and found.group(1) != "pending", f"{page.name}: the layout script did not run"
-    import html
-
+    assert found and found.group(1) != "pending", f"{name}: the layout script did not run"
     return json.loads(html.unescape(found.group(1)))
 
 
@@ -331,30 +338,12 @@ document.getElementById('f').addEventListener('load', () => {{
 def test_the_abstracts_numbers_are_on_the_first_screen(book, tmp_path):
     """In a 1400 x 900 window the abstract's numbers are visible without scrolling: each is laid
     out above the window's bottom edge."""
-    import html
     import json
 
     wanted = [_abstract_numbers()[k] for k in ("ours", "ours-ci", "svm", "paper")]
     wrapper = tmp_path / "first-screen.html"
     wrapper.write_text(_FIRST_SCREEN.format(src=(HTML / "book" / "intro.html").as_uri(), wanted=json.dumps(wanted)))
-    dom = subprocess.run(
-        [
-            CHROMIUM,
-            *FLAGS,
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=10000",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1400,900",
-            "--dump-dom",
-            wrapper.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    ).stdout
-    out = re.search(r'<pre id="out">(.*?)</pre>', dom, re.S)
-    assert out and out.group(1) != "pending", "the layout script did not run"
-    bottoms = json.loads(html.unescape(out.group(1)))
+    bottoms = _script_result(wrapper, tmp_path, "intro.html", "--window-size=1400,900")
     assert set(bottoms) == set(wanted), bottoms
     assert all(0 < b <= 900 for b in bottoms.values()), bottoms
 

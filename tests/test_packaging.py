@@ -65,7 +65,7 @@ def test_the_lock_pins_every_entry_with_hashes():
 
 
 def test_every_dependency_is_locked_at_a_version_its_range_allows():
-    entries = _locked()
+    entries, here = _locked(), _here()
     for req in _requirements():
         name = canonicalize_name(req.name)
         pins = [(v, m) for n, v, m, _ in entries if n == name]
@@ -74,7 +74,7 @@ def test_every_dependency_is_locked_at_a_version_its_range_allows():
             assert req.specifier.contains(version, prereleases=True), f"{req}: the lock has {version}"
         # where the requirement applies here, the lock has one version of it for here
         if req.marker is None or req.marker.evaluate():
-            assert name in _here(), f"{req}: no entry of the lock applies to this environment"
+            assert name in here, f"{req}: no entry of the lock applies to this environment"
 
 
 def test_the_lock_covers_the_platforms_it_names():
