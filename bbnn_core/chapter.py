@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
-from .notes import RERUN_KINDS, discrepancies, paired_note, spread_note, stopping_note
+from .notes import RERUN_KINDS, discrepancies, paired_note, spread_note
 from .paper import (
     PAPER_COMPARISON_TABLE,
     PAPER_FIGURE_PANEL,
     PAPER_PER_CLASS_AVERAGE,
     PAPER_PER_CLASS_TABLE,
+    PAPER_RECIPE,
     paper_train_clips,
 )
 from .plots import RERUN_MARKS, plot_confusion, plot_fold_accuracies, plot_histories
@@ -50,6 +51,14 @@ from .reports import (
 __all__ = ["Chapter", "open_chapter", "run_parameters"]
 
 AUTHORS_RELEASED = ("gtzan", "extended_ballroom")  # the data sets with released models and logs
+
+# How a page names the protocol of the run it shows ("We use ..."), for k folds or draws.
+PROTOCOL_WORDS = {
+    "kfold": "true {k}-fold cross-validation, so every clip is tested once",
+    "grouped": "{k}-fold cross-validation that keeps copies of a song on one side, so every clip is tested once",
+    "authors": "{k} random 80/10/10 draws like the authors', so test sets overlap",
+    "fault-filtered": "the fault-filtered split of Kereliuk, Sturm and Larsen, without the faulty clips",
+}
 
 
 def _markdown(text: str):
@@ -99,44 +108,277 @@ class Chapter:
 
     @property
     def _shown(self) -> str:
-        """Which run a caption describes: "this run (dataset, protocol, profile, k of n folds)"."""
+        """Which run a caption describes: "our run (dataset, protocol, profile)", with "k of n
+        folds" while some are not finished and a warning for a reduced profile."""
         if self.summary is None:
             return "no run of this project"
         cfg: Any = self.cfg
         done, total = self.summary["folds_done"], self.summary["n_folds"]
         reduced = "" if cfg.profile == "paper" else ", reduced: not the paper's recipe"
-        return f"this run ({cfg.dataset}, {cfg.protocol}, {cfg.profile} profile{reduced}, {done} of {total} folds)"
+        folds = "" if done == total else f", {done} of {total} folds"
+        return f"our run ({cfg.dataset}, {cfg.protocol}, {cfg.profile} profile{reduced}{folds})"
 
     def overview(self):
         """The run's facts (data, protocol, profile, provenance), or how to make a run."""
         if self.summary is not None:
             return captioned(
                 run_overview(self.summary, self.cfg, self.provenance).style,
-                f"Where the run shown on this page comes from and how it was made: {self._shown}.",
+                f"Where the run shown on this page comes from: {self._shown}.",
             )
         return Nothing(
             f"no finished fold of a run of this project ({self.run_dir}): the last section says how to make one"
         )
 
-    def comparison(self):
-        """Accuracy against the literature, the authors' released runs, ours and the baseline."""
+    def numbers(self, *, batchnorm=None) -> dict:
+        """The values a page's prose quotes, computed from the run folder and the authors' files:
+        percentages as floats from 0 to 100, counts as ints, genres by name. A key is absent when
+        its source is (no run of this project, no released logs, no SVM record, no reruns).
+        ``batchnorm``: the folder of ``results/bn_statistics.py``'s measurement, whose values
+        (:meth:`batchnorm_numbers`) are added when it measured this run."""
+        import numpy as np
+
+        from .paper import PAPER_ACCURACY
+
+        out: dict = {"paper": float(PAPER_ACCURACY[self.key])}
+        if self.authors_summary is not None:
+            a = self.authors_summary
+            out.update(authors=100 * a["mean"], authors_lo=100 * a["ci_low"], authors_hi=100 * a["ci_high"])
+        if self.authors_hist is not None:
+            theirs = stopping_table(summary=None, histories=None, authors=self.authors_hist)
+            out["authors_epochs_median"] = float(theirs["epochs run"].median())
+            out["authors_first_cut_median"] = float(theirs["first LR cut (epoch)"].median())
+            out["authors_last_loss_median"] = float(theirs["last training loss"].median())
+            hist: Any = self.authors_hist
+            by_epoch = hist.groupby("epoch")[["loss", "val_loss"]].median()
+            out["authors_val_first"] = float(by_epoch["val_loss"].iloc[0])  # the median over folds, epoch 1
+            close = by_epoch.index[by_epoch["val_loss"] <= 2 * by_epoch["loss"]]
+            out["authors_caught_up"] = int(close[0]) + 1 if len(close) else 0  # counted from 1
+        paper = PAPER_PER_CLASS[self.key]
+        if paper:  # (precision, recall, F-score) per genre, quoted
+            worst = min(paper, key=lambda g: paper[g][2])
+            out.update(paper_worst_genre=worst, paper_worst_f1=float(paper[worst][2]))
+        if self.summary is None or self.run_dir is None:
+            return out
+        s = self.summary
+        cfg: Any = self.cfg
+        out["recipe"] = "the paper's recipe" if cfg.profile == "paper" else f"the reduced {cfg.profile} profile"
+        out["protocol_text"] = PROTOCOL_WORDS[cfg.protocol].format(k=s["n_folds"])
+        out["batch"] = int(cfg.batch_size)
+        out["steps"] = -(-int(self._n_train or 0) // int(cfg.batch_size))  # steps per epoch (the last one short)
+        out["steps_paper"] = -(-paper_train_clips(self.key) // PAPER_RECIPE["batch_size"])
+        acc = s["test_acc"]
+        out.update(
+            acc=100 * acc["pooled"],
+            acc_lo=100 * acc["ci_low"],
+            acc_hi=100 * acc["ci_high"],
+            n_test=int(acc["n_clips"]),
+            folds_done=int(s["folds_done"]),
+            n_folds=int(s["n_folds"]),
+            n_train=int(self._n_train or 0),
+            n_train_paper=int(paper_train_clips(self.key)),
+            train_acc=100 * float(np.mean([f["train_acc"] for f in s["per_fold"]])),
+            fold_min=100 * min(f["test_acc"] for f in s["per_fold"]),
+            fold_max=100 * max(f["test_acc"] for f in s["per_fold"]),
+        )
+        out["clip_points"] = 100 * out["folds_done"] / out["n_test"]  # one clip of a mean-sized test fold
+        if "baseline_test_acc" in s:
+            b = s["baseline_test_acc"]
+            out.update(svm=100 * b["pooled"], svm_lo=100 * b["ci_low"], svm_hi=100 * b["ci_high"])
+        paired = self.paired_counts()
+        if paired and paired["n_clips"]:
+            out.update({k: int(paired[k]) for k in ("both_right", "bbnn_only", "svm_only", "both_wrong")})
+            out["p_value"] = float(paired["p_value"])
+        per_class = s["pooled"]["per_class"]
+        f1: dict[str, float] = {genre: 100 * c["f1"] for genre, c in per_class.items()}
+        out["best_genre"] = max(f1, key=lambda g: f1[g])
+        out["best_f1"] = f1[out["best_genre"]]
+        cm = np.asarray(s["pooled"]["confusion"])
+        genres = list(per_class)
+        for rank, name in ((0, "worst"), (1, "next")):  # the two genres with the lowest F-score
+            genre = sorted(f1, key=lambda g: f1[g])[rank]
+            i = genres.index(genre)
+            row = cm[i].copy()
+            row[i] = -1
+            out.update(
+                {
+                    f"{name}_genre": genre,
+                    f"{name}_f1": f1[genre],
+                    f"{name}_recall": 100 * per_class[genre]["recall"],
+                    f"{name}_as": genres[int(row.argmax())],  # where its clips go most (the first if tied)
+                    f"{name}_as_n": int(row.max()),
+                    f"{name}_support": int(cm[i].sum()),
+                }
+            )
+        ours = stopping_table(summary=s, histories=read_histories(self.run_dir), authors=None, label="ours")
+        out["epochs_median"] = float(ours["epochs run"].median())
+        out["best_epoch_median"] = float(ours["best epoch"].median())
+        out["first_cut_median"] = float(ours["first LR cut (epoch)"].median())
+        out["last_loss_median"] = float(ours["last training loss"].median())
+        if self.spread is not None and not self.spread.empty:
+            for kind, key in (("train seed", "train_seed_max"), ("numeric", "numeric_max")):
+                rows = self.spread[self.spread["kind"] == kind]
+                if len(rows):
+                    out[key] = 100 * float(rows["delta_acc"].abs().max())
+        if batchnorm is not None and self._measured_here(batchnorm):
+            out.update(self.batchnorm_numbers(batchnorm))
+        return out
+
+    # every key :meth:`numbers` can give, so that a page glues each (``n/a`` where it has no value)
+    NUMBER_KEYS = (
+        "paper", "authors", "authors_lo", "authors_hi", "authors_epochs_median", "authors_first_cut_median",
+        "authors_last_loss_median", "authors_val_first", "authors_caught_up", "paper_worst_genre",
+        "paper_worst_f1", "acc", "acc_lo", "acc_hi", "n_test", "folds_done", "n_folds", "n_train", "n_train_paper",
+        "train_acc", "fold_min", "fold_max", "clip_points", "svm", "svm_lo", "svm_hi", "both_right", "bbnn_only",
+        "svm_only", "both_wrong", "p_value", "best_genre", "best_f1", "worst_genre", "worst_f1", "worst_recall",
+        "worst_as", "worst_as_n", "worst_support", "next_genre", "next_f1", "next_recall", "next_as", "next_as_n",
+        "next_support", "epochs_median", "best_epoch_median", "first_cut_median", "last_loss_median",
+        "train_seed_max", "numeric_max", "bn_train_loss", "bn_train_inference", "bn_val", "bn_val_precise",
+        "bn_caught_up", "bn_epochs", "recipe", "protocol_text", "batch", "steps", "steps_paper",
+    )  # fmt: skip
+    TWO_DECIMALS = ("p_value", "authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
+                    "bn_train_inference", "bn_val", "bn_val_precise")  # fmt: skip
+
+    @classmethod
+    def texts(cls, numbers: dict) -> dict[str, str]:
+        """Every key of :attr:`NUMBER_KEYS` as the prose shows it: a percentage with one decimal, a
+        median with one where it has a half, a loss or a p-value with two, a count as an integer,
+        ``n/a`` when absent."""
+        out = {}
+        for key in cls.NUMBER_KEYS:
+            v = numbers.get(key)
+            if v is None:
+                out[key] = "n/a"
+            elif isinstance(v, str):
+                out[key] = v
+            elif isinstance(v, int):
+                out[key] = str(v)
+            else:
+                text = f"{v:.2f}" if key in cls.TWO_DECIMALS else f"{v:.1f}"
+                whole = "median" in key or key == "clip_points"  # a median of epochs: 23, 61.5
+                out[key] = text.removesuffix(".0") if whole else text
+        return out
+
+    def _measured_here(self, folder) -> bool:
+        """Whether ``results/bn_statistics.py``'s measurement in ``folder`` is of this run."""
+        import json
+
+        about = Path(folder) / "config.json"
+        if self.run_dir is None or not about.exists() or not (Path(folder) / "epochs.csv").exists():
+            return False
+        return json.loads(about.read_text())["run"] == Path(str(self.run_dir)).name
+
+    _paired: dict | None = None
+
+    def paired_counts(self) -> dict | None:
+        """BBNN and the SVM on the same test clips (:func:`bbnn_core.metrics.paired_comparison`),
+        computed once per chapter; None without a run."""
+        if self.summary is None:
+            return None
+        if self._paired is None:
+            from .metrics import paired_comparison
+            from .train import features_for
+
+            run_dir: Any = self.run_dir
+            cfg: Any = self.cfg
+            self._paired = paired_comparison(run_dir, features=lambda: features_for(cfg))
+        return self._paired
+
+    def paired_table(self):
+        """BBNN against the SVM clip by clip: how many test clips both get right, each alone, neither."""
+        import pandas as pd
+
+        paired = self.paired_counts()
+        if not paired or not paired["n_clips"]:
+            return Nothing("needs a run of this project with the SVM's predictions")
+        table = pd.DataFrame(
+            [[paired["both_right"], paired["bbnn_only"]], [paired["svm_only"], paired["both_wrong"]]],
+            index=["BBNN right", "BBNN wrong"],
+            columns=["SVM right", "SVM wrong"],
+        )
+        return captioned(
+            table.style,
+            f"BBNN and the SVM on the same {paired['n_clips']} test clips, clip by clip "
+            f"(exact McNemar test: p = {paired['p_value']:.2f}).",
+        )
+
+    def rerun_table(self):
+        """Each fold's test accuracy in this run and in its reruns (the table of :meth:`rerun_spread`,
+        without its sentences)."""
+        if self.summary is None:
+            return Nothing("needs a run of this project")
+        if self.spread is None or self.spread.empty:
+            return Nothing("no rerun of this run's folds is kept beside it")
+        return captioned(
+            rerun_style(rerun_table(self.spread)),
+            "Test accuracy (%) per fold of our run and of its reruns, on the same test clips. "
+            "A dash: the rerun has not trained that fold.",
+        )
+
+    def batchnorm_lag(self, folder):
+        """Figure: one fold's loss per epoch with the moving BatchNorm statistics and with statistics
+        re-estimated on the training clips (``results/bn_statistics.py``'s measurement of this run,
+        in ``folder``); nothing when the measurement is of another run."""
+        import json
+
+        import matplotlib.pyplot as plt
+        import pandas as pd
+
+        from .plots import plot_batchnorm_lag
+
+        folder = Path(folder)
+        if not self._measured_here(folder):
+            return Nothing("no measurement of BatchNorm's statistics for this run")
+        about = json.loads((folder / "config.json").read_text())
+        epochs = pd.read_csv(folder / "epochs.csv")
+        with plt.rc_context(BOOK_STYLE):
+            fig, ax = plt.subplots(figsize=(6.8, 4.6))
+            plot_batchnorm_lag(epochs, ax=ax)
+            fig.tight_layout()
+        show(
+            fig,
+            f"Loss per epoch of fold {about['fold']} of our run, retrained with its seeds and scored three ways. "
+            "Re-estimated statistics: BatchNorm's statistics recomputed on the training clips.",
+        )
+
+    def batchnorm_numbers(self, folder) -> dict:
+        """The values of the BatchNorm measurement the prose quotes: at the first epoch, the
+        training loss as training reports it, the training clips and the validation clips scored
+        with the moving statistics, and the validation clips with re-estimated ones; the first
+        epoch (from 1) at which the training clips score within twice the reported training loss."""
+        import pandas as pd
+
+        e = pd.read_csv(Path(folder) / "epochs.csv")
+        first = e.iloc[0]
+        close = e[e["train_loss_inference"] <= 2 * e["train_loss"]]
+        return {
+            "bn_train_loss": float(first["train_loss"]),
+            "bn_train_inference": float(first["train_loss_inference"]),
+            "bn_val": float(first["val_loss"]),
+            "bn_val_precise": float(first["val_loss_precise"]),
+            "bn_caught_up": int(close["epoch"].iloc[0]) + 1 if len(close) else 0,
+            "bn_epochs": len(e),
+        }
+
+    def comparison(self, *, spread: bool = True):
+        """Accuracy against the literature, the authors' released runs, ours and the baseline;
+        ``spread=False`` leaves out the column of how far reruns move our row."""
         label = ""
-        if self.cfg is not None:
-            done, total = self.summary["folds_done"], self.summary["n_folds"]
-            reduced = "" if self.cfg.profile == "paper" else ", reduced: not the paper's recipe"
+        cfg: Any = self.cfg
+        if cfg is not None:
+            summary: Any = self.summary
+            done, total = summary["folds_done"], summary["n_folds"]
+            reduced = "" if cfg.profile == "paper" else ", reduced: not the paper's recipe"
             label = (
-                f" ({self.cfg.dataset}, {self.cfg.protocol}, {self.cfg.profile}{reduced}"
+                f" ({cfg.dataset}, {cfg.protocol}, {cfg.profile}{reduced}"
                 f"{'' if done == total else f', {done} of {total} folds'})"
             )
-        spread = None
-        if self.summary is not None:
-            spread = self._spread_text() or "not measured yet (see below)"
+        moved = None
+        if self.summary is not None and spread:
+            moved = self._spread_text() or "not measured yet (see below)"
         return captioned(
-            comparison_table(
-                self.key, ours=self.summary, authors=self.authors_summary, data_label=label, spread=spread
-            ),
-            f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}: the "
-            "literature rows quoted from it, the other rows computed, with 95 % intervals.",
+            comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label, spread=moved),
+            f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}. The "
+            "literature rows are quoted, the others computed, with 95 % intervals.",
         )
 
     def paired(self):
@@ -282,8 +524,8 @@ class Chapter:
         )
         return captioned(
             table.style.hide(axis="index").format(precision=1),
-            f"Precision, recall and F-score per genre (%) of {self._shown}, pooled over its test folds, beside "
-            f"the paper's Table {PAPER_PER_CLASS_TABLE[self.key]}.",
+            f"Precision, recall and F-score per genre (%): {self._shown}, pooled over its test folds, "
+            f"beside the paper's Table {PAPER_PER_CLASS_TABLE[self.key]}.",
         )
 
     def plot_losses(self):
@@ -326,10 +568,9 @@ class Chapter:
         shown = " and ".join(title for _, title in panels)
         show(
             fig,
-            f"Training and validation loss per epoch (as the paper's Figure 3{PAPER_FIGURE_PANEL[self.key][0]}): "
-            f"{shown}; every fold thin, the mean over the epochs every fold reached thick, a dot where each "
-            "fold's weights were kept (its best validation accuracy). Below, each fold's learning rate, cut "
-            "by ReduceLROnPlateau when the training loss stalls.",
+            f"Training and validation loss per epoch, as the paper's Figure 3{PAPER_FIGURE_PANEL[self.key][0]}: "
+            f"{shown}. Thin lines are single folds, thick lines their mean. A dot marks the weights each fold "
+            "kept. Below: each fold's learning rate.",
         )
 
     def plot_results(self):
@@ -349,8 +590,8 @@ class Chapter:
                 fig.tight_layout()
                 show(
                     fig,
-                    f"Confusion matrix of {self._shown}, pooled over its test folds (as the paper's Figure "
-                    f"4, {PAPER_FIGURE_PANEL[self.key][1]}): rows are the true genres, columns the predicted ones.",
+                    f"Confusion matrix of {self._shown}, pooled over its test folds, as the paper's Figure 4 "
+                    f"({PAPER_FIGURE_PANEL[self.key][1]}). Rows are true genres, columns predictions.",
                 )
             bars = [(self.folds, "this run", "fold", self.spread)] if self.summary is not None else []
             if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
@@ -359,18 +600,18 @@ class Chapter:
             for ax, (frame, title, xlabel, reruns) in zip(axes[0], bars):
                 plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, reruns=reruns)
             fig.tight_layout()
-        parts = [f"per test fold of {self._shown}"] if self.summary is not None else []
+        parts = [self._shown] if self.summary is not None else []
+        if self.authors_df is not None:
+            parts.append("the authors' released runs (random draws, numbered apart from our folds)")
+        marks = ""
         if self.spread is not None and not self.spread.empty:
             shown = [what for kind, (_, _, what, _) in RERUN_MARKS.items() if kind in set(self.spread["kind"])]
-            parts[0] += f" (black marks: the test accuracy of each rerun of that fold, {', '.join(shown)})"
-        if self.authors_df is not None:
-            parts.append("per released run of the authors (random draws, not this run's folds: numbered apart)")
-        what = "Training, validation and test accuracy"
-        like = "as the paper's Figure 4 caption describes it"
+            marks = f" Black marks: reruns of a fold, {', '.join(shown)}."
+        what = "Training, validation and test accuracy per fold, as in the paper's Figure 4"
         if len(parts) == 2:  # two panels side by side
-            show(fig, f"{what}, {like}. Left: {parts[0]}. Right: {parts[1]}.")
+            show(fig, f"{what}. Left: {parts[0]}. Right: {parts[1]}.{marks}")
         else:
-            show(fig, f"{what} {parts[0]}, {like}.")
+            show(fig, f"{what}: {parts[0]}.{marks}")
 
     def misclassified(self, *, players: int = 4):
         """Every misclassified test clip of the run (pooled over folds), most confident errors
@@ -490,9 +731,7 @@ class Chapter:
 
     def convergence(self):
         """Epochs run, best epoch and what ReduceLROnPlateau did per fold, this run beside the
-        authors' released histories, and their medians against each other: whether ours ran as long as theirs."""
-        from IPython.display import display
-
+        authors' released histories: whether ours ran as long as theirs (medians in :meth:`numbers`)."""
         hist = None
         if self.summary is not None:
             hist = read_histories(self.run_dir)
@@ -504,10 +743,7 @@ class Chapter:
             for w, has in ((self._shown, self.summary), ("the authors' released histories", self.authors_hist))
             if has is not None
         ]
-        display(captioned(stopping_style(table), STOPPING_CAPTION.format(who=" beside ".join(who))))
-        n_authors = paper_train_clips(self.key)
-        note = stopping_note(table, n_train=self._n_train or 0, n_train_authors=n_authors, label="ours")
-        return _markdown(note) if note else None
+        return captioned(stopping_style(table), STOPPING_CAPTION.format(who=" beside ".join(who)))
 
     def discrepancies(self):
         """How the run shown differs from the paper's experiment, and why (Markdown)."""

@@ -19,6 +19,7 @@ from .figures import BOOK_STYLE, mel_axis_in_hz
 
 __all__ = [
     "plot_histories",
+    "plot_batchnorm_lag",
     "plot_confusion",
     "plot_fold_accuracies",
     "RERUN_MARKS",
@@ -40,11 +41,13 @@ def plot_histories(histories, *, ax=None, title: str | None = None, lr_ax=None, 
     With a ``val_acc`` column, each fold's kept weights (its epoch of best validation accuracy,
     the first if tied) are marked on its validation curve; ``lr_ax`` (an axis below, sharing the
     epochs) draws each fold's learning rate (ReduceLROnPlateau's cuts).
-    ``legend=False`` leaves the legend to the caller (e.g. one for a figure of several panels)."""
+    ``legend=False`` leaves the legend to the caller (e.g. one for a figure of several panels).
+    Epochs are counted from 1, as in the book's tables (the histories count from 0)."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
     ax = ax or plt.subplots(figsize=(6, 4))[1]
+    histories = histories.assign(epoch=histories["epoch"] + 1)
     if lr_ax is not None:
         for _, h in histories.groupby("fold"):
             lr_ax.plot(h["epoch"], h["lr"], color="0.3", alpha=0.5, linewidth=0.8, drawstyle="steps-post")
@@ -104,8 +107,36 @@ def plot_histories(histories, *, ax=None, title: str | None = None, lr_ax=None, 
     return ax
 
 
+def plot_batchnorm_lag(epochs, *, ax=None, title: str | None = None):
+    """Loss per epoch of one fold, from ``results/bn_statistics.py``'s ``epochs.csv``: the training
+    loss as training reports it, the training clips and the validation clips scored in inference
+    mode (the moving BatchNorm statistics), and the validation clips with the statistics
+    re-estimated on the training clips. Epochs are counted from 1, as everywhere in the book."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    ax = ax or plt.subplots(figsize=(6.4, 3.8))[1]
+    epoch = epochs["epoch"] + 1
+    for column, label, style in (
+        ("train_loss", "training loss (as training reports it)", dict(color="tab:blue")),
+        ("train_loss_inference", "training clips, moving statistics", dict(color="tab:blue", linestyle="--")),
+        ("val_loss", "validation clips, moving statistics", dict(color="tab:orange")),
+        ("val_loss_precise", "validation clips, re-estimated statistics", dict(color="tab:orange", linestyle=":")),
+    ):
+        ax.plot(epoch, epochs[column], label=label, linewidth=1.6, **style)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("categorical cross-entropy")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)  # below, off the curves
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize: bool = True):
-    """Figure 4 (left): confusion matrix pooled over folds, rows = true genre."""
+    """Figure 4 (left): confusion matrix pooled over folds, rows = true genre; the counts written
+    in the cells, the colour the share of the row (labelled on the colour bar)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -122,6 +153,7 @@ def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize:
         xticklabels=classes,
         yticklabels=classes,
         cbar=normalize,
+        cbar_kws={"label": "share of the true genre's clips"} if normalize else None,
         ax=ax,
         square=True,
     )

@@ -308,10 +308,8 @@ def stopping_style(table):
 
 
 STOPPING_CAPTION = (
-    "Epochs run and best epoch per fold (counted from 1), {who}; when ReduceLROnPlateau first cut the learning "
-    f"rate (multiplied it by {PAPER_RECIPE['lr_factor']} when the training loss had not improved for "
-    f"{PAPER_RECIPE['lr_patience']} epochs), how often it did, and the training loss of the last epoch; for this "
-    "project's folds, the training and test accuracy of the weights kept."
+    "How long each fold trained: {who}. Epochs are counted from 1. ReduceLROnPlateau multiplies the learning "
+    f"rate by {PAPER_RECIPE['lr_factor']} after {PAPER_RECIPE['lr_patience']} epochs without a lower training loss."
 )
 
 

@@ -53,12 +53,9 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     assert shown[2][0] == "this run" and "authors" in shown[2][1]  # Figure 4, right: the folds, ours and theirs
     assert "quick" in ch.discrepancies().data and "10-fold" in ch.discrepancies().data
     loss, confusion, folds = shown.captions
-    assert "the paper's Figure 3a" in loss and "the paper's Figure 4, left" in confusion
-    assert "reduced: not the paper's recipe, 10 of 10 folds" in confusion
-    assert (
-        "describes it. Left: per test fold of this run (" in folds
-        and ". Right: per released run of the authors" in folds
-    )
+    assert "Figure 3a" in loss and "Figure 4 (left)" in confusion
+    assert "reduced: not the paper's recipe" in confusion and "of 10 folds" not in confusion  # all finished
+    assert "Left: our run (" in folds and "Right: the authors'" in folds
 
 
 def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
@@ -76,24 +73,97 @@ def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
     assert any("3 of 10 folds" in t for t in shown[0])
 
 
-def test_how_long_each_fold_trained_beside_the_authors(mirror, monkeypatch):
+def test_how_long_each_fold_trained_beside_the_authors(mirror):
     from bbnn_core.chapter import open_chapter
 
-    shown = []
-    monkeypatch.setattr("IPython.display.display", shown.append)
     ch = open_chapter("gtzan", str(PAPER), dataset="gtzan_mini")
     done = ch.summary["folds_done"]
-    note = ch.convergence().data
+    shown = [ch.convergence()]
     table = shown[0].data
     assert list(table["run"]) == ["ours"] * done + ["authors"] * 10
     assert (table["best epoch"] <= table["epochs run"]).all() and table["test acc (%)"].iloc[:done].notna().all()
-    assert f"this run (gtzan_mini, kfold, paper profile, {done} of 10 folds) beside the authors'" in shown[0].caption
-    assert f"Medians per fold, ours over {done} folds against the authors' over 10 released histories" in note
+    assert "our run (gtzan_mini, kfold, paper profile" in shown[0].caption and "authors'" in shown[0].caption
+    n = ch.numbers()  # the medians the page quotes, from the same table
+    assert n["epochs_median"] == table[table["run"] == "ours"]["epochs run"].median()
+    assert n["authors_first_cut_median"] == table[table["run"] == "authors"]["first LR cut (epoch)"].median()
     against = ch.discrepancies().data.splitlines()[0]
     assert against.startswith(f"- This run reaches {100 * ch.summary['test_acc']['pooled']:.1f} %")
     assert "each fold here trains on 80 clips, each of the paper's runs on about 800" in against
     quick = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
     assert "This run reaches" not in quick.discrepancies().data  # a reduced run is not set against the paper
+
+
+BATCHNORM = PAPER.parent / "gtzan_mini-bn-statistics"  # results/bn_statistics.py's measurement of PAPER
+
+
+def test_the_numbers_a_page_quotes_come_from_the_run(mirror):
+    """Every value the prose glues, recomputed here from the run's own files: accuracy from the
+    predictions, the clip-by-clip pairing, the weakest genre, the epochs; all keys, none extra."""
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import binomtest
+
+    from bbnn_core.chapter import Chapter, open_chapter
+
+    ch = open_chapter("gtzan", str(PAPER), dataset="gtzan_mini")
+    n = ch.numbers(batchnorm=BATCHNORM)
+    assert set(n) == set(Chapter.NUMBER_KEYS)
+    preds = pd.concat(pd.read_csv(f / "predictions.csv") for f in sorted(PAPER.glob("fold*")))
+    right = preds["true"] == preds["predicted"]
+    assert n["n_test"] == len(preds) and n["acc"] == pytest.approx(100 * right.mean())
+    assert n["both_right"] + n["bbnn_only"] == right.sum()
+    assert n["both_right"] + n["bbnn_only"] + n["svm_only"] + n["both_wrong"] == len(preds)
+    b, c = n["bbnn_only"], n["svm_only"]
+    assert n["p_value"] == pytest.approx(binomtest(min(b, c), b + c, 0.5).pvalue)
+    recall = right.groupby(preds["true"]).mean()
+    assert 100 * recall[n["worst_genre"]] == pytest.approx(n["worst_recall"])
+    wrong = preds[(preds["true"] == n["worst_genre"]) & ~right]["predicted"].value_counts()
+    assert wrong.max() == n["worst_as_n"] and wrong[n["worst_as"]] == n["worst_as_n"]
+    runs = [len(pd.read_csv(f / "history.csv")) for f in sorted(PAPER.glob("fold*"))]
+    assert n["epochs_median"] == np.median(runs) and n["n_train"] + 20 == n["n_test"]  # 80/10/10 of 100
+    texts = Chapter.texts(n)
+    assert texts["acc"] == f"{n['acc']:.1f}" and texts["n_test"] == str(len(preds)) and texts["p_value"] == "0.83"
+    none = Chapter.texts(open_chapter("ballroom", None, dataset="ballroom").numbers())
+    assert set(none) == set(Chapter.NUMBER_KEYS) and none["acc"] == "n/a" and none["paper"] != "n/a"
+
+
+def test_the_batchnorm_measurement_is_of_the_committed_run(mirror, shown):
+    """results/bn_statistics.py retrains fold 0 with the run's seeds: its training and validation
+    losses are the run's own history, so the page may set the two side by side."""
+    import pandas as pd
+
+    from bbnn_core.chapter import Nothing, open_chapter
+
+    measured = pd.read_csv(BATCHNORM / "epochs.csv")
+    history = pd.read_csv(PAPER / "fold0" / "history.csv").iloc[: len(measured)]
+    assert list(measured["train_loss"]) == pytest.approx(list(history["loss"]), rel=1e-6)
+    assert list(measured["val_loss"]) == pytest.approx(list(history["val_loss"]), rel=1e-6)
+    ch = open_chapter("gtzan", str(PAPER), dataset="gtzan_mini")
+    n = ch.batchnorm_numbers(BATCHNORM)
+    assert n["bn_val"] == history["val_loss"].iloc[0] and n["bn_val_precise"] < n["bn_val"] / 5
+    late = measured.iloc[n["bn_caught_up"] - 1 :]
+    assert late.iloc[0]["train_loss_inference"] <= 2 * late.iloc[0]["train_loss"]
+    ch.batchnorm_lag(BATCHNORM)
+    assert len(shown) == 1
+    quick = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")  # measured on another run: nothing
+    assert isinstance(quick.batchnorm_lag(BATCHNORM), Nothing) and "bn_val" not in quick.numbers(batchnorm=BATCHNORM)
+
+
+def test_the_clip_by_clip_and_rerun_tables(mirror):
+    from bbnn_core.chapter import Nothing, open_chapter
+
+    ch = open_chapter("gtzan", str(PAPER), dataset="gtzan_mini")
+    paired = ch.paired_table().data
+    n = ch.numbers()
+    assert (
+        paired.loc["BBNN right", "SVM wrong"] == n["bbnn_only"]
+        and paired.loc["BBNN wrong", "SVM right"] == n["svm_only"]
+    )
+    assert paired.to_numpy().sum() == n["n_test"]
+    reruns = ch.rerun_table().data.set_index("")
+    assert reruns.loc["fold 0", "this run"] == pytest.approx(100 * ch.folds.set_index("fold").loc[0, "test_acc"])
+    alone = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")  # no reruns kept beside it
+    assert isinstance(alone.rerun_table(), Nothing)
 
 
 def test_a_run_of_other_data_is_refused(mirror):
@@ -280,11 +350,8 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     (plus,) = [c for c in ax.collections if c.get_label() == "repeat"]
     assert plus.get_offsets()[0][1] == pytest.approx(folds["test_acc"][1])
     ch.plot_results()
-    assert shown.captions[-1].endswith(
-        "(black marks: the test accuracy of each rerun of that fold, a cross with the same seeds on other settings, "
-        "a plus with the same seeds and settings). Right: per released run of the authors (random draws, not this "
-        "run's folds: numbered apart)."
-    )
+    marks = shown.captions[-1].split("Black marks:")[1]  # the kinds of rerun drawn, and only those
+    assert "a cross" in marks and "a plus" in marks and "a circle" not in marks
     # at the chapter's panel size, with every kind of mark, the legend is no wider than its axes
     import pandas as pd
 

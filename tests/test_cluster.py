@@ -241,12 +241,13 @@ def test_bbnn_book_trains_and_executes_the_chapters_as_tasks(workers, data, tmp_
     assert run.path.parent == tmp_path / "runs" and len(run.finished_folds()) == 3
     nb = nbformat.read(root / "book" / "generated" / "gtzan.ipynb", as_version=4)
     text = "\n".join(
-        str(o.get("text", "")) + str(o.get("data", {}).get("text/markdown", ""))
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
         for c in nb.cells
         for o in c.get("outputs", [])
     )
-    # the chapter read the run trained above, with the parameters given
-    assert "uses the **smoke** profile" in text and "true 3-fold cross-validation" in text, text[:2000]
+    # the chapter read the run trained above, with the parameters given: the numbers its prose quotes
+    assert "'recipe': 'the reduced smoke profile'" in text and "'n_folds': '3'" in text, text[:2000]
+    assert "'protocol_text': 'true 3-fold cross-validation" in text
 
 
 @pytest.mark.parametrize(

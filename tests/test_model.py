@@ -173,3 +173,33 @@ def test_builds_and_runs_on_jax_backend():
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=1800)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip().endswith("ok")
+
+
+def test_batchnorm_statistics_re_estimated_then_restored():
+    """Within the block each BatchNormalization layer holds the mean of its batch statistics over
+    the clips given; after it, the moving statistics and momenta are back, bit for bit."""
+    import keras
+
+    from bbnn_core.model import batchnorm_statistics_of, build_bbnn
+
+    m = build_bbnn((64, 32, 1), n_classes=3, n_blocks=1, filters=4)
+    X = np.random.default_rng(0).normal(3.0, 2.0, size=(12, 64, 32, 1)).astype("float32")
+    stem = m.get_layer("stem_bn")
+    before = [
+        (b.moving_mean.numpy().copy(), b.moving_variance.numpy().copy(), b.momentum)
+        for b in m.layers
+        if isinstance(b, keras.layers.BatchNormalization)
+    ]
+    conv = keras.Model(m.input, m.get_layer("stem_conv").output)
+    batches = [conv(X[i : i + 5]).numpy() for i in (0, 5, 10)]  # batch size 5: 5 + 5 + 2 clips
+    with batchnorm_statistics_of(m, X, batch_size=5):
+        expected = np.mean([b.mean(axis=(0, 1, 2)) for b in batches], axis=0)
+        np.testing.assert_allclose(stem.moving_mean.numpy(), expected, rtol=1e-4, atol=1e-5)
+        assert not np.allclose(stem.moving_mean.numpy(), before[0][0])
+    after = [
+        (b.moving_mean.numpy(), b.moving_variance.numpy(), b.momentum)
+        for b in m.layers
+        if isinstance(b, keras.layers.BatchNormalization)
+    ]
+    for (m0, v0, k0), (m1, v1, k1) in zip(before, after):
+        assert np.array_equal(m0, m1) and np.array_equal(v0, v1) and k0 == k1

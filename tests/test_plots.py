@@ -62,7 +62,7 @@ def test_loss_mean_only_over_epochs_every_fold_reached():
     )
     ax = plot_histories(h)
     means = [line for line in ax.get_lines() if line.get_linewidth() == 2]
-    assert len(means) == 2 and all(max(line.get_xdata()) == 3 for line in means)
+    assert len(means) == 2 and all(max(line.get_xdata()) == 4 for line in means)  # epochs counted from 1
 
 
 def test_loss_figure_marks_the_kept_weights_and_draws_the_learning_rate():
@@ -93,7 +93,7 @@ def test_loss_figure_marks_the_kept_weights_and_draws_the_learning_rate():
     plot_histories(h, ax=ax, lr_ax=lr_ax, legend=False)
     kept = [line for line in ax.get_lines() if line.get_marker() == "o"]
     assert len(kept) == 1  # the first epoch of best validation accuracy of each fold, on its validation loss
-    assert list(kept[0].get_xdata()) == [2, 1] and list(kept[0].get_ydata()) == [1.2, 1.5]
+    assert list(kept[0].get_xdata()) == [3, 2] and list(kept[0].get_ydata()) == [1.2, 1.5]  # from 1
     assert len(lr_ax.get_lines()) == 2 and ax.get_legend() is None
     assert [t.get_text() for t in lr_ax.get_yticklabels()] == ["0.0025", "0.01"]
     plt.close(fig)
