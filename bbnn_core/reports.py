@@ -321,7 +321,7 @@ def comparison_table(
     dataset: str,
     *,
     ours: dict | None = None,
-    ours_label: str = "BBNN, this reproduction",
+    ours_label: str = "BBNN, our run",
     authors: dict | None = None,
     data_label: str = "",
     spread: str | None = None,
@@ -351,9 +351,9 @@ def comparison_table(
         rows.append(
             {
                 "method": ours_label,
-                "preprocessing": "log-mel (authors' recipe)",
+                "preprocessing": "log-mel",
                 "accuracy (%)": _pct_ci(ours["test_acc"]),
-                "source": f"this run{data_label}",
+                "source": f"our run{data_label}",
             }
         )
         if "baseline_test_acc" in ours:
@@ -362,7 +362,7 @@ def comparison_table(
                     "method": "SVM on log-mel + MFCC statistics, same folds",
                     "preprocessing": "log-mel, MFCC",
                     "accuracy (%)": _pct_ci(ours["baseline_test_acc"]),
-                    "source": f"this run{data_label}",
+                    "source": f"our run{data_label}",
                 }
             )
     table = pd.DataFrame(rows)

@@ -42,7 +42,7 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     assert ch.overview().data.loc["protocol"].iloc[0] == "kfold"
     html = ch.comparison().to_html()
     assert re.search(r"<caption><b>Table \d+\.</b> Accuracy against published methods, as the paper's Table 3", html)
-    assert "this reproduction" in html and "93.9" in html  # ours beside the paper's
+    assert "BBNN, our run" in html and "93.9" in html  # ours beside the paper's
     assert "reduced: not the paper&#x27;s recipe" in html or "reduced: not the paper's recipe" in html
     assert "blues" in ch.per_class().to_html()
     ch.plot_losses()
