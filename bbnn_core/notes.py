@@ -19,9 +19,7 @@ from .progress import plural
 __all__ = [
     "paired_note",
     "spread_note",
-    "svm_verdict",
     "reproducibility_note",
-    "stopping_note",
     "discrepancies",
 ]
 
@@ -79,36 +77,6 @@ def spread_note(summary: dict) -> str:
     if parts and "train seed" not in summary:
         parts.append("other training seeds: not measured yet")
     return "; ".join(parts)
-
-
-def svm_verdict(summary: dict, *, name: str, n_train: int, n_classes: int, n_params: int, paired: dict | None) -> str:
-    """One Markdown bullet: BBNN against the SVM on the same folds of a run, said plainly. When BBNN
-    is below, why in numbers: the training against the test accuracy of the weights kept, on
-    ``n_train`` training clips of ``n_classes`` classes for an ``n_params``-parameter network.
-    Then whether the two intervals overlap and, with ``paired``
-    (:func:`bbnn_core.metrics.paired_comparison`), the clip-by-clip test."""
-    b, v = 100 * summary["test_acc"]["pooled"], 100 * summary["baseline_test_acc"]["pooled"]
-    train_acc = 100 * np.mean([f["train_acc"] for f in summary["per_fold"]])
-    done = f"{summary['folds_done']} of {summary['n_folds']} folds"
-    if b < v:
-        text = (
-            f"- **{name}, {done}: BBNN ({b:.1f} %) is below the SVM on the same folds ({v:.1f} %).** With the "
-            f"best-validation weights it classifies {train_acc:.1f} % of its own {n_train} training clips and "
-            f"{b:.1f} % of the unseen test clips: it fits its training set far better than it generalises, as a "
-            f"{n_params:,}-parameter network trained on about {n_train / n_classes:.0f} clips per class would. The "
-            "recipe is the paper's, unchanged; this is a finding about small training sets, not a failure of the "
-            "reproduction."
-        )
-    else:
-        text = f"- **{name}, {done}:** BBNN {b:.1f} % against the SVM's {v:.1f} % on the same folds (training accuracy {train_acc:.1f} %)."
-    bt, vt = summary["test_acc"], summary["baseline_test_acc"]
-    if max(bt["ci_low"], vt["ci_low"]) <= min(bt["ci_high"], vt["ci_high"]):
-        text += (
-            f" Their 95 % intervals overlap ([{100 * bt['ci_low']:.1f}, {100 * bt['ci_high']:.1f}] and "
-            f"[{100 * vt['ci_low']:.1f}, {100 * vt['ci_high']:.1f}]): a difference of "
-            f"{abs(bt['correct'] - vt['correct'])} of {bt['n_clips']} test clips."
-        )
-    return text + (" " + paired_note(paired) if paired is not None else "")
 
 
 def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> str:
@@ -177,35 +145,6 @@ def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> st
         text
         + f" For scale: one clip of a {n_test}-clip test fold is {100 / n_test:.0f} points of that fold's accuracy."
     )
-
-
-def stopping_note(table, *, n_train: int, n_train_authors: int, label: str = "ours") -> str:
-    """Medians per fold of a :func:`stopping_table`, this project's rows (``label``) against the
-    authors', in one paragraph; when ours stop earlier with a higher training loss, why, in the
-    recipe's numbers: an epoch is ``n_train`` clips here and ``n_train_authors`` in their draws,
-    so the same patience in epochs is fewer steps. Empty when either side has no row."""
-    ours, theirs = table[table["run"] == label], table[table["run"] == "authors"]
-    if ours.empty or theirs.empty:
-        return ""
-    cols = ["epochs run", "first LR cut (epoch)", "LR cuts", "last training loss"]
-    o, a = ours[cols].median(), theirs[cols].median()
-    text = (
-        f"Medians per fold, {label} over {len(ours)} folds against the authors' over {len(theirs)} released "
-        f"histories: the first cut of the learning rate at epoch {o['first LR cut (epoch)']:.0f} against {a['first LR cut (epoch)']:.0f}, "
-        f"{o['LR cuts']:.0f} cuts against {a['LR cuts']:.0f}, a last training loss of {o['last training loss']:.2f} "
-        f"against {a['last training loss']:.2f}, and {o['epochs run']:.0f} epochs against {a['epochs run']:.0f}."
-    )
-    if o["last training loss"] > a["last training loss"] and o["epochs run"] < a["epochs run"]:
-        batch = PAPER_RECIPE["batch_size"]
-        text += (
-            " Ours stop earlier with their training loss still high: the rate is cut early and often, and the early "
-            f"stopping rule, which waits for the training loss to fall by {PAPER_RECIPE['es_min_delta']} within "
-            f"{PAPER_RECIPE['es_patience']} epochs, ends training once the rate is too small for that. An epoch here "
-            f"is {n_train // batch} steps ({n_train} clips), the authors' {n_train_authors // batch} "
-            f"({n_train_authors} clips): the same patience in epochs is {100 * n_train / n_train_authors:.0f} % of "
-            "their steps."
-        )
-    return text
 
 
 def _ours_against_paper(ours: dict, *, dataset: str, n_train: int | None) -> str:

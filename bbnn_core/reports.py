@@ -32,8 +32,6 @@ from .notes import (  # noqa: F401 - re-exported: reports has always offered the
     paired_note,
     reproducibility_note,
     spread_note,
-    stopping_note,
-    svm_verdict,
 )
 from .paper import (  # noqa: F401 - re-exported: reports has always offered them
     PAPER_ACCURACY,
@@ -62,7 +60,6 @@ __all__ = [
     "lr_schedule",
     "stopping_table",
     "stopping_style",
-    "stopping_note",
     "STOPPING_CAPTION",
     "plot_histories",
     "plot_confusion",
@@ -75,7 +72,6 @@ __all__ = [
     "rerun_table",
     "rerun_style",
     "spread_note",
-    "svm_verdict",
     "reproducibility_note",
     "paired_note",
     "copies_table",

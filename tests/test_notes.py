@@ -41,37 +41,6 @@ def test_discrepancies_set_a_paper_run_against_the_paper_and_the_svm():
     assert "This run reaches" not in reduced  # a reduced run is not set against the paper's number
 
 
-def test_the_reports_verdict_on_bbnn_against_the_svm():
-    from bbnn_core.notes import svm_verdict
-
-    def summary(correct, svm_correct, svm_ci):
-        return {
-            "test_acc": {"pooled": correct / 40, "ci_low": 0.3, "ci_high": 0.6, "correct": correct, "n_clips": 40},
-            "baseline_test_acc": {
-                "pooled": svm_correct / 40,
-                "ci_low": svm_ci[0],
-                "ci_high": svm_ci[1],
-                "correct": svm_correct,
-            },
-            "per_fold": [{"train_acc": 1.0}, {"train_acc": 0.9}],
-            "folds_done": 4,
-            "n_folds": 10,
-        }
-
-    below = svm_verdict(
-        summary(18, 28, (0.55, 0.8)), name="kfold", n_train=80, n_classes=10, n_params=180_000, paired=None
-    )
-    assert below.startswith("- **kfold, 4 of 10 folds: BBNN (45.0 %) is below the SVM on the same folds (70.0 %).**")
-    assert "95.0 % of its own 80 training clips and 45.0 % of the unseen test clips" in below
-    assert "180,000-parameter network trained on about 8 clips per class" in below
-    assert "a difference of 10 of 40 test clips" in below  # [30, 60] and [55, 80] overlap
-    above = svm_verdict(summary(30, 20, (0.7, 0.9)), name="kfold", n_train=80, n_classes=10, n_params=1, paired=None)
-    assert (
-        above
-        == "- **kfold, 4 of 10 folds:** BBNN 75.0 % against the SVM's 50.0 % on the same folds (training accuracy 95.0 %)."
-    )
-
-
 def test_the_papers_training_clips_per_run():
     from bbnn_core.paper import paper_train_clips
 
