@@ -301,19 +301,6 @@ class Chapter:
             f"(exact McNemar test: p = {paired['p_value']:.2f}).",
         )
 
-    def rerun_table(self):
-        """Each fold's test accuracy in this run and in its reruns (the table of :meth:`rerun_spread`,
-        without its sentences)."""
-        if self.summary is None:
-            return Nothing("needs a run of this project")
-        if self.spread is None or self.spread.empty:
-            return Nothing("no rerun of this run's folds is kept beside it")
-        return captioned(
-            rerun_style(rerun_table(self.spread)),
-            "Test accuracy (%) per fold of our run and of its reruns, on the same test clips. "
-            "A dash: the rerun has not trained that fold.",
-        )
-
     def batchnorm_lag(self, folder):
         """Figure: one fold's loss per epoch with the moving BatchNorm statistics and with statistics
         re-estimated on the training clips (``results/bn_statistics.py``'s measurement of this run,

@@ -9,8 +9,6 @@ builds a table.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from .paper import PAPER_ACCURACY, PAPER_BALLROOM_TEXT_ACCURACY, PAPER_RECIPE, paper_train_clips, table6_accuracy
@@ -19,7 +17,6 @@ from .progress import plural
 __all__ = [
     "paired_note",
     "spread_note",
-    "reproducibility_note",
     "discrepancies",
 ]
 
@@ -77,74 +74,6 @@ def spread_note(summary: dict) -> str:
     if parts and "train seed" not in summary:
         parts.append("other training seeds: not measured yet")
     return "; ".join(parts)
-
-
-def reproducibility_note(run_dir: str | os.PathLike, *, name: str, spread) -> str:
-    """One Markdown bullet: what a run's finished folds recorded about the settings their numbers
-    depend on (determinism, thread count, commit, CPU class), what a rerun therefore reproduces,
-    and how far measured reruns moved it (``spread``, :func:`bbnn_core.metrics.rerun_spread`), or
-    what measuring it would cost. Empty when no fold has finished."""
-    from .metrics import RERUN_SETTINGS, fold_instruction_sets, spread_summary
-    from .runs import Run
-
-    folds = Run(run_dir).finished_folds()
-    if not folds:
-        return ""
-    prov = [f.provenance() for f in folds]
-    det = [p.get("determinism") or {} for p in prov]
-    exact = all(d.get("deterministic") for d in det)
-    threads = sorted({d["intra_op_threads"] for d in det if d.get("intra_op_threads") is not None})
-    commits = sorted({str(p.get("git_commit"))[:10] for p in prov})
-    cpus: dict = {}
-    for f, p in zip(folds, prov, strict=True):
-        cpus.setdefault("+".join(fold_instruction_sets(p)), []).append(str(f.index))
-    classes = "; ".join(f"{isa} (folds {', '.join(ks)})" for isa, ks in cpus.items())
-    text = (
-        f"- **{name}**: {len(folds)} folds, {'all' if exact else 'not all'} trained deterministically, with "
-        f"{' or '.join(map(str, threads)) or 'an unrecorded number of'} intra-op thread(s), from commit(s) "
-        f"{', '.join(commits)}, on CPUs of class {classes}. "
-        "On the same software, thread count and CPU class a rerun reproduces every number of a fold exactly (the "
-        "test suite trains the full-size model twice under these settings and requires byte-identical histories "
-        "and predictions, and retrains a committed reference fold byte for byte against the reference made on the "
-        "same CPU class). Across CPU classes the same seed gives losses that differ in their last digits (from the "
-        "7th on for the test suite's small reference model on the same features), and such differences can grow "
-        "over a hundred epochs. On other hardware, another thread count or another seed, the numbers move. "
-    )
-    if spread is None or spread.empty:
-        hours = np.mean([p["wall_time_s"] for p in prov]) / 3600
-        text += (
-            "How far has not been measured for this run yet: no rerun of its folds is kept beside it (a rerun costs "
-            f"{hours:.1f} h per fold here: these folds' mean wall time as their provenance records it, pauses for "
-            "other work included)."
-        )
-    else:
-        text += f"Measured by rerunning some of its folds: {spread_note(spread_summary(spread))}."
-        for _, row in spread[spread["kind"].isin(("numeric", "repeat"))].iterrows():
-            apart = row["apart_from_epoch"]
-            if row["identical"] and row["kind"] == "repeat":  # a numeric rerun is said with what differed
-                text += (
-                    f" Fold {row['fold']} again with the same seeds and nothing recorded differing "
-                    f"({', '.join(RERUN_SETTINGS)}): its history and predictions are byte for byte the run's, over its "
-                    f"{row['rerun_epochs']} epochs."
-                )
-                continue
-            text += (
-                f" Fold {row['fold']} with the same seeds ("
-                + (f"other {row['differs_in']}" if row["differs_in"] else "nothing recorded differing")
-                + "): the first "
-                f"epoch's training loss differed by {row['first_loss_rel']:.1e} (relative), "
-                + (
-                    f"the training or validation accuracy first differed at epoch {int(apart)} (counted from 1), and "
-                    f"the two ran {row['reference_epochs']} and {row['rerun_epochs']} epochs."
-                    if apart == apart and apart is not None
-                    else f"and no accuracy differed over the {min(row['reference_epochs'], row['rerun_epochs'])} epochs both ran."
-                )
-            )
-    n_test = min(len(f.predictions()) for f in folds)
-    return (
-        text
-        + f" For scale: one clip of a {n_test}-clip test fold is {100 / n_test:.0f} points of that fold's accuracy."
-    )
 
 
 def _ours_against_paper(ours: dict, *, dataset: str, n_train: int | None) -> str:

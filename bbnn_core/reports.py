@@ -30,7 +30,6 @@ from .figures import (  # noqa: F401 - re-exported: reports has always offered t
 from .notes import (  # noqa: F401 - re-exported: reports has always offered them
     discrepancies,
     paired_note,
-    reproducibility_note,
     spread_note,
 )
 from .paper import (  # noqa: F401 - re-exported: reports has always offered them
@@ -53,6 +52,8 @@ from .plots import (  # noqa: F401 - re-exported: reports has always offered the
 )
 
 __all__ = [
+    "fold_provenance_table",
+    "rerun_detail_table",
     "PAPER_TABLE1_PARAMS",
     "table1",
     "table2",
@@ -72,7 +73,6 @@ __all__ = [
     "rerun_table",
     "rerun_style",
     "spread_note",
-    "reproducibility_note",
     "paired_note",
     "copies_table",
     "per_class_table",
@@ -418,6 +418,64 @@ def rerun_table(spread):
         rows.append(f"pooled over folds {', '.join(str(k) for k in common)}")
     out.index = rows
     return out.reset_index(names="")
+
+
+def fold_provenance_table(run_dir):
+    """One row per finished fold of a run: how it was made, as its provenance records it. The
+    commit it was trained at, its CPU instruction-set class(es), the backend's thread count,
+    whether it trained deterministically, which feature bytes it trained on (the first 8 hex
+    digits of their checksum), its processes (a resumed fold has several), epochs and wall hours."""
+    import pandas as pd
+
+    from .metrics import fold_instruction_sets
+    from .runs import Run
+
+    rows = []
+    for fold in Run(run_dir).finished_folds():
+        p, m = fold.provenance(), fold.metrics()
+        det = p.get("determinism") or {}
+        commits = {str(x.get("git_commit") or "")[:7] for x in p.get("sessions") or []} or {
+            str(p.get("git_commit"))[:7]
+        }
+        rows.append(
+            {
+                "fold": int(fold.index),
+                "commit": ", ".join(sorted(commits)) + (" (uncommitted changes)" if p.get("git_dirty") else ""),
+                "CPU class": " then ".join(fold_instruction_sets(p)),
+                "threads": det.get("intra_op_threads", "-"),
+                "deterministic": {True: "yes", False: "no"}.get(det.get("deterministic"), "not recorded"),
+                "feature bytes": str(p.get("dataset_checksum") or "-")[:8],
+                "processes": len(p.get("sessions") or []) or 1,
+                "epochs": int(m["epochs_run"]),
+                "wall time (h)": float(p.get("wall_time_s") or m.get("wall_time_s") or 0.0) / 3600,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rerun_detail_table(spread):
+    """One row per fold of each rerun (a :func:`bbnn_core.metrics.rerun_spread` table): its kind,
+    what differed from the run besides the seeds, the test accuracy in the run and in the rerun,
+    the test predictions that changed, the relative difference of the first epoch's training loss,
+    the first epoch (from 1) whose accuracies differ, and the epochs each ran."""
+    import pandas as pd
+
+    rows = []
+    for _, r in spread.iterrows():
+        apart = r["apart_from_epoch"]
+        rows.append(
+            {
+                "rerun": f"train seed {int(r['train_seed'])}" if r["kind"] == "train seed" else f"{r['kind']}",
+                "fold": int(r["fold"]),
+                "differs in": r["differs_in"] or "nothing recorded",
+                "test acc (%), run → rerun": f"{100 * r['reference_acc']:.1f} → {100 * r['rerun_acc']:.1f}",
+                "predictions changed": f"{int(r['predictions_changed'])} of {int(r['n_test'])}",
+                "first loss, rel. diff.": float(r["first_loss_rel"]),
+                "accuracies part at epoch": "never" if apart is None or apart != apart else str(int(apart)),
+                "epochs, run → rerun": f"{int(r['reference_epochs'])} → {int(r['rerun_epochs'])}",
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def rerun_style(table):

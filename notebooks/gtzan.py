@@ -68,7 +68,9 @@ print(texts)
 # %% [markdown]
 # ## Accuracy
 #
-# Our intervals are 95 % Wilson score intervals over the pooled test predictions. The authors'
+# Our intervals are 95 % Wilson score intervals over the pooled test predictions. They cover the
+# sampling of the test clips, not the variation of training: [chapter 8](reproducibility.ipynb)
+# measures how far a rerun moves a fold. The authors'
 # row gets a Student-t interval over their ten runs. That interval is optimistic: their test sets
 # overlap (see "What differs from the paper" below).
 
@@ -150,20 +152,9 @@ ch.batchnorm_lag(BATCHNORM)
 ch.plot_results()
 
 # %% [markdown]
-# ## How far a rerun moves these numbers
-#
-# The intervals above cover the sampling of the test clips, not the variation of training.
-# Table 3.5 shows reruns of some folds. Another training seed moved a fold's accuracy by up
-# to {glue:text}`train_seed_max` points. The same seeds with other settings, named in the table,
-# moved it by up to {glue:text}`numeric_max`.
-
-# %% tags=["hide-input"]
-ch.rerun_table()
-
-# %% [markdown]
 # ## The clips it gets wrong
 #
-# Table 3.6 lists every misclassified test clip, the most confident errors first. The players
+# Table 3.5 lists every misclassified test clip, the most confident errors first. The players
 # below give the first 6 s of the first four.
 
 # %% tags=["hide-input"]

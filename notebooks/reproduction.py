@@ -40,8 +40,8 @@ from myst_nb import glue
 
 from bbnn_core.datasets import load_dataset
 from bbnn_core.features import extract
-from bbnn_core.metrics import authors_results, find_reruns, rerun_spread, spread_summary, summarize_run
-from bbnn_core.reports import captioned, rerun_style, rerun_table
+from bbnn_core.metrics import authors_results, summarize_run
+from bbnn_core.reports import captioned
 from bbnn_core.splits import make_splits
 
 # %% [markdown]
@@ -276,7 +276,8 @@ for key, value in {
 # clip-by-clip McNemar test gives p = {glue:text}`abstract-p`. Each fold trains on
 # {glue:text}`abstract-train-clips` clips, the paper's on about
 # {glue:text}`abstract-paper-train-clips`. With fewer clips than the paper's, this tests the
-# recipe rather than the paper's number. Chapter 3 shows the run in full.
+# recipe rather than the paper's number. Chapter 3 shows the run in full, and chapter 8 how far
+# a rerun moves it.
 
 # %% tags=["hide-input"]
 from bbnn_core.metrics import paired_comparison
@@ -310,31 +311,6 @@ n_train_authors = paper_train_clips("gtzan")  # their 80/10/10 draws of GTZAN's 
 (captioned(ours.style.hide(axis="index").format(precision=1),
            "Our runs of the paper's recipe: BBNN's test accuracy pooled over the finished folds, with a 95 % "
            "Wilson interval, beside the SVM on the same folds.") if len(ours) else None)
-
-# %% [markdown]
-# ## How far a rerun can move these numbers
-#
-# What each fold recorded about the settings its numbers depend on, and what follows for a
-# reader who reruns the command.
-
-# %% tags=["hide-input"]
-from IPython.display import Markdown, display
-
-from bbnn_core.reports import reproducibility_note
-
-lines, tables = [], []
-for protocol, run in runs.items():
-    if not is_run(run) or not Run(run).finished_folds():
-        continue
-    spread = rerun_spread(run, find_reruns(run))
-    lines.append(reproducibility_note(run, name=protocol, spread=spread))
-    if not spread.empty:
-        tables.append((protocol, spread))
-display(Markdown("\n".join(lines) if lines else "No fold has finished yet."))
-for protocol, spread in tables:
-    display(captioned(rerun_style(rerun_table(spread)),
-                      f"{protocol}: test accuracy (%) per fold of the run and of each rerun of it, on the same test "
-                      "clips; ranges and changes in points."))
 
 # %% tags=["remove-input"]
 from bbnn_core import robustness as rb

@@ -149,8 +149,8 @@ def test_the_batchnorm_measurement_is_of_the_committed_run(mirror, shown):
     assert isinstance(quick.batchnorm_lag(BATCHNORM), Nothing) and "bn_val" not in quick.numbers(batchnorm=BATCHNORM)
 
 
-def test_the_clip_by_clip_and_rerun_tables(mirror):
-    from bbnn_core.chapter import Nothing, open_chapter
+def test_the_clip_by_clip_table(mirror):
+    from bbnn_core.chapter import open_chapter
 
     ch = open_chapter("gtzan", str(PAPER), dataset="gtzan_mini")
     paired = ch.paired_table().data
@@ -160,10 +160,6 @@ def test_the_clip_by_clip_and_rerun_tables(mirror):
         and paired.loc["BBNN wrong", "SVM right"] == n["svm_only"]
     )
     assert paired.to_numpy().sum() == n["n_test"]
-    reruns = ch.rerun_table().data.set_index("")
-    assert reruns.loc["fold 0", "this run"] == pytest.approx(100 * ch.folds.set_index("fold").loc[0, "test_acc"])
-    alone = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")  # no reruns kept beside it
-    assert isinstance(alone.rerun_table(), Nothing)
 
 
 def test_a_run_of_other_data_is_refused(mirror):
@@ -440,34 +436,29 @@ def test_copies_of_a_data_set_too_small_to_split_are_not_counted(tmp_path, monke
     assert np.array_equal(small.groups[:2], ["a0", "a0"])
 
 
-def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
-    """The report's note per run: the settings its folds recorded, and the measured spread or its cost."""
-    from bbnn_core.metrics import rerun_spread, summarize_run
-    from bbnn_core.notes import reproducibility_note
-    from bbnn_core.reports import rerun_table
+def test_the_reproducibility_tables_of_a_run_and_its_reruns(mirror, tmp_path):
+    """The reproducibility page's two tables: how each fold was made, from its provenance, and per
+    rerun fold what differed, what moved and where it parted from the run."""
+    import json
 
-    done = summarize_run(PAPER)["folds_done"]
-    note = reproducibility_note(PAPER, name="kfold", spread=None)
-    assert note.startswith(f"- **kfold**: {done} folds, all trained deterministically, with 2 intra-op thread(s), ")
-    assert "from commit(s) bf5c178af3, on CPUs of class avx512_bf16 (folds 0, 1, 2" in note  # folds 8-9 may join
-    assert "avx2 (folds 3, 4, 5, 6, 7" in note
-    assert "How far has not been measured for this run yet" in note and " h per fold here" in note
-    assert note.endswith("one clip of a 10-clip test fold is 10 points of that fold's accuracy.")
+    import pandas as pd
+
+    from bbnn_core.metrics import rerun_spread
+    from bbnn_core.reports import fold_provenance_table, rerun_detail_table, rerun_table
+
+    folds = fold_provenance_table(PAPER)
+    assert list(folds["fold"]) == list(range(10)) and set(folds["commit"]) == {"bf5c178"}
+    assert set(folds["threads"]) == {2} and set(folds["deterministic"]) == {"yes"}
+    prov = json.loads((PAPER / "fold3" / "provenance.json").read_text())
+    row = folds.set_index("fold").loc[3]
+    assert row["feature bytes"] == prov["dataset_checksum"][:8] and row["processes"] == len(prov["sessions"])
+    assert row["wall time (h)"] == pytest.approx(prov["wall_time_s"] / 3600)
+    assert folds.set_index("fold").loc[0, "CPU class"] == "avx512_bf16" and row["CPU class"] == "avx2"
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
     seeds = _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 1})
-    measured = reproducibility_note(run, name="kfold", spread=rerun_spread(run, [seeds]))
-    assert (
-        "Measured by rerunning some of its folds: up to 3.3 points with other training seeds (1 rerun of folds 0, 1, 2"
-        in measured
-    )
-    assert "not been measured" not in measured
-
-    # a numeric rerun: where its history parted from the run's
-    import pandas as pd
-
     avx2 = _rerun(run, tmp_path / "run-avx2", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}})
-    hist = pd.read_csv(avx2 / "fold0/history.csv")
+    hist = pd.read_csv(avx2 / "fold0/history.csv")  # a numeric rerun: where its history parted from the run's
     hist.loc[0, "loss"] *= 1 + 3e-5
     hist.loc[2, "val_acc"] += 0.1
     hist.iloc[:-1].to_csv(avx2 / "fold0/history.csv", index=False)
@@ -475,31 +466,29 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     row = spread.set_index("kind").loc["numeric"]
     assert row["first_loss_rel"] == pytest.approx(3e-5) and row["apart_from_epoch"] == 3
     assert row["rerun_epochs"] == row["reference_epochs"] - 1
-    measured = reproducibility_note(run, name="kfold", spread=spread)
-    assert (
-        "Fold 0 with the same seeds (other CPU class): the first epoch's training loss differed by 3.0e-05 "
-        "(relative), the training or validation accuracy first differed at epoch 3 (counted from 1), and the two ran "
-        f"{row['reference_epochs']} and {row['rerun_epochs']} epochs." in measured
-    )
-    again = _rerun(run, tmp_path / "run-again", folds=(0,))
+    detail = rerun_detail_table(spread)
+    assert list(detail["rerun"]) == ["train seed 1"] * 3 + ["numeric"]
+    numeric = detail.iloc[-1]
+    assert numeric["differs in"] == "CPU class" and numeric["accuracies part at epoch"] == "3"
+    assert numeric["first loss, rel. diff."] == pytest.approx(3e-5)
+    assert numeric["epochs, run → rerun"] == f"{row['reference_epochs']} → {row['rerun_epochs']}"
+    assert numeric["test acc (%), run → rerun"] == f"{100 * row['reference_acc']:.1f} → {100 * row['rerun_acc']:.1f}"
+    assert detail.iloc[0]["predictions changed"] == "1 of 10" and detail.iloc[1]["predictions changed"] == "0 of 10"
+
+    again = _rerun(run, tmp_path / "run-again", folds=(0,))  # a repeat: nothing differs, the same bytes
     same = rerun_spread(run, [again])
     assert same.loc[0, "kind"] == "repeat" and same.loc[0, "identical"]
     assert same.loc[0, "first_loss_rel"] == 0 and same.loc[0, "apart_from_epoch"] is None
-    epochs = same.loc[0, "rerun_epochs"]
-    assert (
-        "Fold 0 again with the same seeds and nothing recorded differing (code, library versions, backend, thread "
-        f"count, CPU class, feature bytes): its history and predictions are byte for byte the run's, over its {epochs} "
-        "epochs." in reproducibility_note(run, name="kfold", spread=same)
-    )
+    repeat = rerun_detail_table(same).iloc[0]
+    assert repeat["differs in"] == "nothing recorded" and repeat["accuracies part at epoch"] == "never"
     # a rerun on another CPU class that gave the bytes is not called a repeat: what differed is named
     elsewhere = _rerun(run, tmp_path / "run-bytes", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}})
-    note = reproducibility_note(run, name="kfold", spread=rerun_spread(run, [elsewhere]))
-    assert "Fold 0 with the same seeds (other CPU class): " in note and "again with" not in note
-    # each setting has one name, the same in the note, the rerun table and `bbnn evaluate --rerun`
+    assert rerun_spread(run, [elsewhere]).loc[0, "kind"] == "numeric"
+    # each setting has one name, the same in the tables and `bbnn evaluate --rerun`
     threads = _rerun(run, tmp_path / "run-threads", folds=(0,), provenance={"determinism": {"intra_op_threads": 7}})
     spread = rerun_spread(run, [threads])
     assert spread.loc[0, "differs_in"] == "thread count" and spread.loc[0, "differs"].startswith("thread count 7 vs ")
-    assert "Fold 0 with the same seeds (other thread count): " in reproducibility_note(run, name="kfold", spread=spread)
+    assert rerun_detail_table(spread).iloc[0]["differs in"] == "thread count"
     assert "same seeds, other thread count" in rerun_table(spread).columns
     # a repeat that did not give the same bytes says where it parted
     hist = pd.read_csv(again / "fold0/history.csv")
@@ -507,12 +496,7 @@ def test_the_reports_note_on_what_a_rerun_reproduces(mirror, tmp_path):
     hist.to_csv(again / "fold0/history.csv", index=False)
     parted = rerun_spread(run, [again])
     assert parted.loc[0, "kind"] == "repeat" and not parted.loc[0, "identical"]
-    assert "(nothing recorded differing): the first epoch's training loss differed by 1.0e-07 (relative), and no " in (
-        reproducibility_note(run, name="kfold", spread=parted)
-    )
-    for k in range(10):
-        (run / f"fold{k}" / "metrics.json").unlink()
-    assert reproducibility_note(run, name="kfold", spread=None) == ""
+    assert rerun_detail_table(parted).iloc[0]["first loss, rel. diff."] == pytest.approx(1e-7)
 
 
 def test_the_book_leaves_out_what_has_nothing_to_show(tmp_path):

@@ -64,7 +64,7 @@ def test_ballroom_chapter_on_synthetic_ballroom(tmp_path):
     )
     text, images = _outputs(nb)
     assert str(data.parent) in text and "REDUCED" in text  # the overview names the data and the profile
-    assert "MMCNN" in text and "this run (synthetic_ballroom, kfold, smoke, reduced: not the paper's recipe)" in text
+    assert "MMCNN" in text and "our run (synthetic_ballroom, kfold, smoke, reduced: not the paper's recipe)" in text
     assert "paper precision" in text  # Table 6
     assert images == 3  # Figure 3, and Figure 4 as two figures (confusion matrix, accuracy per fold)
     assert (tmp_path / "run" / "summary.json").exists()
