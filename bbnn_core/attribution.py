@@ -26,6 +26,7 @@ __all__ = [
     "saliency",
     "listening",
     "listening_examples",
+    "genre_bands",
     "OCCLUSION_GRID",
 ]
 
@@ -151,3 +152,38 @@ def listening_examples(occ, dataset, *, k: int = 3) -> list[tuple[str, Path]]:
             break
     root = Path(dataset.root)
     return [(c, root / c) for c in chosen]
+
+
+def genre_bands(occ, sal, classes, params=None):
+    """Which frequencies each genre's decisions rest on, from :func:`listening`'s rows: per genre,
+    the frequency below which half of the gradient saliency lies (each clip's profile normalised
+    to sum to 1, then averaged over the genre's clips), the share of the saliency below 500 Hz,
+    and the mel band range (of the occlusion grid) whose silencing lowers the true genre's
+    probability most on average, with that mean drop."""
+    import pandas as pd
+
+    from .features import PAPER_PARAMS
+    from .figures import mel_centres
+
+    params = params or PAPER_PARAMS
+    centres = mel_centres(params)
+    gm = OCCLUSION_GRID[1]
+    width = params.n_mels // gm
+    rows = []
+    for label, genre in enumerate(classes):
+        s = sal[sal["label"] == label].pivot(index="clip", columns="mel", values="value")
+        profile = (s.div(s.sum(axis=1), axis=0)).mean(axis=0).to_numpy()
+        half = int(np.searchsorted(np.cumsum(profile), 0.5))
+        o = occ[occ["label"] == label].groupby("m")["drop"].mean()
+        band = int(o.idxmax())
+        lo, hi = centres[band * width], centres[min((band + 1) * width, len(centres)) - 1]
+        rows.append(
+            {
+                "genre": genre,
+                "half the saliency below (Hz)": float(centres[half]),
+                "saliency below 500 Hz (%)": 100 * float(profile[centres < 500].sum()),
+                "band that matters most (Hz)": f"{lo:.0f}–{hi:.0f}",
+                "mean drop there": float(o.max()),
+            }
+        )
+    return pd.DataFrame(rows)

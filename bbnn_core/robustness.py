@@ -438,15 +438,18 @@ _COMPUTING = (
 )
 
 
-def summarize(rows, *, level: float = 0.95):
+def summarize(rows, *, level: float = 0.95, reference=("clean", "clean")):
     """Per condition: accuracy of each model and their mean with a t interval over the models;
-    the change from the clean input (paired per model) with its interval; agreement with each
-    model's clean prediction; the mean number of clips whose prediction changed."""
+    the change from the ``reference`` condition (the clean input by default; paired per model)
+    with its interval; agreement with each model's prediction there; the mean number of clips
+    whose prediction changed. ``reference=("rate", "44.1 kHz")`` sets the codecs, which code at
+    44.1 kHz, against the same round trip without a codec."""
     import pandas as pd
     from scipy import stats
 
-    pm = per_model(rows)
-    clean_acc = pm[pm.factor == "clean"].set_index("model")["accuracy"]
+    pm = per_model(rows, reference=reference)
+    ref = pm[(pm.factor == reference[0]) & (pm.level == reference[1])]
+    clean_acc = ref.set_index("model")["accuracy"]
     out = []
     for (factor, lvl), g in pm.groupby(["factor", "level"], sort=False):
         g = g.set_index("model")
@@ -625,9 +628,12 @@ def _save(rows, folder: Path, key: dict) -> None:
 # The chapter's numbers per model and its summary table (its figures: bbnn_core.plots)
 
 
-def per_model(rows):
-    """Accuracy and agreement with the clean prediction, per condition and model."""
-    clean = rows[rows.factor == "clean"].set_index(["model", "clip"])["pred"]
+def per_model(rows, *, reference=("clean", "clean")):
+    """Accuracy and agreement with the prediction under ``reference`` (a ``(factor, level)``;
+    the clean clip by default), per condition and model."""
+    clean = rows[(rows.factor == reference[0]) & (rows.level == reference[1])].set_index(["model", "clip"])["pred"]
+    if clean.empty:
+        raise ValueError(f"no rows of the reference condition {reference}")
     same = rows["pred"].to_numpy() == clean.loc[list(zip(rows["model"], rows["clip"]))].to_numpy()
     r = rows.assign(correct=rows["pred"] == rows["label"], same=same)
     return r.groupby(["factor", "level", "model"], sort=False, as_index=False).agg(

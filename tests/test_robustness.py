@@ -193,6 +193,57 @@ def test_summarize_counts_accuracy_change_and_agreement():
     assert "more change" in rb.advice(rb.summarize(rows), tolerated=5)["gain"]
 
 
+def test_summarize_against_another_condition():
+    """Against a reference condition (the codecs against the 44.1 kHz round trip), the change and
+    the agreement are counted from that condition's predictions, not the clean clip's."""
+    labels = [0, 1, 2, 3]
+    rows = _rows({"clean": [[0, 1, 2, 3]], "ref": [[0, 1, 2, 0]], "coded": [[0, 1, 2, 0]]}, labels)
+    rows.loc[rows.level == "ref", "factor"] = "rate"
+    rows.loc[rows.level == "coded", "factor"] = "codec"
+    against_clean = rb.summarize(rows).set_index("level")
+    assert against_clean.loc["coded", "changed"] == 1 and against_clean.loc["coded", "change"] == pytest.approx(-0.25)
+    against_ref = rb.summarize(rows, reference=("rate", "ref")).set_index("level")
+    assert against_ref.loc["coded", "changed"] == 0 and against_ref.loc["coded", "change"] == pytest.approx(0.0)
+    assert against_ref.loc["clean", "changed"] == 1  # the clean clip differs from the reference
+    with pytest.raises(ValueError, match="no rows of the reference condition"):
+        rb.summarize(rows, reference=("rate", "96 kHz"))
+
+
+def test_genre_bands_find_where_the_decision_rests():
+    """A genre whose saliency lies in one mel band has half of it below that band's centre; the
+    occlusion band is the one with the largest mean drop."""
+    import pandas as pd
+
+    from bbnn_core.attribution import OCCLUSION_GRID, genre_bands
+    from bbnn_core.figures import mel_centres
+
+    centres = mel_centres()
+    sal = pd.DataFrame(
+        [
+            {"clip": f"{g}-{k}", "label": g, "mel": mel, "value": 1.0 if mel == (10 if g == 0 else 100) else 0.0}
+            for g in (0, 1)
+            for k in range(2)
+            for mel in range(len(centres))
+        ]
+    )
+    gt, gm = OCCLUSION_GRID
+    occ = pd.DataFrame(
+        [
+            {"clip": f"{g}-0", "label": g, "t": t, "m": m, "drop": 0.2 if m == (1 if g == 0 else 6) else 0.0}
+            for g in (0, 1)
+            for t in range(gt)
+            for m in range(gm)
+        ]
+    )
+    bands = genre_bands(occ, sal, ["low", "high"]).set_index("genre")
+    assert bands.loc["low", "half the saliency below (Hz)"] == pytest.approx(centres[10])
+    assert bands.loc["high", "half the saliency below (Hz)"] == pytest.approx(centres[100])
+    assert bands.loc["low", "saliency below 500 Hz (%)"] == 100 and bands.loc["high", "saliency below 500 Hz (%)"] == 0
+    width = len(centres) // gm
+    assert bands.loc["low", "band that matters most (Hz)"] == f"{centres[width]:.0f}–{centres[2 * width - 1]:.0f}"
+    assert bands.loc["high", "mean drop there"] == pytest.approx(0.2)
+
+
 def test_the_committed_rows_are_what_this_code_makes(gtzan_mini):
     """The book reads results/robustness-gtzan_mini when its key is current: a change to the
     perturbations, features or loader must come with regenerated rows (bbnn robustness gtzan_mini
