@@ -16,27 +16,28 @@
 # %% [markdown]
 # # The data
 #
-# The paper's Table 2 counts tracks per genre in each data set. Here every count is computed:
-# GTZAN and Ballroom from their audio folders when they are given, Extended Ballroom from its
-# metadata file (which lists every track, with or without the audio). Without the full GTZAN, the
-# embedded `gtzan_mini` (10 clips per genre) stands in and is labelled so.
+# The paper uses three data sets, and its Table 2 counts their tracks per genre. Here every count
+# is computed: GTZAN and Ballroom from their audio folders when given, Extended Ballroom from its
+# metadata file, which lists every track. Without the full GTZAN, the embedded `gtzan_mini`
+# (10 clips per genre) stands in and is labelled so.
 
 # %% tags=["parameters", "hide-input"]
 gtzan_dir = None  # None: the embedded gtzan_mini
 ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from bbnn_core.figures import number_captions_for
 
 number_captions_for("data")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import pandas as pd
 from IPython.display import display
+from myst_nb import glue
 
 from bbnn_core.datasets import load_ballroom, load_dataset, load_extended_ballroom, load_gtzan
 from bbnn_core.errors import BBNNError
 from bbnn_core.features import log_mel
-from bbnn_core.paper import PAPER_DATASET_NAMES, PAPER_TABLE2
+from bbnn_core.paper import PAPER_DATASET_NAMES, PAPER_GENRE_NAMES, PAPER_TABLE2
 from bbnn_core.reports import book_style, captioned, plot_spectrograms, show, table2
 
 book_style()
@@ -46,55 +47,65 @@ title_of_gtzan = "GTZAN" if gtzan_dir else "gtzan_mini (embedded subset of GTZAN
 sets = {title_of_gtzan: gtzan}
 if ballroom_dir:
     sets["Ballroom"] = load_ballroom(ballroom_dir)
+eb = None
 try:
-    sets["Extended Ballroom (from its XML)"] = load_extended_ballroom(xml=extended_ballroom_xml)
+    eb = load_extended_ballroom(xml=extended_ballroom_xml)
+    sets["Extended Ballroom (from its XML)"] = eb
 except BBNNError as exc:
     print(f"Extended Ballroom metadata unavailable: {exc}")
 
+# %% tags=["remove-cell"]
+# NBVAL_CHECK_OUTPUT
+# The numbers the prose quotes.
+texts = {"gtzan_tracks": str(len(gtzan)), "gtzan_genres": str(len(gtzan.classes))}
+if eb is not None:
+    counts = eb.counts()
+    small, large = min(counts, key=counts.get), max(counts, key=counts.get)
+    texts |= {"eb_tracks": str(len(eb)), "eb_genres": str(len(eb.classes)), "eb_small": small,
+              "eb_small_n": str(counts[small]), "eb_large": large, "eb_large_n": str(counts[large]),
+              "eb_songs": str(len(set(eb.groups))), "eb_copies": str(len(eb) - len(set(eb.groups)))}  # fmt: skip
+for key, text in texts.items():
+    glue(key, text, display=False)
+print(texts)
+
 # %% [markdown]
 # ## Tracks per genre (the paper's Table 2)
+#
+# Table 2.1 counts the tracks of the data sets here: {glue:text}`gtzan_tracks` GTZAN clips in
+# {glue:text}`gtzan_genres` genres, and {glue:text}`eb_tracks` Extended Ballroom tracks in {glue:text}`eb_genres` genres.
 
 # %% tags=["hide-input"]
 paper_totals = ", ".join(f"{PAPER_DATASET_NAMES[k]} {sum(c.values())}" for k, c in PAPER_TABLE2.items())
 captioned(table2(sets).style.hide(axis="index"),
           f"Tracks per genre, counted from the files given (the paper's Table 2; its totals: {paper_totals}).")
 
-# %% tags=["hide-input"]
-# NBVAL_CHECK_OUTPUT
-for title, ds in sets.items():
-    print(f"{title}: {len(ds)} tracks in {len(ds.classes)} genres")
+# %% [markdown]
+# Extended Ballroom is strongly imbalanced: {glue:text}`eb_small` has {glue:text}`eb_small_n` tracks, {glue:text}`eb_large`
+# {glue:text}`eb_large_n`. Its metadata also links copies of the same song: its {glue:text}`eb_tracks` tracks hold
+# {glue:text}`eb_songs` distinct songs. The `grouped` protocol keeps the copies of a song on one side of
+# every split.
 
 # %% [markdown]
-# Without Ballroom's audio here, its column of the paper's Table 2 is quoted instead:
+# Ballroom's audio is not here, so Table 2.2 quotes its column of the paper's Table 2. This book
+# names Ballroom's genres by the data set's folders. The paper names three of them otherwise.
 
 # %% tags=["hide-input"]
 if not ballroom_dir:
-    quoted = pd.DataFrame({"genre": list(PAPER_TABLE2["ballroom"]), "tracks": list(PAPER_TABLE2["ballroom"].values())})
-    quoted.loc[len(quoted)] = {"genre": "Total", "tracks": int(quoted["tracks"].sum())}
-    display(captioned(quoted, "Ballroom's tracks per genre, quoted from the paper's Table 2 (no audio here)."))
-
-# %% [markdown]
-# Extended Ballroom is strongly imbalanced, and its metadata links copies of the same song, which the
-# `grouped` protocol keeps on one side of every split. Without Ballroom's audio, its column is
-# absent: run this notebook with `-p ballroom_dir /path` to fill it.
-
-# %% tags=["hide-input"]
-for title, ds in sets.items():
-    counts = ds.counts()
-    small, large = min(counts, key=counts.get), max(counts, key=counts.get)
-    groups = len(set(ds.groups))
-    sizes = (f"every genre has {counts[small]} tracks" if counts[small] == counts[large] else
-             f"smallest genre {small} ({counts[small]}), largest {large} ({counts[large]})")
-    print(f"{title}: {sizes}; {groups} distinct songs (groups of copies) among {len(ds)} tracks")
+    names = PAPER_GENRE_NAMES["ballroom"]
+    quoted = pd.DataFrame({"genre (folder)": list(PAPER_TABLE2["ballroom"]),
+                           "the paper's name": [names.get(g, g) for g in PAPER_TABLE2["ballroom"]],
+                           "tracks": list(PAPER_TABLE2["ballroom"].values())})
+    quoted.loc[len(quoted)] = {"genre (folder)": "Total", "the paper's name": "", "tracks": int(quoted["tracks"].sum())}
+    display(captioned(quoted.style.hide(axis="index"),
+                      "Ballroom's tracks per genre, quoted from the paper's Table 2 (no audio here)."))
 
 # %% [markdown]
 # ## What the network sees
 #
-# The log-mel input of the first clip of each genre: 647 frames (30 s) by 128 mel bands, in dB
-# relative to a power of 1 (no normalisation, as the authors did). The features keep the 80 dB
-# below each clip's maximum; each panel is drawn relative to that maximum, so the one colour bar
-# holds for all of them. Frequency is on the mel scale, labelled in Hz. Below the figure, the
-# first 5 s of each clip.
+# Figure 2.1 shows the input of the first clip of each genre: 647 frames (30 s) by 128 mel bands,
+# in dB relative to a power of 1. As the authors did, nothing is normalised. The features keep the
+# 80 dB below each clip's maximum. Each panel is drawn relative to that maximum, so one colour bar
+# holds for all of them. Below the figure are the first 5 s of each clip.
 
 # %% tags=["hide-input"]
 first = {}
@@ -102,7 +113,7 @@ for track in gtzan.tracks:
     first.setdefault(track.label, track)
 examples = {genre: log_mel(gtzan.root / t.path) for genre, t in first.items()}
 show(plot_spectrograms(examples), f"The log-mel input of the first clip of each genre of {title_of_gtzan}, in dB "
-     "relative to each clip's maximum (one colour bar for all panels); mel frequency labelled in Hz.")
+     "relative to each clip's maximum. Mel frequency is labelled in Hz.")
 
 # %% tags=["hide-input"]
 from IPython.display import HTML
@@ -115,51 +126,45 @@ HTML("".join(audio_player(gtzan.root / t.path, t.path.name, seconds=5, kbps=48).
 # ## GTZAN's known faults
 #
 # GTZAN is not a clean benchmark. Sturm listened to all 1000 excerpts and catalogued repetitions,
-# mislabelings and distortions {cite}`sturm2012analysis,sturm2013gtzan` (counts quoted):
+# mislabelings and distortions {cite}`sturm2012analysis,sturm2013gtzan`. Table 2.3 quotes his
+# counts.
 
 # %% tags=["hide-input"]
-from bbnn_core.datasets import GTZAN_BROKEN, GTZAN_FAULTS, GTZAN_FAULTS_SOURCE
+from bbnn_core.datasets import GTZAN_BROKEN, GTZAN_FAULTS, GTZAN_FAULTS_SOURCE, validate
 from bbnn_core.splits import fault_filtered_lists, fault_filtered_part
 
-captioned(pd.DataFrame(GTZAN_FAULTS, columns=["fault", "excerpts", "what it means"]),
-          f"GTZAN's faults by kind, quoted from {GTZAN_FAULTS_SOURCE}.")
-
-# %% [markdown]
-# What this means for the paper's Table 3: its splits (and this book's `authors` and `kfold`
-# protocols) draw test clips at random, so a replica, another excerpt of the same recording or
-# another song by the same artist can sit on both sides of a split, and the test accuracy
-# rewards recognising a recording or an artist, not a genre. None of the accuracies of the paper's Table 3
-# controls for this. Kereliuk, Sturm and Larsen {cite}`kereliuk2015adversaries` built a *fault-filtered* split that leaves
-# out the faulty excerpts and keeps each artist on one side; the `fault-filtered` protocol of
-# this project uses it (it needs the full GTZAN).
-
-# %% tags=["hide-input"]
 lists = fault_filtered_lists()
 kept = sum(len(v) for v in lists.values())
 part = fault_filtered_part([str(t.path) for t in gtzan.tracks])
-left_out = [t.path.name for t, p in zip(gtzan.tracks, part) if p is None]
-print(f"fault-filtered split: {', '.join(f'{len(v)} {k}' for k, v in lists.items())} = {kept} of 1000 "
-      f"excerpts; {1000 - kept} left out")
-print(f"{title_of_gtzan}: {len(left_out)} of its {len(gtzan)} clips are left out by the split: "
-      + ", ".join(left_out))
+report = validate(gtzan, progress=False)
+for key, value in {
+    "ff_kept": str(kept), "ff_out": str(1000 - kept), "ff_here": str(sum(p is None for p in part)),
+    "ff_parts": ", ".join(f"{len(v)} {k}" for k, v in lists.items()),
+    "md5": str(sum(t.md5 is not None for t in gtzan.tracks)),
+    "md5_result": "all match" if report.ok else "; ".join(report.lines()),
+    "broken": GTZAN_BROKEN,
+}.items():  # fmt: skip
+    glue(key, value, display=False)
+captioned(pd.DataFrame(GTZAN_FAULTS, columns=["fault", "excerpts", "what it means"]).style.hide(axis="index"),
+          f"GTZAN's faults by kind, quoted from {GTZAN_FAULTS_SOURCE}.")
 
 # %% [markdown]
+# The paper's splits draw test clips at random, and so do this book's `authors` and `kfold`
+# protocols. A replica, another excerpt of the same recording or another song by the same artist
+# can then sit on both sides of a split. The test accuracy can then reward recognising a
+# recording or an artist, not a genre. None of the accuracies in the paper's Table 3 controls for this.
+#
+# Kereliuk, Sturm and Larsen {cite}`kereliuk2015adversaries` built a *fault-filtered* split. It
+# leaves out the faulty excerpts and keeps each artist on one side. It keeps {glue:text}`ff_kept` of the
+# 1000 excerpts ({glue:text}`ff_parts`) and leaves out {glue:text}`ff_out`. The `fault-filtered`
+# protocol uses it. Of the {glue:text}`gtzan_tracks` clips here, it would leave out
+# {glue:text}`ff_here`.
+#
 # One file is a fault of the copies in circulation rather than of the data set: `jazz.00054.wav`
-# is not a WAV file in many copies (Kaggle's among them). The GTZAN loader leaves it out with a
-# warning naming it and the run continues with the other clips; every run records the clips it
-# used (`splits.json`), and each chapter's overview shows their number. `bbnn validate` compares
-# every file with the MD5 checksums of an independent index (mirdata's) and names the files that
-# differ or cannot be decoded.
-
-# %% tags=["hide-input"]
-from bbnn_core.datasets import validate
-
-report = validate(gtzan, progress=False)
-broken_here = any(t.path.name == GTZAN_BROKEN for t in gtzan.tracks)
-with_md5 = sum(t.md5 is not None for t in gtzan.tracks)
-print(f"{title_of_gtzan}: {len(gtzan)} clips decoded, {with_md5} compared with the MD5 index: "
-      + ("all match" if report.ok else "; ".join(report.lines()))
-      + f"; {GTZAN_BROKEN} {'is among them' if broken_here else 'is not part of this set'}")
+# is not a WAV file in many copies, Kaggle's among them. The GTZAN loader leaves it out with a
+# warning that names it, and the run goes on with the other clips. Every run records the clips it
+# used in `splits.json`. `bbnn validate` compares every file with the MD5 checksums of an
+# independent index (mirdata's). Here {glue:text}`md5` clips were compared: {glue:text}`md5_result`.
 
 # %% [markdown]
 # ## How to rerun this page
