@@ -16,15 +16,17 @@
 # %% [markdown]
 # # The network
 #
-# BBNN as the authors built it: a shallow convolution, a Broadcast Module of densely connected
-# Inception blocks, a transition layer and a global-average-pooling decision layer. Everything on
-# this page is generated from `bbnn_core.model.build_bbnn`, the same code whose weights are checked
-# against the authors' released models.
+# BBNN has four parts: a shallow convolution, a Broadcast Module of densely connected Inception
+# blocks, a transition layer and a decision layer that averages over time and frequency. The
+# network has {glue:text}`params` parameters, {glue:text}`without_bn` of them outside
+# BatchNormalization; the paper's Table 1 gives {glue:text}`paper_total`. Every table and figure
+# on this page is generated from `bbnn_core.model.build_bbnn`. That same code loads the authors'
+# released weights and reproduces their outputs (chapter 6).
 
 # %% tags=["parameters", "hide-input"]
 n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
 from bbnn_core.figures import number_captions_for
 
 number_captions_for("architecture")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
@@ -37,12 +39,23 @@ book_style()
 model = build_bbnn(n_classes=n_classes)
 counts = count_params(model)
 
+# %% tags=["remove-cell"]
+# NBVAL_CHECK_OUTPUT
+# The numbers the prose quotes.
+from myst_nb import glue
+
+texts = {"params": f"{counts['total']:,}", "trainable": f"{counts['trainable']:,}",
+         "without_bn": f"{counts['without_bn']:,}", "paper_total": f"{PAPER_TABLE1_TOTAL:,}"}
+for key, text in texts.items():
+    glue(key, text, display=False)
+print(texts)
+
 # %% [markdown]
 # ## Configuration (the paper's Table 1)
 #
-# Each convolution in the Broadcast Module is the sequence BN-ReLU-Conv. *params* counts
-# convolution and dense parameters the way the paper's Table 1 does; *params with BN* adds the
-# BatchNormalization in front of each convolution; *paper* is the paper's figure.
+# Each convolution in the Broadcast Module is the sequence BN-ReLU-Conv. In Table 1.1, *params*
+# counts convolution and dense parameters as the paper's Table 1 does. *params with BN* adds the
+# BatchNormalization in front of each convolution, and *paper* is the paper's figure.
 
 # %% tags=["hide-input"]
 t1 = table1(model)
@@ -50,49 +63,43 @@ captioned(t1.astype(object).fillna("").style.hide(axis="index"),
           "BBNN's layers with their output sizes and parameter counts, generated from the built model, "
           "beside the paper's Table 1.")
 
-# %% tags=["hide-input"]
-# NBVAL_CHECK_OUTPUT
-print(f"parameters: {counts['total']:,} in all, {counts['trainable']:,} trainable, "
-      f"{counts['without_bn']:,} without BatchNormalization (the paper's total: {PAPER_TABLE1_TOTAL:,})")
-
 # %% [markdown]
-# Where the paper's text and the released model differ, the model is what is reproduced here:
+# Where the paper's text and the released model differ, this book follows the model:
 #
-# - the paper describes the Inception convolutions "with stride 2" and max pooling "with stride 2
-#   to halve the resolution"; every convolution and pooling inside the released blocks has
-#   stride 1 (the resolution stays 161 x 128 through the module, as the paper's Table 1 gives the output sizes);
-# - the paper's Table 1 lists the transition pooling as "Max Pool"; the text and the released model use
-#   2 x 2 **average** pooling.
+# - The text gives the Inception convolutions "stride 2", and max pooling "with stride 2 to halve
+#   the resolution". In the released blocks every convolution and pooling has stride 1. The
+#   resolution stays 161 × 128 through the module, as the output sizes of Table 1 say.
+# - Table 1 lists the transition's pooling as "Max Pool". The text and the released model use
+#   2 × 2 **average** pooling.
 
 # %% [markdown]
 # ## The Inception block and the Broadcast Module (the paper's Figure 1)
 #
-# Branches, kernel sizes and channel counts are read off the built model. The "top" and "bottom"
-# rows are the two halves into which Table 1 splits each block. The paper's Figure 1 has three
-# panels: (a) a DenseNet Dense block and (b) an Inception block, the two prior structures BBNN
-# combines, and (c) the Broadcast Module. Its Dense block is not part of BBNN, so it is not drawn
-# here: panel (a) below is the paper's (b), drawn from this model, and panel (b) below the
-# paper's (c), where the dense connectivity of (a) joins the Inception blocks.
+# Figure 1.1 reads branches, kernel sizes and channel counts off the built model. Its "top" and
+# "bottom" rows are the two halves into which Table 1 splits each block. The paper's Figure 1 has
+# three panels: (a) a DenseNet Dense block, (b) an Inception block and (c) the Broadcast Module.
+# The Dense block is not part of BBNN, so it is not drawn here. Panel (a) below is the paper's (b),
+# and panel (b) below is the paper's (c), where dense connections join the Inception blocks.
 
 # %% tags=["hide-input"]
-show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, drawn from the built model (the "
-     "paper's Figure 1b and 1c; its Dense-block panel 1a is not part of BBNN).")
+show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, drawn from the built model, as "
+     "the paper's Figure 1b and 1c.")
 
 # %% [markdown]
 # ## The whole network (the paper's Figure 2)
 #
-# Output shapes are read off the built model. Green arcs are the broadcast (dense) connections:
-# each concatenation receives the module's input and every earlier block's output.
+# Figure 1.2 reads the output shapes off the built model. Green arcs are the broadcast (dense)
+# connections: each concatenation receives the module's input and every earlier block's output.
 
 # %% tags=["hide-input"]
-show(plot_architecture(model).figure, "The whole network, output shapes read off the built model; green arcs are the "
-     "broadcast (dense) connections (the paper's Figure 2).")
+show(plot_architecture(model).figure, "The whole network with the output shape of each part, as the paper's "
+     "Figure 2. Green arcs are the broadcast (dense) connections.")
 
 # %% [markdown]
 # ## How to rerun this page
 #
-# The page needs no data: it builds the model and draws it. For the Ballroom or Extended
-# Ballroom head (8 or 13 classes; the folded parameters cell at the top lists the parameter):
+# The page needs no data: it builds the model and draws it. For the head of Ballroom (8 classes)
+# or Extended Ballroom (13 classes), set `n_classes`:
 #
 # ```bash
 # papermill notebooks/architecture.ipynb out.ipynb -p n_classes 13
