@@ -143,6 +143,9 @@ class Chapter:
         if self.authors_summary is not None:
             a = self.authors_summary
             out.update(authors=100 * a["mean"], authors_lo=100 * a["ci_low"], authors_hi=100 * a["ci_high"])
+            runs: Any = self.authors_df
+            out.update(authors_min=100 * float(runs["test_acc"].min()), authors_max=100 * float(runs["test_acc"].max()))
+            out["authors_runs"] = len(runs)
         if self.authors_hist is not None:
             theirs = stopping_table(summary=None, histories=None, authors=self.authors_hist)
             out["authors_epochs_median"] = float(theirs["epochs run"].median())
@@ -225,7 +228,7 @@ class Chapter:
 
     # every key :meth:`numbers` can give, so that a page glues each (``n/a`` where it has no value)
     NUMBER_KEYS = (
-        "paper", "authors", "authors_lo", "authors_hi", "authors_epochs_median", "authors_first_cut_median",
+        "paper", "authors", "authors_lo", "authors_hi", "authors_min", "authors_max", "authors_runs", "authors_epochs_median", "authors_first_cut_median",
         "authors_last_loss_median", "authors_val_first", "authors_caught_up", "paper_worst_genre",
         "paper_worst_f1", "acc", "acc_lo", "acc_hi", "n_test", "folds_done", "n_folds", "n_train", "n_train_paper",
         "train_acc", "fold_min", "fold_max", "clip_points", "svm", "svm_lo", "svm_hi", "both_right", "bbnn_only",
@@ -501,10 +504,10 @@ class Chapter:
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""
         if self.summary is None:
             return captioned(
-                paper_per_class_table(self.key).style.hide(axis="index").format(precision=1),
-                f"Precision, recall and F-score per genre (%), the paper's Table {PAPER_PER_CLASS_TABLE[self.key]}, "
-                "quoted: no run of this project on this data set is shown, and the authors released no per-track "
-                "predictions. The last rows are computed from the quoted ones.",
+                paper_per_class_table(self.key).style.hide(axis="index").format(precision=1, na_rep="-"),
+                f"Precision, recall and F-score per genre (%), quoted from the paper's Table "
+                f"{PAPER_PER_CLASS_TABLE[self.key]}, with the paper's name in brackets where it differs. "
+                "The last rows are computed from the quoted ones.",
             )
         table = per_class_table(
             self.summary["pooled"], paper=PAPER_PER_CLASS[self.key], paper_average=PAPER_PER_CLASS_AVERAGE[self.key]
@@ -654,11 +657,9 @@ class Chapter:
             )
         )
 
-    def copies(self):
-        """Copies of one song on both sides of a split: for each protocol, how many test tracks
-        have a copy in the training part (the run's data; Extended Ballroom's metadata without it)."""
-        from IPython.display import display
-
+    def _copies(self):
+        """The data set whose copies are counted and its :func:`copies_table`, or a
+        :class:`Nothing` saying why there is none (no data here, no copies linked, too small)."""
         from .datasets import load_dataset, load_extended_ballroom
 
         cfg: Any = self.cfg
@@ -671,41 +672,48 @@ class Chapter:
                 return Nothing("no data set here to count copies in")
         except BBNNError as exc:
             return Nothing(f"no data set here to count copies in ({exc})")
-        groups = ds.groups
-        n_songs = len(set(groups.tolist()))
-        if n_songs == len(groups):
-            return _markdown(f"{ds.name} links no copies of a song: no split can put one on both sides.")
+        if len(set(ds.groups.tolist())) == len(ds.groups):
+            return Nothing(f"{ds.name} links no copies of a song")
         seed, n_folds = (cfg.seed, cfg.n_folds) if cfg is not None else (0, 10)
         try:
-            table = copies_table(ds.labels, groups, seed=seed, n_folds=n_folds)
+            return ds, copies_table(ds.labels, ds.groups, seed=seed, n_folds=n_folds), seed, n_folds
         except BBNNError as exc:  # a protocol cannot split this data set (a class too small)
-            return _markdown(f"Copies not counted: {exc}.")
-        display(
-            captioned(
-                table.style.hide(axis="index").format(precision=1),
-                f"Test and validation tracks of {ds.name} ({len(ds)} tracks, {n_songs} "
-                f"distinct songs) with a copy of the same song in the training part, per protocol "
-                f"({n_folds} folds or draws, seed {seed}).",
-            )
+            return Nothing(f"copies not counted: {exc}")
+
+    def copies(self):
+        """Copies of one song on both sides of a split: for each protocol, how many test and
+        validation tracks have a copy in the training part (the run's data; Extended Ballroom's
+        metadata without it)."""
+        found = self._copies()
+        if isinstance(found, Nothing):
+            return found
+        ds, table, seed, n_folds = found
+        return captioned(
+            table.style.hide(axis="index").format(precision=1),
+            f"Test and validation tracks of {ds.name} ({len(ds)} tracks, {len(set(ds.groups.tolist()))} distinct "
+            f"songs) with a copy of the same song in the training part, per protocol ({n_folds} folds or draws, "
+            f"seed {seed}).",
         )
+
+    def copies_numbers(self) -> dict:
+        """The values of :meth:`copies` the prose quotes (an empty dict when it has none)."""
+        found = self._copies()
+        if isinstance(found, Nothing):
+            return {}
+        ds, table, _, _ = found
         by = table.set_index("protocol")
         a = by.loc["authors"]
-        text = (
-            f"A random 80/10/10 draw like the authors' (this project's `authors` protocol; theirs were drawn "
-            f"without a seed and cannot be recovered) puts a copy of the same song in the training part for "
-            f"{a['with a copy in training (mean)']:.0f} of the {a['test tracks per fold']:.0f} test tracks "
-            f"of a draw ({a['share of test tracks (%)']:.1f} %; {a['range over folds']} over the draws), and "
-            f"for {a['validation tracks with a copy (mean)']:.0f} validation tracks, which choose the weights "
-            f"kept. Stratified k-fold without groups does the same "
-            f"({by.loc['kfold', 'share of test tracks (%)']:.1f} %); the `grouped` protocol puts none."
-        )
-        if self.authors_summary is not None:
-            text += (
-                f" Part of the authors' {100 * self.authors_summary['mean']:.1f} % is therefore measured on "
-                "songs their models were trained on; how much that adds needs the audio: this page run with "
-                "`-p protocol authors` and with `grouped` on the same data."
-            )
-        return _markdown(text)
+        return {
+            "copy_tracks": len(ds),
+            "copy_songs": len(set(ds.groups.tolist())),
+            "copy_test": float(a["test tracks per fold"]),
+            "copy_with": float(a["with a copy in training (mean)"]),
+            "copy_share": float(a["share of test tracks (%)"]),
+            "copy_range": str(a["range over folds"]),
+            "copy_val": float(a["validation tracks with a copy (mean)"]),
+            "copy_kfold_share": float(by.loc["kfold", "share of test tracks (%)"]),
+            "copy_grouped_share": float(by.loc["grouped", "share of test tracks (%)"]),
+        }
 
     @property
     def _n_train(self) -> int | None:

@@ -388,7 +388,16 @@ def test_the_gtzan_page_opens_with_its_result(book):
 # The pages whose prose is written by hand (issue 47), one added per step: each reads in short
 # sentences (the book's target: a mean of at most 18 words, none over 35) and quotes no unfilled
 # number.
-WRITTEN = ["gtzan", "reproduction", "reproducibility", "robustness", "data", "architecture"]
+WRITTEN = [
+    "gtzan",
+    "reproduction",
+    "reproducibility",
+    "robustness",
+    "data",
+    "architecture",
+    "ballroom",
+    "extended_ballroom",
+]
 
 
 @pytest.mark.parametrize("name", WRITTEN)

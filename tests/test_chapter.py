@@ -188,7 +188,8 @@ def test_chapter_without_audio_or_released_logs(mirror):
         bundle = part._repr_mimebundle_()
         assert set(bundle) == {NOTHING_MIME, "text/plain"} and bundle[NOTHING_MIME]["why"] in bundle["text/plain"]
     quoted = ch.per_class()  # the paper's Table 6, quoted, and what it implies
-    assert "the paper's Table 6, quoted" in quoted.caption and "per-track predictions" in quoted.caption
+    assert "quoted from the paper's Table 6" in quoted.caption and "Waltz (Slow Waltz)" in quoted.to_html()
+    assert ">nan<" not in quoted.to_html()  # a computed row without precision shows a dash
     assert round(quoted.data.iloc[-1]["recall"], 1) == 97.1
     assert "97.1" in ch.discrepancies().data
 
@@ -414,8 +415,12 @@ def test_extended_ballroom_copies_on_both_sides_of_a_split(mirror):
         == 0
         == table.loc["grouped", "validation tracks with a copy (mean)"]
     )
-    text = open_chapter("extended_ballroom", None, dataset="extended_ballroom", protocol="grouped").copies().data
-    assert f"({share:.1f} %;" in text and "the `grouped` protocol puts none" in text
+    ch = open_chapter("extended_ballroom", None, dataset="extended_ballroom", protocol="grouped")
+    shown = ch.copies().data.set_index("protocol")
+    assert shown.loc["authors", "share of test tracks (%)"] == round(share, 1)
+    n = ch.copies_numbers()  # what the page's prose quotes
+    assert n["copy_share"] == round(share, 1) and n["copy_grouped_share"] == 0 and n["copy_tracks"] == len(eb)
+    assert n["copy_songs"] == len(set(eb.groups)) < len(eb)
     assert "no data set" in open_chapter("ballroom", None, dataset="ballroom").copies().why
 
 
@@ -431,8 +436,9 @@ def test_copies_of_a_data_set_too_small_to_split_are_not_counted(tmp_path, monke
     small = Dataset("small", tmp_path, ("a", "b"), tracks)
     monkeypatch.setattr("bbnn_core.datasets.load_dataset", lambda *a, **k: small)
     cfg = type("Cfg", (), {"data_dir": str(tmp_path), "kind": None, "seed": 0, "n_folds": 10})()
-    text = chapter.Chapter("extended_ballroom", cfg=cfg).copies().data
-    assert text.startswith("Copies not counted:") and "tracks per class" in text
+    nothing = chapter.Chapter("extended_ballroom", cfg=cfg).copies()
+    assert nothing.why.startswith("copies not counted:") and "tracks per class" in nothing.why
+    assert chapter.Chapter("extended_ballroom", cfg=cfg).copies_numbers() == {}
     assert np.array_equal(small.groups[:2], ["a0", "a0"])
 
 
