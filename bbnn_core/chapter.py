@@ -1,14 +1,17 @@
 """One experiment chapter of the book: a run of this project and the authors' released results for
 one of the paper's data sets, as the tables and figures the chapter shows.
 
-The three experiment notebooks (``gtzan``, ``ballroom``, ``extended_ballroom``) differ only in
-their text and parameters; what they compute lives here::
+The three experiment notebooks (``gtzan``, ``ballroom``, ``extended_ballroom``) differ in their
+hand-written text and parameters; what they compute lives here::
 
     cfg, train_now = run_parameters("gtzan", data_dir=..., run_dir=...)  # papermill parameters
     if train_now: train(cfg)                                             # the visible compute
     ch = open_chapter("gtzan", cfg.run_dir, dataset=cfg.dataset, protocol=cfg.protocol)
-    ch.overview(); ch.comparison(); ch.rerun_spread(); ch.per_class(); ch.convergence(); ch.plot_losses()
-    ch.plot_results(); ch.discrepancies()
+    for key, text in ch.texts(ch.numbers()).items(): glue(key, text)      # what the prose quotes
+    ch.comparison(); ch.paired_table(); ch.per_class(); ch.plot_losses(); ch.convergence()
+    ch.plot_results(); ch.misclassified(); ch.overview()
+
+Nothing here writes a paragraph: the pages do, by hand, with these numbers glued in.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
-from .notes import RERUN_KINDS, discrepancies, paired_note, spread_note
 from .paper import (
     PAPER_COMPARISON_TABLE,
     PAPER_FIGURE_PANEL,
@@ -28,7 +30,6 @@ from .paper import (
     paper_train_clips,
 )
 from .plots import RERUN_MARKS, plot_confusion, plot_fold_accuracies, plot_histories
-from .progress import plural
 from .reports import (
     BOOK_STYLE,
     PAPER_PER_CLASS,
@@ -40,8 +41,6 @@ from .reports import (
     paper_per_class_table,
     per_class_table,
     read_histories,
-    rerun_style,
-    rerun_table,
     run_overview,
     show,
     stopping_style,
@@ -349,9 +348,8 @@ class Chapter:
             "bn_epochs": len(e),
         }
 
-    def comparison(self, *, spread: bool = True):
-        """Accuracy against the literature, the authors' released runs, ours and the baseline;
-        ``spread=False`` leaves out the column of how far reruns move our row."""
+    def comparison(self):
+        """Accuracy against the literature, the authors' released runs, ours and the baseline."""
         label = ""
         cfg: Any = self.cfg
         if cfg is not None:
@@ -362,143 +360,11 @@ class Chapter:
                 f" ({cfg.dataset}, {cfg.protocol}, {cfg.profile}{reduced}"
                 f"{'' if done == total else f', {done} of {total} folds'})"
             )
-        moved = None
-        if self.summary is not None and spread:
-            moved = self._spread_text() or "not measured yet (see below)"
         return captioned(
-            comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label, spread=moved),
+            comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label),
             f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}. The "
             "literature rows are quoted, the others computed, with 95 % intervals.",
         )
-
-    def paired(self):
-        """BBNN against the SVM clip by clip on the same test clips (the exact McNemar test). The
-        SVM of folds that predate its per-clip record is recomputed from the run's features, when
-        they can be had (the data present, or the embedded set)."""
-        if self.summary is None:
-            return None
-        from .metrics import paired_comparison
-        from .train import features_for
-
-        done, total = self.summary["folds_done"], self.summary["n_folds"]
-        paired = paired_comparison(self.run_dir, features=lambda: features_for(self.cfg))
-        return _markdown(
-            "**BBNN against the SVM, clip by clip.** Two intervals side by side do not compare two classifiers "
-            "scored on the same test clips; pairing them does. "
-            + paired_note(paired, of="" if done == total else f"of {done} of {total} folds")
-        )
-
-    def _spread_text(self) -> str:
-        """How far reruns move the pooled accuracy, or "" when no rerun has a fold of this run."""
-        from .metrics import spread_summary
-
-        if self.spread is None or self.spread.empty:
-            return ""
-        return spread_note(spread_summary(self.spread))
-
-    def rerun_spread(self):
-        """How far reruns of this run's folds moved each fold's test accuracy and the pooled one:
-        numeric noise (the same seeds on another CPU class, thread count or software) apart from
-        the variation of training (other training seeds, the same test clips), and repeats (the same
-        seeds and settings: whether they gave the fold's bytes)."""
-        from .metrics import spread_summary
-
-        if self.summary is None:
-            return Nothing("needs a run of this project")
-        cfg: Any = self.cfg
-        data = f" --data-dir {cfg.data_dir}" + (f" --kind {cfg.kind}" if cfg.kind else "") if cfg.data_dir else ""
-        folds = ",".join(str(int(k)) for k in list(self.folds["fold"])[:3])  # three finished folds
-        base = (
-            f"bbnn train --dataset {cfg.dataset}{data} --protocol {cfg.protocol} --profile {cfg.profile} "
-            f"--seed {cfg.seed} --n-folds {cfg.n_folds} --folds {folds}"
-        )
-        if self.spread is None or self.spread.empty:
-            name = Path(str(self.run_dir)).name
-            return _markdown(
-                "**Not measured yet for this run**: no rerun of its folds "
-                + ("has finished a fold that it finished" if self.reruns else f"is kept beside it (`{name}-*`)")
-                + ". On this software, thread count and CPU class a rerun gives these numbers byte for byte (the test "
-                "suite checks it); elsewhere they move. To measure how far, rerun some folds beside the run, with the "
-                "same seeds on another machine and with other training seeds (same split, so the same test clips), "
-                f"where `RUN` is the run's folder (`{self.run_dir}` from this page):\n\n"
-                f"```bash\n{base} --run-dir RUN-<machine>\n"
-                f"{base} --train-seed 1 --run-dir RUN-train1\n{base} --train-seed 2 --run-dir RUN-train2\n```"
-            )
-        spread = self.spread
-        summary = spread_summary(spread)
-        table = rerun_table(spread)
-        from IPython.display import display
-
-        names = {
-            "numeric": "numeric reruns (the same seeds; what differed is named in the column)",
-            "repeat": "repeats (the same seeds and settings)",
-            "train seed": "reruns from other training seeds (other initial weights and epoch order)",
-        }
-        display(
-            captioned(
-                rerun_style(table),
-                f"Test accuracy (%) per fold of {self._shown} and of its {', '.join(names[k] for k in summary)}, on "
-                "the same test clips; ranges and changes in points. A rerun shows only the folds it has finished.",
-            )
-        )
-        lines = []
-        for kind, s in summary.items():
-            what = RERUN_KINDS[kind]
-            head = (
-                f"- **{what[0].upper() + what[1:]}** ({plural(s['reruns'], 'rerun')}, "
-                f"{plural(len(s['folds']), 'fold')}): "
-            )
-            if s["identical"] == s["rows"]:
-                lines.append(
-                    head + "byte for byte the same history and predictions as the run's "
-                    f"({plural(len(s['folds']), 'fold', count=False)} {', '.join(map(str, s['folds']))})."
-                )
-                continue
-            lines.append(
-                head
-                + (
-                    f"a fold's test accuracy moved by {100 * s['fold_mean_abs']:.1f} points on average and by up to "
-                    f"{100 * s['fold_max_abs']:.1f}"
-                    if s["rows"] > 1
-                    else f"the fold's test accuracy moved by {100 * s['fold_max_abs']:.1f} points"
-                )
-                + f"; {s['changed']} of {s['compared']} test predictions changed"
-                + (
-                    f"; the accuracy pooled over a rerun's folds moved by up to {100 * s['pooled_max_abs']:.1f} points."
-                    if len(s["folds"]) > 1
-                    else "."
-                )
-            )
-        if "train seed" not in summary:
-            lines.append(
-                "- **Other training seeds: not measured yet** for this run (no rerun with `--train-seed` has finished "
-                f"a fold of it); the variation of training is not in these numbers. To measure it, with `RUN` this "
-                f"run's folder (`{self.run_dir}`): `{base} --train-seed 1 --run-dir RUN-train1`."
-            )
-        if "numeric" not in summary:
-            lines.append(
-                "- **The same seeds on other settings: not measured yet** for this run (no rerun with its seeds on "
-                f"another machine or software has finished a fold of it): `{base} --run-dir RUN-<machine>` there."
-            )
-        repeated = summary.get("repeat", {})
-        lines.append(
-            "- What reproduces exactly: rerun on the software, backend thread count and CPU class a fold was trained "
-            "with (its provenance, above), the command gives that fold's numbers byte for byte (the test suite checks "
-            "it at the full model size"
-            + (
-                ", and the repeat above did it on this run"
-                if repeated and repeated["identical"] == repeated["rows"]
-                else ""
-            )
-            + "). Anywhere else (another CPU class, a GPU, other library versions) only "
-            "within a spread like the numeric reruns' here."
-        )
-        n_test = int(spread["n_test"].min())
-        lines.append(
-            f"- For scale: one clip of a {n_test}-clip test fold is {100 / n_test:.0f} points of that fold's "
-            "accuracy, and the 95 % intervals above cover the sampling of the test clips, not these reruns."
-        )
-        return _markdown("\n".join(lines))
 
     def per_class(self):
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""
@@ -739,14 +605,6 @@ class Chapter:
             if has is not None
         ]
         return captioned(stopping_style(table), STOPPING_CAPTION.format(who=" beside ".join(who)))
-
-    def discrepancies(self):
-        """How the run shown differs from the paper's experiment, and why (Markdown)."""
-        return _markdown(
-            discrepancies(
-                self.cfg, dataset=self.key, authors=self.authors_summary, ours=self.summary, n_train=self._n_train
-            )
-        )
 
 
 def run_parameters(

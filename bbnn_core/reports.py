@@ -2,8 +2,8 @@
 
 Nothing here trains or extracts features: a table or figure can be redrawn without re-running
 anything. The figures are drawn by :mod:`bbnn_core.plots` (and made legible by
-:mod:`bbnn_core.figures`), the sentences beside the tables written by :mod:`bbnn_core.notes`;
-all are re-exported here, so a notebook imports from one place.
+:mod:`bbnn_core.figures`); both are re-exported here, so a notebook imports from one place. The
+prose beside the tables is the notebooks' own, written by hand, with numbers glued in.
 """
 
 from __future__ import annotations
@@ -26,11 +26,6 @@ from .figures import (  # noqa: F401 - re-exported: reports has always offered t
     numbered,
     show,
     smallest_font_pt,
-)
-from .notes import (  # noqa: F401 - re-exported: reports has always offered them
-    discrepancies,
-    paired_note,
-    spread_note,
 )
 from .paper import (  # noqa: F401 - re-exported: reports has always offered them
     PAPER_ACCURACY,
@@ -72,8 +67,6 @@ __all__ = [
     "comparison_table",
     "rerun_table",
     "rerun_style",
-    "spread_note",
-    "paired_note",
     "copies_table",
     "per_class_table",
     "paper_per_class_table",
@@ -91,7 +84,6 @@ __all__ = [
     "open_run",
     "PAPER_ACCURACY",
     "run_overview",
-    "discrepancies",
 ]
 
 
@@ -320,13 +312,11 @@ def comparison_table(
     ours_label: str = "BBNN, our run",
     authors: dict | None = None,
     data_label: str = "",
-    spread: str | None = None,
 ):
     """Tables 3 / 5 / 7: the paper's literature rows (quoted), then the numbers computed here.
 
     ``ours`` is a run's summary (its BBNN and baseline accuracies with 95 % CIs);
-    ``authors`` the summary of the authors' released ``fold_results.csv``; ``spread``, when
-    given, how far reruns move our BBNN row (:func:`spread_note`), in a column of its own.
+    ``authors`` the summary of the authors' released ``fold_results.csv``.
     """
     import pandas as pd
 
@@ -361,10 +351,7 @@ def comparison_table(
                     "source": f"our run{data_label}",
                 }
             )
-    table = pd.DataFrame(rows)
-    if spread is not None:
-        table["a rerun moves it by"] = ["" if m != ours_label else spread for m in table["method"]]
-    return table
+    return pd.DataFrame(rows)
 
 
 def _rerun_labels(spread) -> dict:

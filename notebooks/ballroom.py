@@ -79,7 +79,7 @@ print(texts)
 # same folds, each with a 95 % Wilson interval.
 
 # %% tags=["hide-input"]
-ch.comparison(spread=False)
+ch.comparison()
 
 # %% [markdown]
 # ## Our run against an SVM

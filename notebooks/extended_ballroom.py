@@ -89,7 +89,7 @@ print(texts)
 # {glue:text}`authors_max` %. A run of ours adds two rows: the run, and an SVM on the same folds.
 
 # %% tags=["hide-input"]
-ch.comparison(spread=False)
+ch.comparison()
 
 # %% [markdown]
 # ## Our run against an SVM

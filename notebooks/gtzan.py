@@ -75,7 +75,7 @@ print(texts)
 # overlap (see "What differs from the paper" below).
 
 # %% tags=["hide-input"]
-ch.comparison(spread=False)
+ch.comparison()
 
 # %% [markdown]
 # Two intervals side by side do not compare two classifiers tested on the same clips. Table 3.2

@@ -51,7 +51,6 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     assert any("this run" in t for t in shown[0]) and any("authors" in t for t in shown[0])  # Figure 3
     assert "pooled" in shown[1][0]  # Figure 4, left: the confusion matrix, a figure of its own
     assert shown[2][0] == "this run" and "authors" in shown[2][1]  # Figure 4, right: the folds, ours and theirs
-    assert "quick" in ch.discrepancies().data and "10-fold" in ch.discrepancies().data
     loss, confusion, folds = shown.captions
     assert "Figure 3a" in loss and "Figure 4 (left)" in confusion
     assert "reduced: not the paper's recipe" in confusion and "of 10 folds" not in confusion  # all finished
@@ -86,11 +85,9 @@ def test_how_long_each_fold_trained_beside_the_authors(mirror):
     n = ch.numbers()  # the medians the page quotes, from the same table
     assert n["epochs_median"] == table[table["run"] == "ours"]["epochs run"].median()
     assert n["authors_first_cut_median"] == table[table["run"] == "authors"]["first LR cut (epoch)"].median()
-    against = ch.discrepancies().data.splitlines()[0]
-    assert against.startswith(f"- This run reaches {100 * ch.summary['test_acc']['pooled']:.1f} %")
-    assert "each fold here trains on 80 clips, each of the paper's runs on about 800" in against
-    quick = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
-    assert "This run reaches" not in quick.discrepancies().data  # a reduced run is not set against the paper
+    assert n["n_train"] == 80 and n["n_train_paper"] == 800 and n["recipe"] == "the paper's recipe"
+    quick = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini").numbers()
+    assert quick["recipe"] == "the reduced quick profile"  # a reduced run is named so on the page
 
 
 BATCHNORM = PAPER.parent / "gtzan_mini-bn-statistics"  # results/bn_statistics.py's measurement of PAPER
@@ -183,7 +180,7 @@ def test_chapter_without_audio_or_released_logs(mirror):
     # the parts with nothing to show say so in a notebook, and show nothing in the book
     from bbnn_core.chapter import NOTHING_MIME, Nothing
 
-    for part in (ch.overview(), ch.plot_losses(), ch.plot_results(), ch.rerun_spread(), ch.misclassified()):
+    for part in (ch.overview(), ch.plot_losses(), ch.plot_results(), ch.paired_table(), ch.misclassified()):
         assert isinstance(part, Nothing), part
         bundle = part._repr_mimebundle_()
         assert set(bundle) == {NOTHING_MIME, "text/plain"} and bundle[NOTHING_MIME]["why"] in bundle["text/plain"]
@@ -191,7 +188,6 @@ def test_chapter_without_audio_or_released_logs(mirror):
     assert "quoted from the paper's Table 6" in quoted.caption and "Waltz (Slow Waltz)" in quoted.to_html()
     assert ">nan<" not in quoted.to_html()  # a computed row without precision shows a dash
     assert round(quoted.data.iloc[-1]["recall"], 1) == 97.1
-    assert "97.1" in ch.discrepancies().data
 
 
 def _rerun(src: Path, dst: Path, *, folds=(0, 1, 2), config=None, provenance=None, flip=None) -> Path:
@@ -224,14 +220,13 @@ def _rerun(src: Path, dst: Path, *, folds=(0, 1, 2), config=None, provenance=Non
     return dst
 
 
-def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
-    """Reruns kept beside a run (<run>-*) are found; the page shows each fold's accuracy in each,
-    the train-seed range and the numeric change, pooled over the folds all finished, and Table 3
-    says how far a rerun moves the pooled accuracy."""
-    from IPython.display import Markdown
-
+def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path):
+    """Reruns kept beside a run (<run>-*) are found; their table gives each fold's accuracy in each,
+    the train-seed range and the numeric change, pooled over the folds all finished."""
     from bbnn_core.chapter import open_chapter
     from bbnn_core.errors import RunError
+    from bbnn_core.metrics import spread_summary
+    from bbnn_core.reports import rerun_style, rerun_table
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
     _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 1})
@@ -243,16 +238,9 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     ch = open_chapter("gtzan", str(run), dataset="gtzan_mini")
     assert [p.name for p in ch.reruns] == ["run-avx2", "run-train1"]
 
-    assert (
-        "up to 3.3 points with other training seeds (1 rerun of folds 0, 1, 2, the accuracy pooled over those folds)"
-        in ch.comparison().to_html()
-    )
-    tables = []
-    monkeypatch.setattr("IPython.display.display", tables.append)
-    md = ch.rerun_spread()
-    (table,) = tables
-    assert table.to_html().count("white-space: nowrap") >= 1  # "fold 0" stays on one line
-    data = table.data.set_index("")
+    table = rerun_table(ch.spread)
+    assert rerun_style(table).to_html().count("white-space: nowrap") >= 1  # "fold 0" stays on one line
+    data = table.set_index("")
     ref0 = data.loc["fold 0", "this run"]
     assert data.loc["fold 0", "train seed 1"] == pytest.approx(ref0 - 10)
     assert data.loc["fold 0", "train-seed range (points)"] == pytest.approx(10)
@@ -260,26 +248,17 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     assert (data["numeric change (points)"] == 0).all()
     assert "same seeds, other CPU class, feature bytes" in data.columns  # features computed there round otherwise
     assert data.loc["pooled over folds 0, 1, 2", "train-seed range (points)"] == pytest.approx(10 / 3)
-    assert isinstance(md, Markdown) and "1 of 30 test predictions changed" in md.data
+    summary = spread_summary(ch.spread)
+    assert (summary["train seed"]["changed"], summary["train seed"]["compared"]) == (1, 30)
+    assert summary["train seed"]["pooled_max_abs"] == pytest.approx(1 / 30)
     # the numeric rerun moved nothing, to the byte (its provenance alone differs)
-    assert "(1 rerun, 3 folds): byte for byte the same history and predictions as the run's (folds 0, 1, 2)." in md.data
-    assert "the repeat above" not in md.data  # it was not a repeat: its settings differed
+    assert summary["numeric"]["identical"] == summary["numeric"]["rows"] == 3
 
-    # one rerun of one fold: that fold's change, said once
+    # one rerun of one fold: that fold's change
     one = _rerun(run, tmp_path / "one-fold", folds=(0,), provenance={"cpu": {"flags": ["avx", "avx2"]}}, flip={0: 2})
-    single = open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[one])
-    tables.clear()
-    text = single.rerun_spread().data
-    assert "(1 rerun, 1 fold): the fold's test accuracy moved by 20.0 points; 2 of 10 test predictions changed." in text
-    assert "pooled" not in text and "on average" not in text
-    assert "byte for byte" in text and "only within a spread like the numeric reruns' here" in text
-    assert "**Other training seeds: not measured yet**" in text and "--train-seed 1 --run-dir RUN-train1`" in text
-    assert "other settings: not measured yet" not in text and "other settings: not measured yet" not in md.data
-    assert "not measured yet" not in md.data  # both kinds measured
-    assert (
-        "(1 rerun of fold 0, that fold's accuracy); other training seeds: not measured yet"
-        in single.comparison().to_html()
-    )
+    single = spread_summary(open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[one]).spread)
+    assert set(single) == {"numeric"} and single["numeric"]["folds"] == [0]
+    assert single["numeric"]["fold_max_abs"] == pytest.approx(0.2) and single["numeric"]["changed"] == 2
 
     # a train-seed rerun made on another CPU class says so in its column
     from bbnn_core.metrics import rerun_spread
@@ -293,18 +272,16 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path, monkeypatch):
     with pytest.raises(RunError, match="is not a rerun of"):
         open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[tmp_path / "run-split5"])
     alone = open_chapter("gtzan", str(run), dataset="gtzan_mini", reruns=[])
-    assert "not measured yet" in alone.comparison().to_html()
-    text = alone.rerun_spread().data
-    assert "Not measured yet" in text and "--train-seed 1 --run-dir RUN-train1" in text and "`run-*`" in text
+    assert alone.spread is None or alone.spread.empty
 
 
-def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_path, monkeypatch, shown):
-    """A rerun with the same seeds and nothing recorded differing is a repeat: the pages say it gave
-    the fold's bytes (when it did) apart from the numeric reruns, whose spread it does not dilute."""
+def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_path, shown):
+    """A rerun with the same seeds and nothing recorded differing is a repeat: it gave the fold's
+    bytes (when it did), apart from the numeric reruns, whose spread it does not dilute."""
     import matplotlib.pyplot as plt
 
     from bbnn_core.chapter import open_chapter
-    from bbnn_core.metrics import read_run
+    from bbnn_core.metrics import read_run, spread_summary
     from bbnn_core.reports import plot_fold_accuracies
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
@@ -312,24 +289,15 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     _rerun(run, tmp_path / "run-repeat", folds=(1,))
     ch = open_chapter("gtzan", str(run), dataset="gtzan_mini")
     assert list(ch.spread["kind"]) == ["numeric", "repeat"]
-    cell = ch.comparison().to_html()
-    assert "up to 10.0 points with the same seeds on other settings (1 rerun of fold 0, that fold's accuracy)" in cell
-    assert "byte for byte the same history and predictions with the same seeds and settings (1 rerun of fold 1)" in cell
-    tables = []
-    monkeypatch.setattr("IPython.display.display", tables.append)
-    text = ch.rerun_spread().data
-    (table,) = tables
-    assert "repeats (the same seeds and settings)" in table.caption
-    data = table.data.set_index("")
+    summary = spread_summary(ch.spread)
+    assert summary["repeat"]["identical"] == summary["repeat"]["rows"] == 1 and summary["repeat"]["folds"] == [1]
+    assert summary["numeric"]["fold_max_abs"] == pytest.approx(0.1) and summary["numeric"]["changed"] == 1
+    from bbnn_core.reports import rerun_table
+
+    data = rerun_table(ch.spread).set_index("")
     assert list(data.columns[:3]) == ["this run", "same seeds, other CPU class", "same seeds, same settings"]
     assert data.loc["fold 1", "same seeds, same settings"] == data.loc["fold 1", "this run"]
     assert list(data["numeric change (points)"]) == pytest.approx([10, 0])
-    assert (
-        "- **The same seeds and settings** (1 rerun, 1 fold): byte for byte the same history and predictions as the "
-        "run's (fold 1)." in text
-    )
-    assert "the fold's test accuracy moved by 10.0 points; 1 of 10 test predictions changed" in text
-    assert "(the test suite checks it at the full model size, and the repeat above did it on this run)" in text
 
     # a train seed on fold 0 alone: fold 1 has one seed, so no range (a dash), not a range of 0
     from bbnn_core.metrics import rerun_spread

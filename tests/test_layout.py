@@ -30,7 +30,6 @@ LAYERS = [
     "metrics",
     "train",
     "predict",
-    "notes",
     "reports",
     "chapter",
     "cluster",

@@ -64,7 +64,6 @@ def test_paired_comparison_clip_by_clip_also_for_folds_from_before_the_record(tm
 
     from bbnn_core.errors import DatasetError
     from bbnn_core.metrics import paired_comparison
-    from bbnn_core.reports import paired_note
     from bbnn_core.train import config_for, train
 
     fs = synthetic_features(tmp_path / "feat" / "synthetic.npz")
@@ -118,18 +117,3 @@ def test_paired_comparison_clip_by_clip_also_for_folds_from_before_the_record(tm
 
     lost = paired_comparison(run, features=gone)
     assert lost["missing"] == [0, 1, 2] and "/nowhere does not exist" in lost["why_missing"]
-    assert "could not be recovered" in paired_note(lost | {"n_clips": 1})
-
-
-def test_paired_note_in_words():
-    from bbnn_core.reports import paired_note
-
-    counts = {"both_right": 35, "bbnn_only": 6, "svm_only": 4, "both_wrong": 5, "n_clips": 50, "missing": []}
-    text = paired_note({**counts, "p_value": 0.75390625}, of="of 5 of 10 folds")
-    assert text == (
-        "On the same 50 test clips of 5 of 10 folds, both are right on 35 and both wrong on 5; BBNN alone is "
-        "right on 6, the SVM alone on 4. Were the two equally accurate, the 10 clips that only one gets right "
-        "would split at least this unevenly with probability 0.75 (exact McNemar test): these clips do not tell "
-        "the two apart."
-    )
-    assert "the SVM is the more accurate" in paired_note({**counts, "bbnn_only": 0, "svm_only": 9, "p_value": 0.004})

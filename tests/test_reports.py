@@ -248,3 +248,17 @@ def test_captions_carry_the_chapter_number_the_book_gives_the_page(monkeypatch, 
     monkeypatch.chdir(tmp_path)  # no _toc.yml here or above
     assert figures.number_captions_for("gtzan") is None
     assert figures.numbered("Table", "Other.") == "<b>Table 2.</b> Other."
+
+
+def test_the_papers_training_clips_per_run():
+    from bbnn_core.paper import paper_train_clips
+
+    assert (paper_train_clips("gtzan"), paper_train_clips("extended_ballroom")) == (800, 3344)  # 8/1/1 of Table 2
+    assert paper_train_clips("my_music") == 0
+
+
+def test_a_counted_word_is_plural_unless_there_is_one():
+    from bbnn_core.progress import plural
+
+    assert [plural(n, "fold") for n in (0, 1, 2)] == ["0 folds", "1 fold", "2 folds"]
+    assert (plural(1, "Fold", count=False), plural(3, "Fold", count=False)) == ("Fold", "Folds")
