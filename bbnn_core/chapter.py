@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
+from .figures import Source, shown_path
 from .paper import (
     PAPER_COMPARISON_TABLE,
     PAPER_FIGURE_PANEL,
@@ -105,6 +106,22 @@ class Chapter:
     notes: list[str] = field(default_factory=list)  # what the page must say first: a part that failed to load
     missing: list[str] = field(default_factory=list)  # what there is none of, by design (no run, nothing released)
 
+    def source(self, method: str, *, run: bool = True, authors: str | None = None, data: str | None = None) -> Source:
+        """The provenance line of a table or figure this chapter's ``method`` shows: the method,
+        the run folder (when ``run`` and there is one) with the commit(s) its folds were trained
+        at, the authors' released file it reads (``authors``, when they released it) and ``data``."""
+        from .runs import Run
+
+        folder = trained = None
+        if run and self.summary is not None and self.run_dir is not None:
+            folder = shown_path(self.run_dir)
+            commits = {str(f.provenance().get("git_commit") or "")[:7] for f in Run(self.run_dir).finished_folds()}
+            trained = ", ".join(sorted(c for c in commits if c)) or None
+        extra = [data] if data else []
+        if authors and (self.authors_summary is not None or self.authors_hist is not None):
+            extra.append(f"the authors' {authors}")
+        return Source(f"bbnn_core.chapter.Chapter.{method}", folder, trained, "; ".join(extra) or None)
+
     @property
     def _shown(self) -> str:
         """Which run a caption describes: "our run (dataset, protocol, profile)", with "k of n
@@ -123,6 +140,7 @@ class Chapter:
             return captioned(
                 run_overview(self.summary, self.cfg, self.provenance).style,
                 f"Where the run shown on this page comes from: {self._shown}.",
+                source=self.source("overview"),
             )
         return Nothing(
             f"no finished fold of a run of this project ({self.run_dir}): the last section says how to make one"
@@ -301,6 +319,7 @@ class Chapter:
             table.style,
             f"BBNN and the SVM on the same {paired['n_clips']} test clips, clip by clip "
             f"(exact McNemar test: p = {paired['p_value']:.2f}).",
+            source=self.source("paired_table"),
         )
 
     def batchnorm_lag(self, folder):
@@ -327,6 +346,7 @@ class Chapter:
             fig,
             f"Loss per epoch of fold {about['fold']} of our run, retrained with its seeds and scored three ways. "
             "Re-estimated statistics: BatchNorm's statistics recomputed on the training clips.",
+            source=self.source("batchnorm_lag", data=f"{shown_path(folder)} (results/bn_statistics.py)"),
         )
 
     def batchnorm_numbers(self, folder) -> dict:
@@ -364,6 +384,7 @@ class Chapter:
             comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label),
             f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}. The "
             "literature rows are quoted, the others computed, with 95 % intervals.",
+            source=self.source("comparison", authors="fold_results.csv"),
         )
 
     def per_class(self):
@@ -374,6 +395,7 @@ class Chapter:
                 f"Precision, recall and F-score per genre (%), quoted from the paper's Table "
                 f"{PAPER_PER_CLASS_TABLE[self.key]}, with the paper's name in brackets where it differs. "
                 "The last rows are computed from the quoted ones.",
+                source=self.source("per_class", data="bbnn_core/paper.py (quoted)"),
             )
         table = per_class_table(
             self.summary["pooled"], paper=PAPER_PER_CLASS[self.key], paper_average=PAPER_PER_CLASS_AVERAGE[self.key]
@@ -382,6 +404,7 @@ class Chapter:
             table.style.hide(axis="index").format(precision=1),
             f"Precision, recall and F-score per genre (%): {self._shown}, pooled over its test folds, "
             f"beside the paper's Table {PAPER_PER_CLASS_TABLE[self.key]}.",
+            source=self.source("per_class"),
         )
 
     def plot_losses(self):
@@ -427,6 +450,7 @@ class Chapter:
             f"Training and validation loss per epoch, as the paper's Figure 3{PAPER_FIGURE_PANEL[self.key][0]}: "
             f"{shown}. Thin lines are single folds, thick lines their mean. A dot marks the weights each fold "
             "kept. Below: each fold's learning rate.",
+            source=self.source("plot_losses", authors="fold*_history.csv"),
         )
 
     def plot_results(self):
@@ -448,6 +472,7 @@ class Chapter:
                     fig,
                     f"Confusion matrix of {self._shown}, pooled over its test folds, as the paper's Figure 4 "
                     f"({PAPER_FIGURE_PANEL[self.key][1]}). Rows are true genres, columns predictions.",
+                    source=self.source("plot_results"),
                 )
             bars = [(self.folds, "this run", "fold", self.spread)] if self.summary is not None else []
             if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
@@ -464,10 +489,11 @@ class Chapter:
             shown = [what for kind, (_, _, what, _) in RERUN_MARKS.items() if kind in set(self.spread["kind"])]
             marks = f" Black marks: reruns of a fold, {', '.join(shown)}."
         what = "Training, validation and test accuracy per fold, as in the paper's Figure 4"
+        folds_source = self.source("plot_results", authors="fold_results.csv")
         if len(parts) == 2:  # two panels side by side
-            show(fig, f"{what}. Left: {parts[0]}. Right: {parts[1]}.{marks}")
+            show(fig, f"{what}. Left: {parts[0]}. Right: {parts[1]}.{marks}", source=folds_source)
         else:
-            show(fig, f"{what}: {parts[0]}.{marks}")
+            show(fig, f"{what}: {parts[0]}.{marks}", source=folds_source)
 
     def misclassified(self, *, players: int = 4):
         """Every misclassified test clip of the run (pooled over folds), most confident errors
@@ -502,6 +528,7 @@ class Chapter:
                 table.style.hide(axis="index").format(precision=2),
                 f"The {len(table)} misclassified test clips of {len(preds)} ({done} of {total} folds), "
                 "most confident errors first.",
+                source=self.source("misclassified"),
             )
         )
         try:
@@ -554,11 +581,13 @@ class Chapter:
         if isinstance(found, Nothing):
             return found
         ds, table, seed, n_folds = found
+        cfg_data = bool(self.cfg is not None and getattr(self.cfg, "data_dir", None))
         return captioned(
             table.style.hide(axis="index").format(precision=1),
             f"Test and validation tracks of {ds.name} ({len(ds)} tracks, {len(set(ds.groups.tolist()))} distinct "
             f"songs) with a copy of the same song in the training part, per protocol ({n_folds} folds or draws, "
             f"seed {seed}).",
+            source=self.source("copies", run=False, data=f"{ds.name}'s metadata" if not cfg_data else ds.name),
         )
 
     def copies_numbers(self) -> dict:
@@ -604,7 +633,11 @@ class Chapter:
             for w, has in ((self._shown, self.summary), ("the authors' released histories", self.authors_hist))
             if has is not None
         ]
-        return captioned(stopping_style(table), STOPPING_CAPTION.format(who=" beside ".join(who)))
+        return captioned(
+            stopping_style(table),
+            STOPPING_CAPTION.format(who=" beside ".join(who)),
+            source=self.source("convergence", authors="fold*_history.csv"),
+        )
 
 
 def run_parameters(

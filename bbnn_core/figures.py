@@ -6,6 +6,8 @@ uses these; they read nothing but the feature parameters.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,11 @@ __all__ = [
     "number_captions_for",
     "show",
     "captioned",
+    "Source",
+    "source_line",
+    "source_text",
+    "executed_at",
+    "shown_path",
     "mel_axis_in_hz",
     "mel_centres",
 ]
@@ -125,23 +132,117 @@ def numbered(kind: str, text: str, *, label: str | None = None) -> str:
     return f"<b>{kind} {chapter}{n}.</b> {html.escape(text, quote=False)}"
 
 
-def show(fig, caption: str | None = None, *, label: str | None = None) -> None:
+@dataclass(frozen=True)
+class Source:
+    """Where a table or figure comes from, for the provenance line under its caption: the function
+    that computed or drew it, the run folder it reads (as :func:`shown_path` names it) with the
+    commit that run was trained at, and any other files it reads."""
+
+    drawn_by: str
+    run: str | None = None
+    trained_at: str | None = None
+    data: str | None = None
+
+
+def _repo_root() -> Path | None:
+    from .runs import repo_root
+
+    return repo_root()
+
+
+def shown_path(path) -> str:
+    """A folder as a reader names it: relative to the checkout when inside it (``results/...``),
+    else its name alone, so that no page shows a path of the machine that built it."""
+    p = Path(path).resolve()
+    root = _repo_root()
+    if root is not None and p.is_relative_to(root):
+        return p.relative_to(root).as_posix()
+    return p.name
+
+
+@lru_cache(maxsize=1)
+def executed_at() -> str:
+    """The short commit of the code a page is executed with, with "+" when the checkout's tracked
+    files other than notebooks differ from it (uncommitted changes to the code or the data it
+    reads; the notebooks' own outputs change by being executed); "no git checkout" outside one."""
+    import subprocess
+
+    root = _repo_root()
+    if root is None:
+        return "no git checkout"
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20).stdout
+
+    commit = git("rev-parse", "HEAD").strip()
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)*.ipynb").strip()
+    return commit[:7] + ("+" if dirty else "") if commit else "no git checkout"
+
+
+@lru_cache(maxsize=1)
+def _repository_url() -> str:
+    """The repository URL set in the book's ``_config.yml`` (``repository: url:``), or ""."""
+    root = _repo_root()
+    try:
+        import yaml
+
+        config = yaml.safe_load((root / "_config.yml").read_text()) if root else {}
+    except (ImportError, OSError, ValueError):
+        return ""
+    return str(((config or {}).get("repository") or {}).get("url") or "").rstrip("/")
+
+
+def _commit(sha: str) -> str:
+    """A commit as the provenance line shows it: linked where the book names its repository."""
+    import html
+
+    url = _repository_url()
+    bare = sha.rstrip("+")
+    if url and bare and all(c in "0123456789abcdef" for c in bare):
+        return f'<a href="{html.escape(url)}/commit/{bare}"><code>{html.escape(sha)}</code></a>'
+    return f"<code>{html.escape(sha)}</code>"
+
+
+def source_line(source: Source) -> str:
+    """The provenance line of a caption (HTML): "Source: <function>, run <folder> (trained at
+    <commit>), <data>; page executed at <commit>" (a "+" marks uncommitted changes)."""
+    import html
+
+    parts = [f"<code>{html.escape(source.drawn_by)}</code>"]
+    if source.run:
+        trained = f" (trained at {_commit(source.trained_at)})" if source.trained_at else ""
+        parts.append(f"run <code>{html.escape(source.run)}</code>{trained}")
+    if source.data:
+        parts.append(html.escape(source.data))
+    return f'<span class="bbnn-source">Source: {", ".join(parts)}; page executed at {_commit(executed_at())}.</span>'
+
+
+def source_text(source: Source) -> str:
+    """:func:`source_line` as plain text, for captions written in Markdown (a glued figure's)."""
+    import re
+
+    return re.sub(r"<[^>]+>", "", source_line(source)).replace("&amp;", "&").replace("&#x27;", "'")
+
+
+def show(fig, caption: str | None = None, *, label: str | None = None, source: Source | None = None) -> None:
     """Display ``fig`` in a notebook as the book shows figures (see :func:`figure_png`), with a
-    numbered caption under it."""
+    numbered caption under it, and its provenance line (:func:`source_line`) when ``source`` is given."""
     from IPython.display import HTML, display
 
     display(figure_image(fig))
     if caption:
-        display(HTML(f'<p class="bbnn-caption">{numbered("Figure", caption, label=label)}</p>'))
+        tail = f"<br/>{source_line(source)}" if source is not None else ""
+        display(HTML(f'<p class="bbnn-caption">{numbered("Figure", caption, label=label)}{tail}</p>'))
 
 
-def captioned(table, caption: str, *, label: str | None = None):
+def captioned(table, caption: str, *, label: str | None = None, source: Source | None = None):
     """A table (a DataFrame, shown without its index, or a pandas Styler) with a numbered caption
-    above it, as a paper places table captions."""
+    above it, as a paper places table captions, and its provenance line when ``source`` is given."""
     from pandas.io.formats.style import Styler
 
     styler = table if isinstance(table, Styler) else table.style.hide(axis="index")
-    return styler.set_caption(numbered("Table", caption, label=label))
+    tail = f"<br/>{source_line(source)}" if source is not None else ""
+    return styler.set_caption(numbered("Table", caption, label=label) + tail)
 
 
 def mel_axis_in_hz(ax, params=None, *, axis: str = "y") -> None:

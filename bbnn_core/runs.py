@@ -44,6 +44,7 @@ __all__ = [
     "AUTHORS_HISTORY",
     "PROFILE_TOLERANCE_DB",
     "code_state",
+    "repo_root",
     "instruction_set",
     "cpu_info",
     "device_name",
@@ -256,7 +257,9 @@ class Run:
         write_json(self.path / "splits.json", splits)
 
     def write_summary(self, summary: dict) -> None:
-        write_json(self.path / "summary.json", summary)
+        """Write ``summary.json``, naming the run by its folder's name: the file lives in the folder,
+        and holds no path of the machine that wrote it."""
+        write_json(self.path / "summary.json", {**summary, "run_dir": self.path.name})
 
     def fold(self, k: int) -> FoldRun:
         return FoldRun(self.path / f"fold{int(k)}", int(k))
@@ -303,6 +306,12 @@ def _git(*args: str) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.decode(errors="replace") if out.returncode == 0 else None
+
+
+def repo_root() -> Path | None:
+    """The top folder of the git checkout this code runs from, None outside one (an installed package)."""
+    top = (_git("rev-parse", "--show-toplevel") or "").strip()
+    return Path(top) if top else None
 
 
 def code_state() -> dict:

@@ -27,7 +27,7 @@
 n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
 # %% tags=["remove-input"]
-from bbnn_core.figures import number_captions_for
+from bbnn_core.figures import Source, number_captions_for
 
 number_captions_for("architecture")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 from bbnn_core.model import build_bbnn, count_params
@@ -61,7 +61,8 @@ print(texts)
 t1 = table1(model)
 captioned(t1.astype(object).fillna("").style.hide(axis="index"),
           "BBNN's layers with their output sizes and parameter counts, generated from the built model, "
-          "beside the paper's Table 1.")
+          "beside the paper's Table 1.",
+          source=Source("bbnn_core.reports.table1", data="bbnn_core.model.build_bbnn; the paper's Table 1 quoted"))
 
 # %% [markdown]
 # Where the paper's text and the released model differ, this book follows the model:
@@ -83,7 +84,7 @@ captioned(t1.astype(object).fillna("").style.hide(axis="index"),
 
 # %% tags=["hide-input"]
 show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, drawn from the built model, as "
-     "the paper's Figure 1b and 1c.")
+     "the paper's Figure 1b and 1c.", source=Source("bbnn_core.plots.plot_blocks", data="bbnn_core.model.build_bbnn"))
 
 # %% [markdown]
 # ## The whole network (the paper's Figure 2)
@@ -93,7 +94,8 @@ show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, 
 
 # %% tags=["hide-input"]
 show(plot_architecture(model).figure, "The whole network with the output shape of each part, as the paper's "
-     "Figure 2. Green arcs are the broadcast (dense) connections.")
+     "Figure 2. Green arcs are the broadcast (dense) connections.",
+     source=Source("bbnn_core.plots.plot_architecture", data="bbnn_core.model.build_bbnn"))
 
 # %% [markdown]
 # ## How to rerun this page

@@ -27,7 +27,7 @@ ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR
 
 # %% tags=["remove-input"]
-from bbnn_core.figures import number_captions_for
+from bbnn_core.figures import Source, number_captions_for
 
 number_captions_for("data")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import pandas as pd
@@ -77,7 +77,8 @@ print(texts)
 # %% tags=["hide-input"]
 paper_totals = ", ".join(f"{PAPER_DATASET_NAMES[k]} {sum(c.values())}" for k, c in PAPER_TABLE2.items())
 captioned(table2(sets).style.hide(axis="index"),
-          f"Tracks per genre, counted from the files given (the paper's Table 2; its totals: {paper_totals}).")
+          f"Tracks per genre, counted from the files given (the paper's Table 2; its totals: {paper_totals}).",
+          source=Source("bbnn_core.reports.table2", data="the data sets' folders and Extended Ballroom's metadata"))
 
 # %% [markdown]
 # Extended Ballroom is strongly imbalanced: {glue:text}`eb_small` has {glue:text}`eb_small_n` tracks, {glue:text}`eb_large`
@@ -97,7 +98,8 @@ if not ballroom_dir:
                            "tracks": list(PAPER_TABLE2["ballroom"].values())})
     quoted.loc[len(quoted)] = {"genre (folder)": "Total", "the paper's name": "", "tracks": int(quoted["tracks"].sum())}
     display(captioned(quoted.style.hide(axis="index"),
-                      "Ballroom's tracks per genre, quoted from the paper's Table 2 (no audio here)."))
+                      "Ballroom's tracks per genre, quoted from the paper's Table 2 (no audio here).",
+                      source=Source("notebooks/data.py", data="bbnn_core/paper.py (quoted)")))
 
 # %% [markdown]
 # ## What the network sees
@@ -113,7 +115,8 @@ for track in gtzan.tracks:
     first.setdefault(track.label, track)
 examples = {genre: log_mel(gtzan.root / t.path) for genre, t in first.items()}
 show(plot_spectrograms(examples), f"The log-mel input of the first clip of each genre of {title_of_gtzan}, in dB "
-     "relative to each clip's maximum. Mel frequency is labelled in Hz.")
+     "relative to each clip's maximum. Mel frequency is labelled in Hz.",
+     source=Source("bbnn_core.plots.plot_spectrograms", data=f"{title_of_gtzan.split(' ')[0]}'s audio"))
 
 # %% tags=["hide-input"]
 from IPython.display import HTML
@@ -146,7 +149,8 @@ for key, value in {
 }.items():  # fmt: skip
     glue(key, value, display=False)
 captioned(pd.DataFrame(GTZAN_FAULTS, columns=["fault", "excerpts", "what it means"]).style.hide(axis="index"),
-          f"GTZAN's faults by kind, quoted from {GTZAN_FAULTS_SOURCE}.")
+          f"GTZAN's faults by kind, quoted from {GTZAN_FAULTS_SOURCE}.",
+          source=Source("notebooks/data.py", data="bbnn_core.datasets.GTZAN_FAULTS (quoted)"))
 
 # %% [markdown]
 # The paper's splits draw test clips at random, and so do this book's `authors` and `kfold`

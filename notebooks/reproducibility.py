@@ -30,7 +30,7 @@ reruns = None  # None: the reruns kept beside run_dir (<run_dir>-*); else a list
 # %% tags=["remove-input"]
 from myst_nb import glue
 
-from bbnn_core.figures import number_captions_for
+from bbnn_core.figures import Source, number_captions_for, shown_path
 from bbnn_core.metrics import find_reruns, rerun_spread
 from bbnn_core.reports import captioned, fold_provenance_table, rerun_detail_table
 
@@ -85,6 +85,7 @@ captioned(
     folds.drop(columns="deterministic").style.hide(axis="index").format(precision=1),
     "How each fold of the GTZAN run was made, from its provenance: commit, CPU class, threads, "
     "feature bytes (checksum), processes, epochs and wall time.",
+    source=Source("bbnn_core.reports.fold_provenance_table", run=shown_path(run_dir)),
 )
 
 # %% [markdown]
@@ -113,6 +114,8 @@ captioned(
         rerun_detail_table(spread).style.hide(axis="index").format({"first loss, rel. diff.": "{:.1e}"}),
         "Each rerun of a fold of the GTZAN run: what differed besides the seeds, the test accuracy in "
         "the run and in the rerun, and where the two parted.",
+        source=Source("bbnn_core.reports.rerun_detail_table", run=shown_path(run_dir),
+                      data=", ".join(shown_path(r) for r in sorted(set(spread["rerun"])))),
     )
     if len(spread)
     else None

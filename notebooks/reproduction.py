@@ -31,7 +31,7 @@ check_clips = 5  # gtzan_mini clips used to compare the authors' models with our
 robustness_rows = "../results/robustness-gtzan_mini"  # the robustness chapter's rows: its clean ones are reused when current
 
 # %% tags=["remove-input"]
-from bbnn_core.figures import number_captions_for
+from bbnn_core.figures import Source, number_captions_for, shown_path
 
 number_captions_for("reproduction")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import numpy as np
@@ -112,6 +112,7 @@ captioned(
     ),
     f"The authors' {n_checked} released models in our graph: the largest output difference from Keras' own "
     f"loading ({check_clips} clips) and from the OpenVINO path, and accuracy on the 100 gtzan_mini clips.",
+    source=Source("bbnn_core.model.load_authors_model", data="the authors' *.hdf5 models; gtzan_mini"),
 )
 
 # %% [markdown]
@@ -162,7 +163,8 @@ for key, value in {
     glue(key, value, display=False)
 captioned(pd.DataFrame(rows).style.hide(axis="index").format(precision=2),
           "The paper's accuracy against the authors' released per-run results (fold_results.csv): the mean with "
-          "a 95 % Student-t interval over their runs, and the lowest and highest run.")
+          "a 95 % Student-t interval over their runs, and the lowest and highest run.",
+          source=Source("bbnn_core.metrics.authors_results", data="the authors' fold_results.csv"))
 
 # %% [markdown]
 # ## The "10-fold cross-validation" is ten random draws
@@ -191,7 +193,7 @@ captioned(pd.DataFrame(
         "clips tested 2+ times": [int((times >= 2).sum()), int((k_times >= 2).sum())],
     }
 ), f"How often each of {len(y)} clips (GTZAN's size) is tested: ten seeded random draws as the authors' code "
-   "makes them, against true 10-fold cross-validation.")
+   "makes them, against true 10-fold cross-validation.", source=Source("bbnn_core.splits.make_splits"))
 
 # %% [markdown]
 # ## The two released files describe different runs
@@ -227,7 +229,8 @@ glue("hist_best", f"{hist_best:.1f}", display=False)
 glue("hist_gap", f"{abs(hist_best - PAPER_GTZAN):.1f}", display=False)
 captioned(released.style.hide(axis="index").format(precision=1),
           "The authors' two released files compared: the results rows found at an epoch of a history, and each "
-          "file's summary beside the paper.")
+          "file's summary beside the paper.",
+          source=Source("notebooks/reproduction.py", data="the authors' fold_results.csv and fold*_history.csv"))
 
 # %% [markdown]
 # ## The paper's tables checked against each other
@@ -310,7 +313,9 @@ ours = pd.DataFrame(rows)
 n_train_authors = paper_train_clips("gtzan")  # their 80/10/10 draws of GTZAN's clips
 (captioned(ours.style.hide(axis="index").format(precision=1),
            "Our runs of the paper's recipe: BBNN's test accuracy pooled over the finished folds, with a 95 % "
-           "Wilson interval, beside the SVM on the same folds.") if len(ours) else None)
+           "Wilson interval, beside the SVM on the same folds.",
+           source=Source("bbnn_core.metrics.summarize_run", run=", ".join(shown_path(r) for r in runs.values())))
+ if len(ours) else None)
 
 # %% tags=["remove-input"]
 from bbnn_core import robustness as rb

@@ -39,7 +39,7 @@ precision = "f32"  # f32 (the exact path; the committed rows ran at it) | bf16 |
 listen_model = "authors-gtzan:0"  # the model whose occlusion and saliency maps are drawn
 
 # %% tags=["remove-input"]
-from bbnn_core.figures import number_captions_for
+from bbnn_core.figures import Source, number_captions_for, shown_path, source_text
 
 number_captions_for("robustness")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import matplotlib.pyplot as plt
@@ -60,6 +60,7 @@ rows = rb.study(ds, ensemble, saved=saved)
 summary = rb.summarize(rows)
 codecs = rb.summarize(rows[rows.factor.isin(["codec", "rate"])], reference=("rate", "44.1 kHz"))
 clean = summary[summary.factor == "clean"].iloc[0]
+ROWS = f"{shown_path(saved)} (bbnn robustness)"  # the rows every table and figure below reads
 
 # %% tags=["remove-cell"]
 # NBVAL_CHECK_OUTPUT
@@ -133,7 +134,8 @@ print(texts)
 
 # %% tags=["hide-input"]
 captioned(rb.summary_table(summary).style.hide(axis="index"),
-          f"The authors' {clean.models} GTZAN models under each condition, on {clean.clips} clips.")
+          f"The authors' {clean.models} GTZAN models under each condition, on {clean.clips} clips.",
+          source=Source("bbnn_core.robustness.summary_table", data=ROWS))
 
 # %% [markdown]
 # ## Excerpt length
@@ -144,6 +146,7 @@ def figure(factor):
     plot_factor(rows, factor, axes=axes)
     fig.tight_layout()
     glue(f"fig-{factor}", figure_image(fig), display=False)
+    glue(f"src-{factor}", source_text(Source("bbnn_core.plots.plot_factor", data=ROWS)), display=False)
 
 
 for factor in ("length", "codec", "rate", "gain", "noise", "stereo", "features"):
@@ -156,6 +159,8 @@ for factor in ("length", "codec", "rate", "gain", "noise", "stereo", "features")
 # Accuracy (left) and agreement with the 30 s prediction (right) for the first 3 to 20 s of each
 # clip. Blue: padded with silence to 30 s. Orange: given at its own length, as `bbnn predict`
 # does. Each model thin, the mean of the ten thick.
+#
+# {glue:text}`src-length`
 # ```
 
 # %% [markdown]
@@ -167,6 +172,8 @@ for factor in ("length", "codec", "rate", "gain", "noise", "stereo", "features")
 # Accuracy and agreement with the clean prediction after MP3 and Ogg Vorbis coding (WAV: the
 # clean clip). Each coded clip was resampled to 44.1 kHz first, so part of the change is the
 # resampling. Each model thin, the mean thick.
+#
+# {glue:text}`src-codec`
 # ```
 #
 # Each codec codes at 44.1 kHz, so a coded clip went through a resampling round trip too.
@@ -180,6 +187,7 @@ captioned(
     rb.summary_table(codecs[codecs.factor == "codec"]).style.hide(axis="index"),
     "The codecs against the same 44.1 kHz round trip without a codec: change in accuracy and "
     "predictions changed, relative to that round trip.",
+    source=Source("bbnn_core.robustness.summarize", data=ROWS),
 )
 
 # %% [markdown]
@@ -190,6 +198,8 @@ captioned(
 #
 # The audio stored at another sample rate and resampled back to 22.05 kHz on loading (22.05 kHz:
 # the clean clip). Each model thin, the mean thick.
+#
+# {glue:text}`src-rate`
 # ```
 #
 # ## Gain
@@ -200,6 +210,8 @@ captioned(
 # The clip made louder or quieter (clipped to [−1, 1]); 0 dB is the clean clip. The log-mel input
 # is in dB relative to a fixed power (as the authors computed it), so a gain shifts the whole
 # input. Each model thin, the mean thick.
+#
+# {glue:text}`src-gain`
 # ```
 #
 # ## Noise
@@ -208,6 +220,8 @@ captioned(
 # :name: fig-robust-noise
 #
 # White noise added at a signal-to-noise ratio from 0 to 30 dB. Each model thin, the mean thick.
+#
+# {glue:text}`src-noise`
 # ```
 #
 # ## Stereo
@@ -217,6 +231,8 @@ captioned(
 #
 # A stereo file whose channels differ by a 1 ms delay, mixed down to mono by the loader. The mix
 # is the clip through a comb filter, with notches at 500 Hz, 1.5 kHz, 2.5 kHz and so on.
+#
+# {glue:text}`src-stereo`
 # ```
 #
 # ## Preprocessing mistakes
@@ -227,6 +243,8 @@ captioned(
 # The same audio under the feature mistakes users make, beside the authors' features ("ours":
 # dB relative to a power of 1, floored 80 dB below each clip's maximum, 2048-point FFT). Each
 # model thin, the mean thick.
+#
+# {glue:text}`src-features`
 # ```
 #
 # This is also a check that the book's features are the authors'. Three common variants change
@@ -252,6 +270,9 @@ glue("occ-seconds", f"{patch_s:.2f} s", display=False)
 glue("occ-bands", f"{PAPER_PARAMS.n_mels // at.OCCLUSION_GRID[1]}", display=False)
 glue("fig-occlusion", figure_image(plot_occlusion(occ, ds.classes)), display=False)
 glue("fig-saliency", figure_image(plot_saliency(sal, ds.classes)), display=False)
+glue("src-occlusion", source_text(Source("bbnn_core.plots.plot_occlusion", data=ROWS)), display=False)
+glue("src-saliency", source_text(Source("bbnn_core.plots.plot_saliency", data=ROWS)), display=False)
+glue("src-occlusion-clips", source_text(Source("bbnn_core.plots.plot_occlusion_clips", data=ROWS)), display=False)
 bands = at.genre_bands(occ, sal, ds.classes)
 half, low = bands["half the saliency below (Hz)"], bands["saliency below 500 Hz (%)"]
 top = bands.loc[bands["mean drop there"].idxmax()]
@@ -271,6 +292,8 @@ for key, value in {
 # Red: hiding the patch lowers the probability, so the decision rests on it. Blue: hiding it
 # raises the probability; the patch pointed to another genre. A clip the model is certain of
 # shows no colour.
+#
+# {glue:text}`src-occlusion`
 # ```
 #
 # ```{glue:figure} fig-saliency
@@ -278,6 +301,8 @@ for key, value in {
 #
 # Gradient saliency per genre, summed over time and normalised per clip to sum to 1, mean over
 # the genre's clips: the share of the decision's sensitivity in each mel band.
+#
+# {glue:text}`src-saliency`
 # ```
 #
 # The saliency is spread alike across genres (Table 7.3). For every genre, half of it lies below a
@@ -294,6 +319,7 @@ captioned(
                                            "mean drop there": "{:.3f}"}),
     "Where each genre's decisions rest: the frequency below which half the gradient saliency lies, "
     "its share below 500 Hz, and the band whose silencing lowers the true genre's probability most.",
+    source=Source("bbnn_core.attribution.genre_bands", data=ROWS),
 )
 
 # %% [markdown]
@@ -314,6 +340,8 @@ glue("fig-occlusion-clips", figure_image(plot_occlusion_clips(occ, [t for t, _ i
 #
 # Occlusion maps of the three clips above, drawn as the per-genre maps: the drop in the clip's
 # true-genre probability when each patch is silenced.
+#
+# {glue:text}`src-occlusion-clips`
 # ```
 
 # %% [markdown]
@@ -329,7 +357,8 @@ codec = rb.codec_bitrates(ds)
 nominal = {name: float(name.split()[1]) for name in codec if name.startswith("MP3")}
 glue("mp3_off", f"{max(100 * abs(codec[n] / k - 1) for n, k in nominal.items()):.1f}", display=False)
 glue("ogg_kbps", f"{codec['Ogg Vorbis q0.5']:.0f}", display=False)
-captioned(rb.conditions_table(), "The conditions: each factor's levels and how they are made.")
+captioned(rb.conditions_table(), "The conditions: each factor's levels and how they are made.",
+          source=Source("bbnn_core.robustness.conditions_table"))
 
 # %% [markdown]
 # ## How to rerun this page

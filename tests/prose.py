@@ -103,7 +103,7 @@ def sentences(text: str) -> list[str]:
     for s in _END.split(guarded):
         for k, abbr in enumerate(ABBREVIATIONS):
             s = s.replace(f"\0{k}\0", abbr)
-        if re.search(r"[A-Za-z]", s) and words(s):
+        if re.search(r"[A-Za-z]", s) and words(s) and not s.strip().startswith("Source:"):
             out.append(s.strip())
     return out
 

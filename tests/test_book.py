@@ -385,6 +385,31 @@ def test_the_gtzan_page_opens_with_its_result(book):
         assert f"{value} %" in head, (key, value, head)
 
 
+def _captions(html: str) -> list[str]:
+    """The text of every table and figure caption of a built page."""
+    found = re.findall(r"<caption>(.*?)</caption>", html, flags=re.S)
+    found += re.findall(r'<p class="bbnn-caption">(.*?)</p>', html, flags=re.S)
+    found += re.findall(r"<figcaption>(.*?)</figcaption>", html, flags=re.S)
+    return [re.sub(r"<[^>]+>", "", c) for c in found]
+
+
+def test_every_caption_names_its_source_and_commits_that_exist(book):
+    """At least 90 % of the book's captions carry a provenance line (the function, the run and the
+    commit it was trained at, the commit the page was executed with); every commit one names is in
+    this repository's history (never compared with the current commit: the outputs were made
+    before it)."""
+    captions = [c for page in book for c in _captions(page.read_text(encoding="utf-8"))]
+    with_source = [c for c in captions if "Source:" in c]
+    assert len(captions) > 40 and len(with_source) >= 0.9 * len(captions), (len(with_source), len(captions))
+    shas = set()
+    for c in with_source:
+        shas |= set(re.findall(r"(?:trained at|executed at) ([0-9a-f]{7,40})", c))
+    assert shas, with_source[:3]
+    for sha in sorted(shas):
+        res = subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=ROOT, capture_output=True)
+        assert res.returncode == 0, f"{sha} is not a commit of this repository"
+
+
 # The pages whose prose is written by hand (issue 47), one added per step: each reads in short
 # sentences (the book's target: a mean of at most 18 words, none over 35) and quotes no unfilled
 # number.
