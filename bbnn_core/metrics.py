@@ -244,8 +244,8 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
                 )
             elif key == "dataset_checksum" and not all(p.get("data_match") for p in prov.values()):
                 out.append(
-                    f"folds were trained on features whose bytes differ ({parts}): other data, or the same audio "
-                    "computed on a CPU of another class; these folds predate the record that tells the two apart"
+                    f"feature bytes differ between folds ({parts}): other data, or the same audio on another "
+                    "CPU class (not recorded)"
                 )
             else:
                 out.append(f"folds were made under different {name} ({parts})")
@@ -259,9 +259,7 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     groups = _folds_by(isas, lambda v: "+".join(v))
     if len(groups) > 1:
         parts = "; ".join(f"{isa} for folds {','.join(map(str, ks))}" for isa, ks in groups.items())
-        out.append(
-            f"folds were trained on CPUs of different instruction sets ({parts}): their numbers are not bit-comparable"
-        )
+        out.append(f"CPUs of different instruction sets ({parts}): not bit-comparable")
     mixed = [k for k, v in isas.items() if len(v) > 1]
     if mixed:
         out.append("folds " + ",".join(map(str, mixed)) + " were resumed on a CPU of another instruction set")

@@ -107,8 +107,8 @@ FACTORS = {
 HOW = {
     "length": (
         "excerpt length",
-        "the first seconds of the clip, padded with silence to one 30 s window, and given to the model at its own "
-        "length as bbnn predict does (BBNN pools globally, so it accepts any length)",
+        "the first seconds of the clip, padded with silence to 30 s, or given at its own length as bbnn "
+        "predict does (the network pools globally)",
     ),
     "codec": (
         "lossy coding",
@@ -121,8 +121,8 @@ HOW = {
     "stereo": ("stereo", "a 16-bit stereo WAV (a spaced microphone pair), mixed down to mono by the loader"),
     "features": (
         "preprocessing",
-        "the right audio, with the feature mistakes users make: power_to_db(ref=np.max), log1p or no "
-        "logarithm instead of dB relative to a power of 1, a 1024-point FFT",
+        "the right audio with a feature mistake: dB against each clip's maximum, log1p or no logarithm, "
+        "or a 1024-point FFT",
     ),
 }
 

@@ -439,6 +439,14 @@ def test_a_written_page_reads_in_short_sentences(book, name):
     assert "n/a" not in text and "{glue" not in text  # every glued number found its value
 
 
+def test_no_table_cell_holds_a_paragraph(book):
+    """No table cell of the book holds more than 25 words: a sentence belongs in the prose."""
+    from prose import page_prose, words
+
+    long = [(page.name, c) for page in book for c in page_prose(page.read_text(encoding="utf-8"))[1] if words(c) > 25]
+    assert not long, long
+
+
 PDFTOTEXT = shutil.which("pdftotext")
 
 
