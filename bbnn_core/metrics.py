@@ -243,10 +243,7 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
                     "within the run's tolerance, not byte for byte"
                 )
             elif key == "dataset_checksum" and not all(p.get("data_match") for p in prov.values()):
-                out.append(
-                    f"feature bytes differ between folds ({parts}): other data, or the same audio on another "
-                    "CPU class (not recorded)"
-                )
+                out.append(f"feature bytes differ ({parts}): other data, or the same audio on another CPU class")
             else:
                 out.append(f"folds were made under different {name} ({parts})")
     groups = _folds_by(prov, lambda p: (p.get("determinism") or {}).get("intra_op_threads"))

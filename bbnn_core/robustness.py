@@ -107,8 +107,7 @@ FACTORS = {
 HOW = {
     "length": (
         "excerpt length",
-        "the first seconds of the clip, padded with silence to 30 s, or given at its own length as bbnn "
-        "predict does (the network pools globally)",
+        "the first seconds of the clip, padded with silence to 30 s, or given at its own length as bbnn predict does",
     ),
     "codec": (
         "lossy coding",
