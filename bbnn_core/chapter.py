@@ -480,6 +480,10 @@ class Chapter:
             fig, axes = plt.subplots(1, len(bars), figsize=(5.0 * len(bars), 3.8), squeeze=False)
             for ax, (frame, title, xlabel, reruns) in zip(axes[0], bars):
                 plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, reruns=reruns)
+            low = min(ax.get_ylim()[0] for ax in axes[0])  # side by side on one scale (review: F9)
+            high = max(ax.get_ylim()[1] for ax in axes[0])
+            for ax in axes[0]:
+                ax.set_ylim(low, high)
             fig.tight_layout()
         parts = [self._shown] if self.summary is not None else []
         if self.authors_df is not None:

@@ -515,7 +515,8 @@ def _axis_order(factor: str, pm) -> list[str]:
 
 def plot_factor(rows, factor: str, *, axes=None):
     """Accuracy (left) and agreement with the clean prediction (right) against the factor's
-    levels: every model thin, their mean thick; ``length`` draws both placements."""
+    levels: every model thin, their mean thick; ``length`` draws both placements. Levels without
+    an order (codecs, feature variants, stereo) are points, not joined by lines."""
     import matplotlib.pyplot as plt
 
     from .robustness import per_model
@@ -530,16 +531,28 @@ def plot_factor(rows, factor: str, *, axes=None):
     ]
     series = series if factor == "length" else [(factor, None)]
     order = _axis_order(factor, pm)
+    # the levels of these factors have no order (codecs, feature variants, a stereo file): their
+    # points are not joined by lines, which would suggest a trend between them
+    joined = factor not in ("codec", "features", "stereo")
+    thin = {"lw": 0.6, "alpha": 0.35} if joined else {"ls": "none", "marker": ".", "ms": 3, "alpha": 0.45}
     for (f, label), colour in zip(series, ("C0", "C1")):
         g = _with_clean(pm[pm.factor == f], clean, _CLEAN_AS[f])
         x = {lv: i for i, lv in enumerate(order)}
         for ax, what in zip(axes, ("accuracy", "agreement")):
             for _, m in g.groupby("model"):
                 m = m.assign(x=m.level.map(x)).sort_values("x")
-                ax.plot(m.x, 100 * m[what], color=colour, lw=0.6, alpha=0.35)
+                ax.plot(m.x, 100 * m[what], color=colour, **thin)
             mean = g.groupby("level")[what].mean()
             xs = sorted(x[lv] for lv in mean.index)
-            ax.plot(xs, [100 * mean[order[i]] for i in xs], color=colour, lw=2.4, marker="o", label=label)
+            ax.plot(
+                xs,
+                [100 * mean[order[i]] for i in xs],
+                color=colour,
+                lw=2.4 if joined else 0,
+                marker="o",
+                ms=6 if joined else 8,
+                label=label,
+            )
     for ax, what in zip(axes, ("accuracy (%)", "same genre as the clean input (%)")):
         ax.set_xticks(
             range(len(order)), order, rotation=30 if len(order) > 5 else 0, ha="right" if len(order) > 5 else "center"

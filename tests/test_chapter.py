@@ -22,13 +22,15 @@ def shown(monkeypatch):
 
     class Shown(list):
         captions: list[str] = []
+        ylims: list[list] = []
 
     figures = Shown()
-    figures.captions = []
+    figures.captions, figures.ylims = [], []
 
     def show(fig, caption=None, **_):
         figures.append([ax.get_title() for ax in fig.axes])
         figures.captions.append(caption)
+        figures.ylims.append([ax.get_ylim() for ax in fig.axes if ax.get_title()])
 
     monkeypatch.setattr("bbnn_core.chapter.show", show)
     return figures
@@ -51,6 +53,7 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     assert any("this run" in t for t in shown[0]) and any("authors" in t for t in shown[0])  # Figure 3
     assert "pooled" in shown[1][0]  # Figure 4, left: the confusion matrix, a figure of its own
     assert shown[2][0] == "this run" and "authors" in shown[2][1]  # Figure 4, right: the folds, ours and theirs
+    assert len(set(shown.ylims[2])) == 1  # the two panels side by side on one scale
     loss, confusion, folds = shown.captions
     assert "Figure 3a" in loss and "Figure 4 (left)" in confusion
     assert "reduced: not the paper's recipe" in confusion and "of 10 folds" not in confusion  # all finished

@@ -216,3 +216,19 @@ def test_saliency_figure_shows_each_genres_share_per_mel_band():
     assert list(rock.get_ydata()) == [25.0, 25.0, 50.0, 0.0] and list(jazz.get_ydata()) == [0.0, 0.0, 0.0, 100.0]
     assert "Hz" in fig.axes[0].get_xlabel()
     plt.close(fig)
+
+
+def test_levels_without_an_order_are_points_not_a_line():
+    """Feature variants (like codecs and a stereo file) have no order: no line joins their points."""
+    import matplotlib.pyplot as plt
+
+    from bbnn_core.plots import plot_factor
+
+    rows = _robustness_rows()
+    rows.loc[rows.factor == "noise", "factor"] = "features"
+    rows.loc[rows.level == "SNR 20 dB", "level"] = "log1p"
+    rows.loc[rows.level == "SNR 0 dB", "level"] = "raw power"
+    axes = plot_factor(rows, "features")
+    for ax in axes:
+        assert all(line.get_linestyle() == "None" or line.get_linewidth() == 0 for line in ax.get_lines())
+    plt.close(axes[0].figure)
