@@ -82,7 +82,7 @@ captioned(t1.astype(object).fillna("").style.hide(axis="index"),
 # The Dense block is not part of BBNN, so it is not drawn here. Panel (a) below is the paper's (b),
 # and panel (b) below is the paper's (c), where dense connections join the Inception blocks.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Diagram of one Inception block with its four branches, and of the Broadcast Module joining three blocks by dense connections."}}
 show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, drawn from the built model, as "
      "the paper's Figure 1b and 1c.", source=Source("bbnn_core.plots.plot_blocks", data="bbnn_core.model.build_bbnn"))
 
@@ -92,7 +92,7 @@ show(plot_blocks(model), "(a) One Inception block and (b) the Broadcast Module, 
 # Figure 1.2 reads the output shapes off the built model. Green arcs are the broadcast (dense)
 # connections: each concatenation receives the module's input and every earlier block's output.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Diagram of the whole network from the log-mel input to the softmax, with each part's output shape and the dense connections as arcs."}}
 show(plot_architecture(model).figure, "The whole network with the output shape of each part, as the paper's "
      "Figure 2. Green arcs are the broadcast (dense) connections.",
      source=Source("bbnn_core.plots.plot_architecture", data="bbnn_core.model.build_bbnn"))

@@ -109,7 +109,7 @@ if not ballroom_dir:
 # 80 dB below each clip's maximum. Each panel is drawn relative to that maximum, so one colour bar
 # holds for all of them. Below the figure are the first 5 s of each clip.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Ten log-mel spectrograms, one per genre, time on the horizontal axis and mel frequency labelled in Hz."}}
 first = {}
 for track in gtzan.tracks:
     first.setdefault(track.label, track)

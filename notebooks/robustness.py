@@ -155,6 +155,7 @@ for factor in ("length", "codec", "rate", "gain", "noise", "stereo", "features")
 # %% [markdown]
 # ```{glue:figure} fig-length
 # :name: fig-robust-length
+# :alt: Accuracy and agreement against excerpt length, for excerpts padded to 30 s and given at their own length.
 #
 # Accuracy (left) and agreement with the 30 s prediction (right) for the first 3 to 20 s of each
 # clip. Blue: padded with silence to 30 s. Orange: given at its own length, as `bbnn predict`
@@ -168,6 +169,7 @@ for factor in ("length", "codec", "rate", "gain", "noise", "stereo", "features")
 #
 # ```{glue:figure} fig-codec
 # :name: fig-robust-codec
+# :alt: Accuracy and agreement for each codec and bitrate, one point per model and their mean.
 #
 # Accuracy and agreement with the clean prediction after MP3 and Ogg Vorbis coding (WAV: the
 # clean clip). Each coded clip was resampled to 44.1 kHz first, so part of the change is the
@@ -195,6 +197,7 @@ captioned(
 #
 # ```{glue:figure} fig-rate
 # :name: fig-robust-rate
+# :alt: Accuracy and agreement against the sample rate the audio was stored at.
 #
 # The audio stored at another sample rate and resampled back to 22.05 kHz on loading (22.05 kHz:
 # the clean clip). Each model thin, the mean thick.
@@ -206,6 +209,7 @@ captioned(
 #
 # ```{glue:figure} fig-gain
 # :name: fig-robust-gain
+# :alt: Accuracy and agreement against the gain applied to the clip.
 #
 # The clip made louder or quieter (clipped to [−1, 1]); 0 dB is the clean clip. The log-mel input
 # is in dB relative to a fixed power (as the authors computed it), so a gain shifts the whole
@@ -218,6 +222,7 @@ captioned(
 #
 # ```{glue:figure} fig-noise
 # :name: fig-robust-noise
+# :alt: Accuracy and agreement against the signal-to-noise ratio of added white noise.
 #
 # White noise added at a signal-to-noise ratio from 0 to 30 dB. Each model thin, the mean thick.
 #
@@ -228,6 +233,7 @@ captioned(
 #
 # ```{glue:figure} fig-stereo
 # :name: fig-robust-stereo
+# :alt: Accuracy and agreement for the clean clip and for a stereo file mixed down to mono.
 #
 # A stereo file whose channels differ by a 1 ms delay, mixed down to mono by the loader. The mix
 # is the clip through a comb filter, with notches at 500 Hz, 1.5 kHz, 2.5 kHz and so on.
@@ -239,6 +245,7 @@ captioned(
 #
 # ```{glue:figure} fig-features
 # :name: fig-robust-features
+# :alt: Accuracy and agreement for the authors' features and four feature mistakes.
 #
 # The same audio under the feature mistakes users make, beside the authors' features ("ours":
 # dB relative to a power of 1, floored 80 dB below each clip's maximum, 2048-point FFT). Each
@@ -286,6 +293,7 @@ for key, value in {
 # %% [markdown]
 # ```{glue:figure} fig-occlusion
 # :name: fig-robust-occlusion
+# :alt: Ten heat maps, one per genre, of the drop in probability when each time and frequency patch is silenced.
 #
 # Occlusion sensitivity per genre: the mean drop in the true genre's probability when a patch of
 # {glue:text}`occ-seconds` by {glue:text}`occ-bands` mel bands is silenced, over the genre's clips.
@@ -298,6 +306,7 @@ for key, value in {
 #
 # ```{glue:figure} fig-saliency
 # :name: fig-robust-saliency
+# :alt: Curves per genre of the share of gradient saliency in each mel band.
 #
 # Gradient saliency per genre, summed over time and normalised per clip to sum to 1, mean over
 # the genre's clips: the share of the decision's sensitivity in each mel band.
@@ -337,6 +346,7 @@ glue("fig-occlusion-clips", figure_image(plot_occlusion_clips(occ, [t for t, _ i
 # %% [markdown]
 # ```{glue:figure} fig-occlusion-clips
 # :name: fig-robust-occlusion-clips
+# :alt: Three occlusion heat maps, one per clip of the players above.
 #
 # Occlusion maps of the three clips above, drawn as the per-genre maps: the drop in the clip's
 # true-genre probability when each patch is silenced.
