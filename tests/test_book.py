@@ -439,6 +439,12 @@ def test_a_written_page_reads_in_short_sentences(book, name):
     assert "n/a" not in text and "{glue" not in text  # every glued number found its value
 
 
+def test_every_figure_says_in_words_what_it_shows(book):
+    """No image of the book has a file name for alt text: a screen reader reads what it shows."""
+    hashed = [(p.name, m) for p in book for m in re.findall(r'<img alt="([^"]*)"', p.read_text()) if "_images/" in m]
+    assert not hashed, hashed[:5]
+
+
 def test_no_table_cell_holds_a_paragraph(book):
     """No table cell of the book holds more than 25 words: a sentence belongs in the prose."""
     from prose import page_prose, words
