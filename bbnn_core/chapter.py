@@ -115,8 +115,11 @@ class Chapter:
         folder = trained = None
         if run and self.summary is not None and self.run_dir is not None:
             folder = shown_path(self.run_dir)
-            commits = {str(f.provenance().get("git_commit") or "")[:7] for f in Run(self.run_dir).finished_folds()}
-            trained = ", ".join(sorted(c for c in commits if c)) or None
+            if self._trained_at is None:  # each fold's provenance read once, not once per caption
+                folds = Run(self.run_dir).finished_folds()
+                commits = {str(f.provenance().get("git_commit") or "")[:7] for f in folds}
+                self._trained_at = ", ".join(sorted(c for c in commits if c))
+            trained = self._trained_at or None
         extra = [data] if data else []
         if authors and (self.authors_summary is not None or self.authors_hist is not None):
             extra.append(f"the authors' {authors}")
@@ -287,7 +290,10 @@ class Chapter:
             return False
         return json.loads(about.read_text())["run"] == Path(str(self.run_dir)).name
 
-    _paired: dict | None = None
+    # computed once per chapter, for every part that shows them
+    _paired: dict | None = field(default=None, init=False, repr=False)
+    _trained_at: str | None = field(default=None, init=False, repr=False)
+    _copies_found: Any = field(default=None, init=False, repr=False)
 
     def paired_counts(self) -> dict | None:
         """BBNN and the SVM on the same test clips (:func:`bbnn_core.metrics.paired_comparison`),
@@ -556,7 +562,13 @@ class Chapter:
 
     def _copies(self):
         """The data set whose copies are counted and its :func:`copies_table`, or a
-        :class:`Nothing` saying why there is none (no data here, no copies linked, too small)."""
+        :class:`Nothing` saying why there is none (no data here, no copies linked, too small);
+        computed once: the table and the prose's numbers read the same."""
+        if self._copies_found is None:
+            self._copies_found = self._count_copies()
+        return self._copies_found
+
+    def _count_copies(self):
         from .datasets import load_dataset, load_extended_ballroom
 
         cfg: Any = self.cfg

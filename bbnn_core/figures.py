@@ -144,7 +144,8 @@ class Source:
     data: str | None = None
 
 
-def _repo_root() -> Path | None:
+@lru_cache(maxsize=1)
+def _repo_root() -> Path | None:  # one git call per process, not one per caption
     from .runs import repo_root
 
     return repo_root()
