@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
-from .figures import Source, shown_path
+from .figures import FIGURE_WIDTH, Source, shown_path
 from .paper import (
     PAPER_COMPARISON_TABLE,
     PAPER_FIGURE_PANEL,
@@ -433,7 +433,7 @@ class Chapter:
             fig, axes = plt.subplots(
                 2,
                 len(panels),
-                figsize=(5.0 * len(panels), 5.6),
+                figsize=(FIGURE_WIDTH / 2 * len(panels), 5.2),
                 sharex="col",
                 sharey="row",
                 gridspec_kw={"height_ratios": [3, 1]},
@@ -447,8 +447,8 @@ class Chapter:
             axes[1, 0].set_yticks(sorted({min(lrs), max(lrs)}))  # the start and the lowest of all panels
             handles, labels = axes[0, 0].get_legend_handles_labels()  # one legend below, off the curves
             labels = [label.split(",")[0] for label in labels]  # "training loss, mean of 5": fold counts differ
-            ncol = len(labels) if len(panels) > 1 else 2  # one panel: too narrow for one row
-            fig.tight_layout(rect=(0, 0.07 if ncol == len(labels) else 0.11, 1, 1))
+            ncol = 2  # in one row the three entries would be wider than the figure
+            fig.tight_layout(rect=(0, 0.07 if ncol >= len(labels) else 0.11, 1, 1))
             fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False)
         shown = " and ".join(title for _, title in panels)
         show(
@@ -483,7 +483,7 @@ class Chapter:
             bars = [(self.folds, "this run", "fold", self.spread)] if self.summary is not None else []
             if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
                 bars.append((self.authors_df, "the authors' released runs", "authors' run (random draw)", None))
-            fig, axes = plt.subplots(1, len(bars), figsize=(5.0 * len(bars), 3.8), squeeze=False)
+            fig, axes = plt.subplots(1, len(bars), figsize=(FIGURE_WIDTH / 2 * len(bars), 3.6), squeeze=False)
             for ax, (frame, title, xlabel, reruns) in zip(axes[0], bars):
                 plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, reruns=reruns)
             low = min(ax.get_ylim()[0] for ax in axes[0])  # side by side on one scale (review: F9)

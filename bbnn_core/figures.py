@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = [
     "FIGURE_DPI",
+    "SHOWN_DPI",
+    "FIGURE_WIDTH",
     "FONT_KEY",
     "BOOK_STYLE",
     "book_style",
@@ -35,17 +37,26 @@ __all__ = [
 ]
 
 
-FIGURE_DPI = 100
+# PNGs are drawn at 200 dpi and shown at half their pixel width (100 CSS px per inch of figure),
+# so that they stay sharp on a high-density screen and a figure's inches map onto the page alike
+FIGURE_DPI = 200
+SHOWN_DPI = 100
 FONT_KEY = "bbnn:min-font-px"  # PNG text chunk: the figure's smallest text, in its own pixels
 
+# The widest a figure is drawn, in inches: shown at SHOWN_DPI, the narrowest column the book's test
+# checks (608 CSS px, a 1200 px window with both side bars) scales it by about 0.85 (the labels
+# outside the axes widen it a little), and BOOK_STYLE's smallest text (11 pt, 15.3 px) comes out
+# at about 13 px, above 80 % of the 16 px body text
+FIGURE_WIDTH = 6.8
+
 BOOK_STYLE: dict = {
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
-    "figure.titlesize": 12,
+    "font.size": 12,
+    "axes.titlesize": 12.5,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 11,
+    "figure.titlesize": 12.5,
 }
 
 
@@ -80,13 +91,21 @@ def figure_png(fig, *, dpi: int = FIGURE_DPI) -> bytes:
 
 
 def figure_image(fig):
-    """``fig`` as an IPython image (for ``display`` or ``glue``), closed afterwards."""
+    """``fig`` as an IPython image (for ``display`` or ``glue``), closed afterwards: drawn at
+    ``FIGURE_DPI`` and shown ``SHOWN_DPI`` CSS pixels per inch wide (the page may scale it down
+    further to its column)."""
     import matplotlib.pyplot as plt
     from IPython.display import Image
 
-    img = Image(data=figure_png(fig), format="png")
+    png = figure_png(fig)
+    img = Image(data=png, format="png", width=round(_png_width(png) * SHOWN_DPI / FIGURE_DPI))
     plt.close(fig)
     return img
+
+
+def _png_width(png: bytes) -> int:
+    """The width in pixels a PNG's header gives."""
+    return int.from_bytes(png[16:20], "big")
 
 
 # The numbers given so far on this page (one kernel runs one page), per kind and label, and the

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .figures import BOOK_STYLE, mel_axis_in_hz
+from .figures import BOOK_STYLE, FIGURE_WIDTH, mel_axis_in_hz
 
 __all__ = [
     "plot_histories",
@@ -237,7 +237,7 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
 def plot_architecture(model=None, *, ax=None):
     """Figure 2: the whole network, drawn from the built model (shapes read off its layers).
 
-    Left to right: shallow layers, the Broadcast Module (each Inception block's output is
+    Top to bottom: shallow layers, the Broadcast Module (each Inception block's output is
     concatenated with everything before it: the arcs), transition layers, decision layers.
     """
     import matplotlib.pyplot as plt
@@ -261,61 +261,68 @@ def plot_architecture(model=None, *, ax=None):
         ("BN, ReLU\nGAP", "head_gap", "#f4cccc"),
         ("softmax", "classifier", "#f4cccc"),
     ]
-    # two rows, so that the labels stay legible at the page's width: the shallow layers and the
-    # Broadcast Module on top, the transition and decision layers below
+    # three rows, so that the labels stay legible at the page's width: the shallow layers, the
+    # Broadcast Module, the transition and decision layers
     split = 3 + 2 * n_blocks
-    w, h, gap, row2 = 1.2, 1.3, 0.2, -2.5
-    pos = [(i * (w + gap), 0.0) for i in range(split)] + [(i * (w + gap), row2) for i in range(len(stages) - split)]
-    ax = ax or plt.subplots(figsize=(0.8 * split * (w + gap), 5.0))[1]
+    w, h, gap = 1.45, 1.45, 0.15
+    row_y = {0: 4.0, 1: 0.0, 2: -2.9}
+    rows = [0] * 3 + [1] * (split - 3) + [2] * (len(stages) - split)
+    first_of = {r: rows.index(r) for r in (0, 1, 2)}
+    pos = [((i - first_of[r]) * (w + gap), row_y[r]) for i, r in enumerate(rows)]
+    xlim = (-0.6, (split - 3) * (w + gap) + 0.1)
+    ylim = (row_y[2] - 0.75, row_y[0] + h + 0.65)
+    ax = ax or plt.subplots(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])))[1]
     for (x, y), (label, layer, colour) in zip(pos, stages):
         ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
-        ax.text(x + w / 2, y + h - 0.33, label, ha="center", va="center", fontsize=9.5)
+        ax.text(x + w / 2, y + h - 0.36, label, ha="center", va="center", fontsize=11)
         dims = model.get_layer(layer).output.shape[1:]
         shape = f"{dims[0]}x{dims[1]}\n{dims[2]} ch" if len(dims) == 3 else f"{dims[-1]}"
-        ax.text(x + w / 2, y + 0.3, shape, ha="center", va="center", fontsize=9.5, color="0.2")
+        ax.text(x + w / 2, y + 0.36, shape, ha="center", va="center", fontsize=11, color="0.2")
+
+    def arrow(a, b, colour="0.3", **kw):
+        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9, color=colour, **kw))
+
+    # the Broadcast Module's input: a junction left of its row, from the max-pool above it
+    jx, jy = -0.35, row_y[1] + h / 2
     for k in range(len(stages) - 1):
         (xa, ya), (xb, yb) = pos[k], pos[k + 1]
         if ya == yb:
-            ax.add_patch(
-                FancyArrowPatch((xa + w, ya + h / 2), (xb, yb + h / 2), arrowstyle="-|>", mutation_scale=9, color="0.3")
-            )
-        else:  # from the end of the top row, below its labels, to the start of the bottom row
-            mid = ya - 0.8
+            arrow((xa + w, ya + h / 2), (xb, yb + h / 2))
+        elif k == 2:  # max-pool down and left to the junction, on into the first Inception block
+            top = row_y[1] + h + 2.2  # above the arcs
+            ax.plot([xa + w / 2, xa + w / 2, jx, jx], [ya, top, top, jy], color="0.3", lw=1)
+            ax.plot([jx], [jy], "o", color="0.3", ms=4)
+            arrow((jx, jy), (xb, yb + h / 2))
+        else:  # from the last concat down and left to the transition layers
+            mid = ya - 0.95
             ax.plot([xa + w / 2, xa + w / 2, xb + w / 2], [ya, mid, mid], color="0.3", lw=1)
-            ax.add_patch(
-                FancyArrowPatch(
-                    (xb + w / 2, mid), (xb + w / 2, yb + h), arrowstyle="-|>", mutation_scale=9, color="0.3"
-                )
-            )
-    # broadcast (dense) connections: the input of the module reaches every concat
-    first = 2  # the max-pool output feeds the Broadcast Module
+            arrow((xb + w / 2, mid), (xb + w / 2, yb + h))
+    # broadcast (dense) connections: the module's input and every concat reach every later concat
     concat_idx = [i for i, (_, layer, _) in enumerate(stages) if layer.endswith("_broadcast_concat")]
-    sources = [first] + concat_idx[:-1]
+    sources = [(jx, jy)] + [(pos[i][0] + w / 2, h + 0.02) for i in concat_idx[:-1]]
     for k, target in enumerate(concat_idx):
         for src in sources[: k + 1]:
-            ax.add_patch(
-                FancyArrowPatch(
-                    (pos[src][0] + w / 2, h + 0.02),
-                    (pos[target][0] + w / 2, h + 0.02),
-                    connectionstyle=f"arc3,rad=-{0.25 + 0.05 * (target - src) / 2}",
-                    arrowstyle="-|>",
-                    mutation_scale=8,
-                    color="tab:green",
-                    lw=0.9,
-                )
+            arrow(
+                src,
+                (pos[target][0] + w / 2, h + 0.02),
+                colour="tab:green",
+                connectionstyle=f"arc3,rad=-{0.25 + 0.03 * (pos[target][0] - src[0]) / (w + gap)}",
+                lw=0.9,
             )
     parts = [
-        ("shallow layers", 0, 2),
-        ("Broadcast Module (green: dense connections)", 3, split - 1),
-        ("transition layers", split, split + 1),
-        ("decision layers", split + 2, len(stages) - 1),
+        ("shallow layers", 0, 2, row_y[0] + h + 0.2),
+        ("Broadcast Module (green: dense connections)", 3, split - 1, None),
+        ("transition layers", split, split + 1, row_y[2] - 0.2),
+        ("decision layers", split + 2, len(stages) - 1, row_y[2] - 0.2),
     ]
-    for label, a, b in parts:
-        y = pos[a][1] - 0.25
+    for label, a, b, y in parts:
+        if y is None:  # the module's label below its row, where no arc runs
+            y = row_y[1] - 0.15
         ax.annotate("", (pos[a][0], y), (pos[b][0] + w, y), arrowprops=dict(arrowstyle="-", color="0.5"))
-        ax.text((pos[a][0] + pos[b][0] + w) / 2, y - 0.2, label, ha="center", va="center", fontsize=9.5, color="0.3")
-    ax.set_xlim(-0.2, pos[split - 1][0] + w + 0.2)
-    ax.set_ylim(row2 - 0.7, 3.0)
+        dy = 0.25 if y > pos[a][1] else -0.25
+        ax.text((pos[a][0] + pos[b][0] + w) / 2, y + dy, label, ha="center", va="center", fontsize=11, color="0.3")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_axis_off()
     return ax
 
@@ -334,7 +341,7 @@ def plot_blocks(model=None):
 
     def box(ax, x, y, text, colour, w=1.55, h=0.6):
         ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
-        ax.text(x, y, text, ha="center", va="center", fontsize=9.5)
+        ax.text(x, y, text, ha="center", va="center", fontsize=11)
 
     def arrow(ax, a, b, colour="0.3", rad=0.0):
         ax.add_patch(
@@ -348,7 +355,8 @@ def plot_blocks(model=None):
         k = "x".join(map(str, layer.kernel_size))
         return f"BN-ReLU-Conv\n{k}, {layer.filters}"
 
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10.5, 4.8), gridspec_kw={"width_ratios": [1.25, 1]})
+    # (a) above (b), each the page's width: side by side, their labels would be too small to read
+    fig, (a, b) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 6.4), gridspec_kw={"height_ratios": [4.2, 2.5]})
     # (a) Inception block
     cin = model.get_layer("bm1_branch1x1_bn").input.shape[-1]
     box(a, 3.3, 4.3, f"block input ({cin} ch)", "#eeeeee", w=2.4)
@@ -374,41 +382,40 @@ def plot_blocks(model=None):
         arrow(a, (x, 1.45 if bottom else 2.7), (x, 0.8))  # each branch straight down into the concat
     cout = model.get_layer("bm1_inception_concat").output.shape[-1]
     box(a, 3.3, 0.5, f"concat ({cout} ch)", "#b6d7a8", w=6.4)
-    a.text(6.6, 3.0, "top", fontsize=9.5, color="0.4", va="center")
-    a.text(6.6, 1.75, "bottom", fontsize=9.5, color="0.4", va="center")
+    a.text(6.6, 3.0, "top", fontsize=11, color="0.4", va="center")
+    a.text(6.6, 1.75, "bottom", fontsize=11, color="0.4", va="center")
     a.set_xlim(-0.1, 7.3)
     a.set_ylim(0, 4.8)
     a.set_axis_off()
-    a.set_title("(a) Inception block (each branch pre-activated, stride 1)", fontsize=11)
-    # (b) Broadcast Module: x_k = concat([x_(k-1), inception_k(x_(k-1))]); left column the x_k,
-    # right column the Inception blocks; the green arrows pass each block's input on
+    a.set_title("(a) Inception block (each branch pre-activated, stride 1)", fontsize=12)
+    # (b) Broadcast Module: x_k = concat([x_(k-1), inception_k(x_(k-1))]); the x_k in a row, each
+    # Inception block above between its input and its output; the green arrows pass each input on
     n_blocks = sum(1 for layer in model.layers if layer.name.endswith("_broadcast_concat"))
     c0 = model.get_layer("stem_pool").output.shape[-1]
-    top, step = 4.4, 1.35
-    left, right = 1.2, 3.6
-    box(b, left, top, f"input: {c0} ch", "#cfe2f3", w=1.7, h=0.45)
+    step, w = 7.2 / (n_blocks + 1), 1.45
+    xs = [0.8 + step * i for i in range(n_blocks + 1)]
+    box(b, xs[0], 0.0, f"input: {c0} ch", "#cfe2f3", w=w, h=0.5)
     for i in range(1, n_blocks + 1):
-        y_prev, y_inc, y_cat = top - step * (i - 1), top - step * (i - 1) - step / 2, top - step * i
-        box(b, right, y_inc, f"Inception {i}", "#d9ead3", w=1.6, h=0.45)
+        x_prev, x_inc, x_cat = xs[i - 1], (xs[i - 1] + xs[i]) / 2, xs[i]
+        box(b, x_inc, 1.1, f"Inception {i}", "#d9ead3", w=1.4, h=0.5)
         ch = model.get_layer(f"bm{i}_broadcast_concat").output.shape[-1]
-        box(b, left, y_cat, f"concat: {ch} ch", "#b6d7a8", w=1.7, h=0.45)
-        arrow(b, (left + 0.85, y_prev - 0.1), (right - 0.8, y_inc + 0.1))
-        arrow(b, (right - 0.8, y_inc - 0.1), (left + 0.85, y_cat + 0.1))
-        arrow(b, (left, y_prev - 0.23), (left, y_cat + 0.23), colour="tab:green")
-    bottom = top - step * n_blocks - 0.35
+        box(b, x_cat, 0.0, f"concat: {ch} ch", "#b6d7a8", w=w, h=0.5)
+        arrow(b, (x_prev + 0.3, 0.27), (x_inc - 0.3, 0.83))
+        arrow(b, (x_inc + 0.3, 0.83), (x_cat - 0.3, 0.27))
+        arrow(b, (x_prev + w / 2 + 0.02, 0.0), (x_cat - w / 2 - 0.02, 0.0), colour="tab:green")
     b.text(
-        0.3,
-        bottom - 0.1,
+        -0.05,
+        -0.45,
         "green: each block's input is concatenated with its output,\n"
         "so every concat holds every earlier output (dense connectivity)",
-        fontsize=9.5,
+        fontsize=11,
         color="tab:green",
         va="top",
     )
-    b.set_xlim(0, 5.6)
-    b.set_ylim(bottom - 0.75, top + 0.4)
+    b.set_xlim(-0.1, 7.3)
+    b.set_ylim(-1.15, 1.45)
     b.set_axis_off()
-    b.set_title("(b) Broadcast Module: x = concat([x, inception(x)])", fontsize=11)
+    b.set_title("(b) Broadcast Module: x = concat([x, inception(x)])", fontsize=12)
     fig.tight_layout()
     return fig
 
@@ -424,7 +431,7 @@ def plot_spectrograms(examples: dict, params=None, *, ncols: int = 5):
     params = params or PAPER_PARAMS
     n = len(examples)
     nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.2 * nrows), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.5 * ncols, 2.15 * nrows), sharex=True, sharey=True, squeeze=False)
     seconds = params.n_frames * params.hop_length / params.sr
     for ax, (title, S) in zip(axes.flat, examples.items()):
         im = ax.imshow(
@@ -524,7 +531,7 @@ def plot_factor(rows, factor: str, *, axes=None):
     pm = per_model(rows)
     clean = pm[pm.factor == "clean"]
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+        _, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), sharex=True)
     series: list[tuple[str, str | None]] = [
         ("length", "padded to 30 s with silence"),
         ("length-direct", "at its own length (bbnn predict)"),
@@ -604,7 +611,9 @@ def plot_occlusion(occ, classes: Sequence[str], *, ncols: int = 5):
     }
     limit = max(abs(m).max() for m in maps.values()) or 1.0
     nrows = -(-len(maps) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols, 2.3 * nrows), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(1.45 * ncols, 2.15 * nrows), sharex=True, sharey=True, squeeze=False
+    )
     for ax, (c, m) in zip(axes.flat, maps.items()):
         im = _occlusion_panel(ax, m, limit)
         ax.set_title(c)
@@ -623,7 +632,7 @@ def plot_saliency(sal, classes: Sequence[str]):
     import matplotlib.pyplot as plt
 
     share = sal.assign(share=sal.value / sal.groupby("clip")["value"].transform("sum"))
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 4.2))
     for i, c in enumerate(classes):
         g = share[share.label == i]
         if len(g):
@@ -632,7 +641,7 @@ def plot_saliency(sal, classes: Sequence[str]):
     mel_axis_in_hz(ax, axis="x")
     ax.set_ylabel("share of the saliency (%)")
     ax.grid(alpha=0.3)
-    ax.legend(ncol=5, fontsize="small", loc="upper right")
+    ax.legend(ncol=5, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -645,10 +654,10 @@ def plot_occlusion_clips(occ, clips: Sequence[str], classes: Sequence[str]):
     maps = [occ[occ["clip"] == c]["drop"].to_numpy().reshape(gt, gm) for c in clips]
     labels = [classes[int(occ[occ["clip"] == c].label.iloc[0])] for c in clips]
     limit = max(abs(m).max() for m in maps) or 1.0
-    fig, axes = plt.subplots(1, len(clips), figsize=(3.3 * len(clips), 3.0), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(clips), figsize=(2.5 * len(clips), 3.0), sharey=True, squeeze=False)
     for ax, c, m, lab in zip(axes[0], clips, maps, labels):
         im = _occlusion_panel(ax, m, limit)
-        ax.set_title(f"{Path(c).name} ({lab})")
+        ax.set_title(f"{Path(c).name}\n({lab})", fontsize=BOOK_STYLE["font.size"])
         ax.set_xlabel("time (s)")
     for ax in axes[0, 1:]:
         ax.set_ylabel("")

@@ -39,7 +39,7 @@ precision = "f32"  # f32 (the exact path; the committed rows ran at it) | bf16 |
 listen_model = "authors-gtzan:0"  # the model whose occlusion and saliency maps are drawn
 
 # %% tags=["remove-input"]
-from bbnn_core.figures import Source, number_captions_for, shown_path, source_text
+from bbnn_core.figures import FIGURE_WIDTH, Source, number_captions_for, shown_path, source_text
 
 number_captions_for("robustness")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import matplotlib.pyplot as plt
@@ -142,7 +142,7 @@ captioned(rb.summary_table(summary).style.hide(axis="index"),
 
 # %% tags=["hide-input", "remove-output"]
 def figure(factor):
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
+    fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), sharex=True)
     plot_factor(rows, factor, axes=axes)
     fig.tight_layout()
     glue(f"fig-{factor}", figure_image(fig), display=False)

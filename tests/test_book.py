@@ -182,9 +182,11 @@ def test_pages_render_in_chromium(book, tmp_path):
         assert "Traceback" not in dom, f"{page.name} shows a traceback"
 
 
-# The smallest text a figure may show on the page, in CSS pixels (the review found 4-6 px labels
-# illegible; body text is 16 px)
-MIN_TEXT_PX = 8.0
+# The smallest text a figure may show on the page, as a share of the body text's size (the review
+# found 4-6 px labels illegible and 8-9 px small against 16 px body text), and the image pixels a
+# figure must have per CSS pixel it is shown at, to stay sharp on a high-density screen
+MIN_TEXT_SHARE = 0.8
+MIN_DENSITY = 1.9
 
 _LAYOUT = """<!doctype html><html><body style="margin:0">
 <iframe id="f" src="{src}" style="width:{width}px;height:900px;border:0"></iframe>
@@ -192,7 +194,8 @@ _LAYOUT = """<!doctype html><html><body style="margin:0">
 <script>
 document.getElementById('f').addEventListener('load', () => {{
   const d = document.getElementById('f').contentDocument;
-  const res = {{imgs: [], cut: [], wide: []}};
+  const res = {{imgs: [], cut: [], wide: [],
+               body: parseFloat(getComputedStyle(d.querySelector('article p') || d.body).fontSize)}};
   d.querySelectorAll('div.cell_output img, figure img').forEach(
     i => res.imgs.push([i.getAttribute('src'), i.clientWidth, i.naturalWidth]));
   d.querySelectorAll('pre').forEach(p => {{
@@ -246,8 +249,9 @@ def _script_result(wrapper: Path, tmp_path: Path, name: str, *flags: str):
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it)")
 @pytest.mark.parametrize("width", [1400, 1200, 820])
 def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width):
-    """Every figure's smallest text, scaled as the page shows the image, is at least MIN_TEXT_PX;
-    every figure carries that size (bbnn_core.reports.show writes it into the PNG); no line of an
+    """Every figure's smallest text, scaled as the page shows the image, is at least MIN_TEXT_SHARE
+    of the body text's size, and every figure has MIN_DENSITY image pixels per pixel shown; every
+    figure carries its text size (bbnn_core.figures.figure_png writes it into the PNG); no line of an
     output or of a command block in the text runs past its box; no output table is wider than
     its cell (a reader would scroll sideways to reach its last columns)."""
     from PIL import Image
@@ -271,8 +275,13 @@ def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width)
                 problems.append(f"{page.name}: {src} was not drawn through bbnn_core.reports.show (no text size)")
                 continue
             seen = float(px) * shown / natural
-            if seen < MIN_TEXT_PX:
-                problems.append(f"{page.name}: {Path(src).name}: smallest text {seen:.1f} px at {width} px")
+            if seen < MIN_TEXT_SHARE * lay["body"]:
+                problems.append(
+                    f"{page.name}: {Path(src).name}: smallest text {seen:.1f} px at {width} px, "
+                    f"body text {lay['body']:.0f} px"
+                )
+            if natural < MIN_DENSITY * shown:
+                problems.append(f"{page.name}: {Path(src).name}: {natural} px shown {shown} px wide (blurry)")
     assert not problems, "\n".join(problems)
 
 

@@ -25,6 +25,56 @@ def test_figure1_and_figure2_draw_from_the_model(tmp_path):
     fig.savefig(tmp_path / "f1.png")
 
 
+def test_diagram_labels_fit_their_boxes_at_the_book_width():
+    """Drawn with the book's fonts at FIGURE_WIDTH (the widest figure the narrowest column keeps
+    legible), every label inside a box of Figures 1 and 2 stays inside that box."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    from bbnn_core.figures import BOOK_STYLE, FIGURE_WIDTH
+    from bbnn_core.model import build_bbnn
+    from bbnn_core.plots import plot_architecture, plot_blocks
+
+    model = build_bbnn()
+    with plt.rc_context(BOOK_STYLE):
+        figs = [plot_blocks(model), plot_architecture(model).figure]
+    for fig in figs:
+        assert fig.get_figwidth() <= FIGURE_WIDTH
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            boxes = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyBboxPatch)]
+            for t in ax.texts:
+                ext = t.get_window_extent(renderer)
+                inside = [
+                    b
+                    for b in boxes
+                    if b.contains(*ext.bounds[:2]) or b.contains(ext.x0 + ext.width / 2, ext.y0 + ext.height / 2)
+                ]
+                for b in inside:
+                    assert b.x0 <= ext.x0 and ext.x1 <= b.x1 and b.y0 <= ext.y0 and ext.y1 <= b.y1, t.get_text()
+    plt.close("all")
+
+
+def test_book_figures_are_drawn_at_200_dpi_and_shown_at_half_their_pixels():
+    """A figure the book shows is a 200-dpi PNG that carries its smallest text size and is shown at
+    100 CSS px per inch: sharp on a high-density screen, its inches the same on every page."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from bbnn_core.figures import FIGURE_DPI, FONT_KEY, SHOWN_DPI, figure_image
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("small", fontsize=9)
+    img = figure_image(fig)
+    with Image.open(io.BytesIO(img.data)) as im:
+        assert round(im.info["dpi"][0]) == FIGURE_DPI == 2 * SHOWN_DPI
+        assert float(im.info[FONT_KEY]) == pytest.approx(9 * FIGURE_DPI / 72, abs=0.01)
+        assert img.width == round(im.width * SHOWN_DPI / FIGURE_DPI)
+
+
 def test_fold_accuracy_axis_shows_differences_and_one_numbering():
     import matplotlib
 
@@ -197,7 +247,7 @@ def test_occlusion_maps_share_one_symmetric_scale_per_genre_and_per_clip():
     plt.close(fig)
     fig = plot_occlusion_clips(occ, ["a/x.wav", "b/z.wav"], ["rock", "jazz"])
     panels = [ax for ax in fig.axes if ax.images]
-    assert [ax.get_title() for ax in panels] == ["x.wav (rock)", "z.wav (jazz)"]
+    assert [ax.get_title() for ax in panels] == ["x.wav\n(rock)", "z.wav\n(jazz)"]
     assert all(ax.images[0].get_clim() == (-0.5, 0.5) for ax in panels)
     plt.close(fig)
 
