@@ -483,10 +483,12 @@ class Chapter:
             bars = [(self.folds, "this run", "fold", self.spread)] if self.summary is not None else []
             if self.authors_df is not None:  # the authors' draws are not our folds: numbered apart
                 bars.append((self.authors_df, "the authors' released runs", "authors' run (random draw)", None))
-            fig, axes = plt.subplots(1, len(bars), figsize=(FIGURE_WIDTH / 2 * len(bars), 3.6), squeeze=False)
+            # one above the other, each the page's width: side by side, the legends would not fit
+            fig, axes = plt.subplots(len(bars), 1, figsize=(FIGURE_WIDTH, 3.1 * len(bars)), squeeze=False)
+            axes = axes.T
             for ax, (frame, title, xlabel, reruns) in zip(axes[0], bars):
                 plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, reruns=reruns)
-            low = min(ax.get_ylim()[0] for ax in axes[0])  # side by side on one scale (review: F9)
+            low = min(ax.get_ylim()[0] for ax in axes[0])  # on one scale (review: F9)
             high = max(ax.get_ylim()[1] for ax in axes[0])
             for ax in axes[0]:
                 ax.set_ylim(low, high)
@@ -500,8 +502,8 @@ class Chapter:
             marks = f" Black marks: reruns of a fold, {', '.join(shown)}."
         what = "Training, validation and test accuracy per fold, as in the paper's Figure 4"
         folds_source = self.source("plot_results", authors="fold_results.csv")
-        if len(parts) == 2:  # two panels side by side
-            show(fig, f"{what}. Left: {parts[0]}. Right: {parts[1]}.{marks}", source=folds_source)
+        if len(parts) == 2:  # two panels, one above the other
+            show(fig, f"{what}. Top: {parts[0]}. Bottom: {parts[1]}.{marks}", source=folds_source)
         else:
             show(fig, f"{what}: {parts[0]}.{marks}", source=folds_source)
 

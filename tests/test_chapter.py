@@ -57,7 +57,7 @@ def test_gtzan_chapter_from_a_committed_run(mirror, shown):
     loss, confusion, folds = shown.captions
     assert "Figure 3a" in loss and "Figure 4 (left)" in confusion
     assert "reduced: not the paper's recipe" in confusion and "of 10 folds" not in confusion  # all finished
-    assert "Left: our run (" in folds and "Right: the authors'" in folds
+    assert "Top: our run (" in folds and "Bottom: the authors'" in folds
 
 
 def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
@@ -323,10 +323,10 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     # at the chapter's panel size, with every kind of mark, the legend is no wider than its axes
     import pandas as pd
 
-    from bbnn_core.figures import BOOK_STYLE
+    from bbnn_core.figures import BOOK_STYLE, FIGURE_WIDTH
 
     with plt.rc_context(BOOK_STYLE):
-        fig, ax = plt.subplots(figsize=(5.0, 3.8))
+        fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.1))
         plot_fold_accuracies(folds, ax=ax, title="this run", reruns=pd.concat([ch.spread, seeds_spread]))
         fig.tight_layout()
         fig.canvas.draw()
