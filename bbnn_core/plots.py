@@ -230,7 +230,7 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     )
     if title:
         legend_rows = -(-(len(cols) + len(marks)) // 3)
-        ax.set_title(title, pad=24 + 16 * (legend_rows - 1))
+        ax.set_title(title, pad=28 + 19 * (legend_rows - 1))
     return ax
 
 
