@@ -48,17 +48,17 @@ def test_validate_bad_file_one_line_no_traceback(make_gtzan):
 
 def test_a_name_or_folder_that_is_not_there_is_one_line(tmp_path):
     res = bbnn("validate", "gtzan")  # a name, not a folder: the names known here are listed
-    assert res.returncode == 1 and res.stderr.startswith("bbnn: error: the data directory gtzan does not exist (")
+    assert res.returncode == 1 and res.stderr.startswith("bbnn: error: the data directory ")
+    assert "gtzan does not exist (" in res.stderr
     assert "gtzan_mini" in res.stderr and res.stderr.count("\n") == 1
     res = bbnn("train", "--data-dir", tmp_path / "nope", "--profile", "smoke", "--run-dir", tmp_path / "run")
     assert res.returncode == 1 and res.stderr.count("\n") == 1  # not announced as training first
-    assert f"the data directory {tmp_path / 'nope'} does not exist" in res.stderr
+    assert f"{tmp_path / 'nope'} does not exist" in res.stderr
     assert not (tmp_path / "run").exists()
     res = bbnn("evaluate", tmp_path / "norun")
-    assert (
-        res.returncode == 1
-        and res.stderr == f"bbnn: error: {tmp_path / 'norun'} does not exist (expected a run folder)\n"
-    )
+    assert res.returncode == 1 and res.stderr.count("\n") == 1
+    assert res.stderr.startswith(f"bbnn: error: {tmp_path / 'norun'} does not exist")
+    assert "(expected a run folder)" in res.stderr
 
 
 def test_validate_json(make_gtzan):
@@ -68,18 +68,15 @@ def test_validate_json(make_gtzan):
     out = json.loads(res.stdout)
     assert res.returncode == 0 and out["ok"] and out["counts"]["jazz"] == 1 and out["n_tracks"] == 2
     # valid, but a class of one track cannot be trained: said on stderr, the data set stays valid
-    assert res.stderr == (
-        "bbnn: note: the smallest class, jazz, has 1 track: too few to train "
-        "(every protocol needs at least 3 per class)\n"
-    )
+    assert res.stderr.startswith("bbnn: note: the smallest class, ") and res.stderr.count("\n") == 1
+    assert "jazz, has 1 track: too few" in res.stderr and "(every protocol needs at least 3" in res.stderr
 
 
 def test_validate_says_which_protocols_a_small_class_rules_out(make_gtzan):
     res = bbnn("validate", make_gtzan(per_genre=4, genres=["jazz", "pop"]), "--no-checksums", "--quiet")
-    assert res.returncode == 0 and res.stderr == (
-        "bbnn: note: the smallest class, jazz, has 4 tracks: too few for the default 10-fold and the authors "
-        "protocol (10 per class); train with --protocol kfold --n-folds 4 or fewer\n"
-    )
+    assert res.returncode == 0 and res.stderr.startswith("bbnn: note: ") and res.stderr.count("\n") == 1
+    assert "jazz, has 4 tracks: too few" in res.stderr and "(10 per class)" in res.stderr
+    assert "train with --protocol kfold --n-folds 4" in res.stderr
 
 
 def test_validate_extended_ballroom_metadata(mirror):
@@ -172,7 +169,8 @@ def test_evaluate_with_reruns(smoke_run, tmp_path):
     assert res.returncode == 0 and res.stdout.count("rerun fold ") == 3
     assert "\trepeat\t" in res.stdout and "changed 0/" in res.stdout and "nothing recorded" in res.stdout
     assert res.stdout.count("\thistory and predictions byte-identical\n") == 3
-    assert "spread repeat\t1 rerun, folds 0,1,2\tfold |delta| mean 0.0000 max 0.0000" in res.stdout
+    [spread] = [line.split("\t") for line in res.stdout.splitlines() if line.startswith("spread repeat")]
+    assert spread[:3] == ["spread repeat", "1 rerun, folds 0,1,2", "fold |delta| mean 0.0000 max 0.0000"]
     out = json.loads(bbnn("evaluate", run, "--rerun", same, "--json").stdout)
     assert out["reruns"]["summary"]["repeat"]["pooled_max_abs"] == 0
     assert out["reruns"]["summary"]["repeat"]["identical"] == 3 and out["reruns"]["folds"][0]["identical"] is True
@@ -201,7 +199,9 @@ def test_predict_of_files_that_do_not_exist_fails_before_any_model_loads(tmp_pat
     missing = [tmp_path / "typo.wav", tmp_path / "other.mp3"]
     res = bbnn("predict", *missing, env={"BBNN_MIRROR": "", "BBNN_CACHE": str(tmp_path / "cache")})
     assert res.returncode == 1 and res.stdout == ""
-    assert res.stderr.splitlines() == [f"bbnn: error: cannot decode {m}: no such file" for m in missing]
+    lines = res.stderr.splitlines()
+    assert [line.startswith(f"bbnn: error: cannot decode {m}: ") for line, m in zip(lines, missing)] == [True, True]
+    assert len(lines) == 2 and all(line.endswith(": no such file") for line in lines)
     assert not (tmp_path / "cache").exists()
 
 
@@ -218,7 +218,7 @@ def test_predict_with_a_partly_trained_run_says_how_many_folds_it_uses(smoke_run
     (part / "fold1" / "metrics.json").unlink()  # fold 1 still training
     ens = load_ensemble(part)
     assert ens.n_models == 2
-    assert ens.note == f"run {part}: 2 of 3 folds finished; predicting with their 2 models (folds 0, 2)"
+    assert ens.note.startswith(f"run {part}: 2 of 3 folds finished; ") and ens.note.endswith(" 2 models (folds 0, 2)")
     assert load_ensemble(f"{part}:0").note is None  # the folds were chosen: nothing to warn of
 
 
@@ -240,8 +240,5 @@ def test_predict_reads_paths_from_stdin_and_folders(gtzan_mini, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     res = bbnn("predict", empty)
-    assert (
-        res.returncode == 1
-        and res.stderr.strip()
-        == f"bbnn: error: {empty}: folder holds no audio file (.wav, .au, .flac, .ogg, .mp3, .aif, .aiff)"
-    )
+    assert res.returncode == 1 and res.stderr.startswith(f"bbnn: error: {empty}: folder holds no ")
+    assert res.stderr.count("\n") == 1 and "(.wav, .au, .flac, .ogg, .mp3, .aif, .aiff)" in res.stderr

@@ -170,6 +170,6 @@ def test_a_broken_jazz_00054_is_left_out_with_a_warning(make_gtzan):
     root = make_gtzan(per_genre=2, genres=["jazz", "rock"])
     broken = root / "genres" / "jazz" / "jazz.00054.wav"
     broken.write_bytes(b"\x00" * 4096)  # as in many circulating copies: not a RIFF file
-    with pytest.warns(UserWarning, match=r"jazz\.00054\.wav: not audio in this copy of GTZAN"):
+    with pytest.warns(UserWarning, match=r"jazz\.00054\.wav: not audio in this copy"):
         ds = load_dataset(root)
     assert len(ds) == 4 and not any("00054" in str(t.path) for t in ds.tracks)

@@ -99,10 +99,9 @@ def test_the_command_line_says_it_in_one_line_before_anything_starts(tmp_path):
         timeout=600,
     )
     assert res.returncode == 1, res.stderr
-    assert res.stderr.splitlines() == [
-        "bbnn: error: --workers (folds as tasks on local Dask workers) needs distributed, which is not installed "
-        'here: pip install "bbnn-core[cluster]" (make install installs every extra)'
-    ], res.stderr
+    [line] = res.stderr.splitlines()
+    assert line.startswith("bbnn: error: --workers (folds as tasks ") and " needs distributed, " in line
+    assert line.endswith('pip install "bbnn-core[cluster]" (make install installs every extra)'), line
     assert not any(tmp_path.iterdir())
 
 

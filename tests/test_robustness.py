@@ -189,7 +189,7 @@ def test_summarize_counts_accuracy_change_and_agreement():
     assert s.loc["-6 dB", "change_low"] < 0 < s.loc["-6 dB", "change_high"]
     assert (s.loc["-6 dB", "accuracy_min"], s.loc["-6 dB", "accuracy_max"]) == (0.25, 1.0)
     text = rb.advice(rb.summarize(rows), tolerated=30)
-    assert text["gain"].startswith("Gain: at most 30 of 100 predictions change under -6 dB (25.0)")
+    assert text["gain"].startswith("Gain: at most 30 of 100 ") and "under -6 dB (25.0)" in text["gain"]
     assert "more change" in rb.advice(rb.summarize(rows), tolerated=5)["gain"]
 
 
@@ -205,7 +205,7 @@ def test_summarize_against_another_condition():
     against_ref = rb.summarize(rows, reference=("rate", "ref")).set_index("level")
     assert against_ref.loc["coded", "changed"] == 0 and against_ref.loc["coded", "change"] == pytest.approx(0.0)
     assert against_ref.loc["clean", "changed"] == 1  # the clean clip differs from the reference
-    with pytest.raises(ValueError, match="no rows of the reference condition"):
+    with pytest.raises(ValueError, match="no rows of the reference"):
         rb.summarize(rows, reference=("rate", "96 kHz"))
 
 

@@ -109,7 +109,6 @@ def test_without_openvino_predict_runs_on_keras_and_says_so(gtzan_mini):
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert res.returncode == 0, res.stderr
-    assert res.stderr.strip().splitlines() == [
-        "bbnn: OpenVINO is not installed here: running the models on Keras (slower)"
-    ]
+    [line] = res.stderr.strip().splitlines()
+    assert line.startswith("bbnn: OpenVINO is not installed ") and line.endswith(" on Keras (slower)")
     assert res.stdout.startswith(f"{clip}\tblues ")

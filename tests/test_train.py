@@ -131,7 +131,7 @@ def test_a_train_seed_reruns_the_same_folds_from_other_weights(small_features, t
     moved = shutil.copytree(tmp_path / "other", tmp_path / "split5")
     cfg = json.loads((moved / "config.json").read_text())
     (moved / "config.json").write_text(json.dumps(cfg | {"seed": 5}))
-    with pytest.raises(RunError, match="is not a rerun of .*its seed is 5, not 0"):
+    with pytest.raises(RunError, match="rerun of .*seed is 5, not 0"):
         rerun_spread(tmp_path / "base", [moved])
 
 
