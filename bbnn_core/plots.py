@@ -264,14 +264,16 @@ def plot_architecture(model=None, *, ax=None):
     # three rows, so that the labels stay legible at the page's width: the shallow layers, the
     # Broadcast Module, the transition and decision layers
     split = 3 + 2 * n_blocks
-    w, h, gap = 1.45, 1.45, 0.15
+    w, h, gap = 1.5, 1.45, 0.1
     row_y = {0: 4.0, 1: 0.0, 2: -2.9}
     rows = [0] * 3 + [1] * (split - 3) + [2] * (len(stages) - split)
     first_of = {r: rows.index(r) for r in (0, 1, 2)}
     pos = [((i - first_of[r]) * (w + gap), row_y[r]) for i, r in enumerate(rows)]
-    xlim = (-0.6, (split - 3) * (w + gap) + 0.1)
+    xlim = (-0.45, (split - 3) * (w + gap) - gap + 0.05)
     ylim = (row_y[2] - 0.75, row_y[0] + h + 0.65)
-    ax = ax or plt.subplots(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])))[1]
+    if ax is None:  # the axes fill the figure: the boxes get all of its width
+        fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])))
+        fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
     for (x, y), (label, layer, colour) in zip(pos, stages):
         ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02", fc=colour, ec="0.3"))
         ax.text(x + w / 2, y + h - 0.36, label, ha="center", va="center", fontsize=11)
@@ -283,7 +285,7 @@ def plot_architecture(model=None, *, ax=None):
         ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=9, color=colour, **kw))
 
     # the Broadcast Module's input: a junction left of its row, from the max-pool above it
-    jx, jy = -0.35, row_y[1] + h / 2
+    jx, jy = -0.32, row_y[1] + h / 2
     for k in range(len(stages) - 1):
         (xa, ya), (xb, yb) = pos[k], pos[k + 1]
         if ya == yb:

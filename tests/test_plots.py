@@ -52,6 +52,7 @@ def test_diagram_labels_fit_their_boxes_at_the_book_width():
                 ]
                 for b in inside:
                     assert b.x0 <= ext.x0 and ext.x1 <= b.x1 and b.y0 <= ext.y0 and ext.y1 <= b.y1, t.get_text()
+                    assert ext.width <= 0.92 * b.width, t.get_text()  # some room on both sides
     plt.close("all")
 
 
