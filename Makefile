@@ -13,7 +13,7 @@ ifdef BBNN_CACHE
 export BBNN_CACHE := $(abspath $(BBNN_CACHE))
 endif
 
-.PHONY: install lock lint test test-fast sources book pdf bench clean chromium poppler
+.PHONY: install lock lint test test-fast sources book pdf print-pdf bench clean chromium poppler
 
 # requirements.lock holds the exact version and sha256 hashes of every package make install puts in
 # .venv (the core and the extras it installs), for Linux and macOS on x86_64 and arm64. The venv is
@@ -90,14 +90,22 @@ sources: $(STAMP)
 	done
 	$(PY) -m bbnn_core.book prune book/generated/*.ipynb
 
+# with Chromium here, the PDF goes beside the pages (the first page links to it), as published
 book: sources
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
+	@if command -v chromium >/dev/null; then $(MAKE) --no-print-directory print-pdf && \
+	  cp $(PDF) _build/html/bbnn-book.pdf; \
+	else echo "book: no Chromium here, so no PDF beside the pages: the first page's link to it is dead"; fi
 	@echo "book: _build/html/index.html"
 
 # the book as one A4 PDF: the single-page build printed by headless Chromium (offline), stamped
 # with the date and the commit it was built from
 PDF := _build/pdf/bbnn-book.pdf
 pdf: sources chromium
+	@$(MAKE) --no-print-directory print-pdf
+
+# the printing alone, from book/generated as it stands (make book and make pdf fill it)
+print-pdf:
 	$(VENV)/bin/jupyter-book build . --builder singlehtml --warningiserror --keep-going
 	$(PY) -m bbnn_core.book pdf _build/singlehtml $(PDF) \
 	  "Built on $$(date -u +%Y-%m-%d) from commit $$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo ', with uncommitted changes')."

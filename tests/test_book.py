@@ -490,8 +490,26 @@ def test_make_pdf_prints_the_whole_book_on_a4(book):
         assert f"{value} %" in flat, value
     assert re.search(r"Built on \d{4}-\d{2}-\d{2} from commit [0-9a-f]{7,}", flat), flat[:400]
     assert f"1 / {pages}" in text and f"{pages} / {pages}" in text  # page numbers
-    for leak in ("Styler", "Show code cell", "0:00 / 0:00", "IPython.core.display", "nothing to show:"):
+    title = "Bottom-up Broadcast Neural Network: a reproduction"
+    assert flat.count(title) >= pages  # on the title page, and over every later page
+    for k, page in enumerate(text.split("\f")[:pages], 1):  # no page left blank but for its margins
+        body = [line for line in page.splitlines() if line.strip() and title not in line and f" / {pages}" not in line]
+        assert len(body) >= 2, f"page {k} of {pages} is blank"
+    leaks = (
+        "Styler",
+        "Show code cell",
+        "0:00 / 0:00",
+        "IPython.core.display",
+        "nothing to show:",
+        ".wav (0-",
+        "bbnn-book.pdf",
+    )
+    for leak in leaks:
         assert leak not in flat, leak
+    # the published pages carry the same PDF, and the first page links to it
+    published = HTML / "bbnn-book.pdf"
+    assert published.read_bytes()[:5] == b"%PDF-"
+    assert 'href="../bbnn-book.pdf"' in (HTML / "book" / "intro.html").read_text()
 
 
 def test_every_chapter_ends_with_how_to_rerun_it(book):
