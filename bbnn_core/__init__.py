@@ -10,29 +10,14 @@ Public API::
     from bbnn_core import BBNNError                           # errors
 
 The model functions import Keras lazily, so feature extraction and data handling never load a
-deep-learning backend.
+deep-learning backend. Importing the package sets no environment variable and no warnings filter:
+the command line (``bbnn``), the notebooks and the tests set what they need themselves (see
+:func:`bbnn_core.train.prepare_process`).
 """
-
-import os as _os
-import sys as _sys
-import warnings as _warnings
-
-# Training is bit-for-bit repeatable only with one TensorFlow inter-op thread (BBNN's parallel
-# branches otherwise run as concurrent ops that share the intra-op pool and reorder sums; see
-# bbnn_core.train.determinism_settings). It can only be set before TensorFlow starts, so it is set
-# here, unless the user chose otherwise or TensorFlow already runs. Each op still uses every core;
-# measured, it costs nothing (benchmarks/bench_train.py, project vs project-nondet).
-if "tensorflow" not in _sys.modules:
-    _os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 from .datasets import Dataset, Track, load_dataset, validate
 from .errors import AudioError, BBNNError, DatasetError, ModelError, ParameterError, ResourceError
 from .features import PAPER_PARAMS, FeatureParams, FeatureSet, extract, load_audio, log_mel
-
-# librosa imports pooch, which imports tqdm.auto: in a notebook without ipywidgets that warns
-# "IProgress not found" (with this machine's paths) although nothing here draws a widget
-# (bbnn_core.progress uses plain tqdm, and downloads run without a bar)
-_warnings.filterwarnings("ignore", message="IProgress not found")
 
 __version__ = "0.1.0"
 

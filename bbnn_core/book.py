@@ -17,10 +17,24 @@ from pathlib import Path
 
 from .errors import BBNNError, ParameterError
 
-__all__ = ["CHAPTERS", "parse_data", "build_book", "prune_empty_sections", "print_pdf"]
+__all__ = ["CHAPTERS", "prepare_kernel", "parse_data", "build_book", "prune_empty_sections", "print_pdf"]
 
 # the chapters that take a data set, and their protocol (Extended Ballroom's copies are grouped)
 CHAPTERS = {"gtzan": "kfold", "ballroom": "kfold", "extended_ballroom": "grouped"}
+
+
+def prepare_kernel() -> None:
+    """What a notebook of the book sets first in its kernel, as the ``bbnn`` command does for
+    itself: the settings of a process that may train (:func:`bbnn_core.train.prepare_process`),
+    and no "IProgress not found" warning (librosa loads pooch, which imports ``tqdm.auto``: in a
+    kernel without ipywidgets that warns, with this machine's paths, although nothing here draws a
+    widget). Importing ``bbnn_core`` sets neither."""
+    import warnings
+
+    from .train import prepare_process
+
+    prepare_process()
+    warnings.filterwarnings("ignore", message="IProgress not found")
 
 
 def parse_data(items: list[str]) -> dict[str, str]:

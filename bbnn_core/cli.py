@@ -663,6 +663,9 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 
 def _quiet_backends() -> None:
+    from .train import prepare_process
+
+    prepare_process()  # before any command starts TensorFlow
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # tf.function retracing notes
     logging.getLogger("absl").setLevel(logging.ERROR)

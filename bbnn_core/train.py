@@ -171,6 +171,16 @@ def _data_checksum(fs) -> str:
 # Training
 
 
+def prepare_process() -> None:
+    """What a process that may train sets before TensorFlow starts: one TensorFlow inter-op thread
+    (``TF_NUM_INTEROP_THREADS=1``, unless the environment already chose), which makes training
+    bit-for-bit repeatable (:func:`determinism_settings`). :func:`train` sets the same through
+    ``tf.config`` when it is the first to start TensorFlow; this covers a process that runs
+    TensorFlow before it trains. The command line and the test session call it first; importing
+    ``bbnn_core`` does not (it changes no environment variable)."""
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
+
 def determinism_settings(threads: int | None = None) -> dict:
     """Make this process's training bit-for-bit repeatable (on the same machine and software) and
     say what it depends on.

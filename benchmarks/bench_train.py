@@ -185,7 +185,7 @@ def breakdown(steps: int, frames: int) -> dict:
 
 # environment of each variant's process: what it changes against the project's step
 VARIANT_ENV = {
-    "plain": {"TF_NUM_INTEROP_THREADS": "0"},  # TensorFlow's defaults (bbnn_core sets 1 on import)
+    "plain": {"TF_NUM_INTEROP_THREADS": "0"},  # TensorFlow's defaults (training sets 1)
     "project-nondet": {"TF_NUM_INTEROP_THREADS": "0"},
     "xla": {"TF_NUM_INTEROP_THREADS": "0"},
     "bf16": {"TF_NUM_INTEROP_THREADS": "0"},

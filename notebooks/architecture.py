@@ -27,6 +27,9 @@
 n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 
 # %% tags=["remove-input"]
+from bbnn_core.book import prepare_kernel
+
+prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from bbnn_core.figures import Source, number_captions_for
 
 number_captions_for("architecture")  # captions "Table <chapter>.<n>": never taken for the paper's numbers

@@ -27,6 +27,9 @@ ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR
 
 # %% tags=["remove-input"]
+from bbnn_core.book import prepare_kernel
+
+prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from bbnn_core.figures import Source, number_captions_for
 
 number_captions_for("data")  # captions "Table <chapter>.<n>": never taken for the paper's numbers

@@ -36,6 +36,9 @@ train = None  # None: train (or resume) when data_dir is given; False: show the 
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-train1, ...); else a list of run folders
 
 # %% tags=["remove-input"]
+from bbnn_core.book import prepare_kernel
+
+prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from bbnn_core.figures import number_captions_for
 
 number_captions_for("extended_ballroom")  # captions "Table <chapter>.<n>": never taken for the paper's numbers

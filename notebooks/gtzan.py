@@ -36,6 +36,9 @@ train = None  # None: train (or resume) when data_dir is given; False: show the 
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-train1, ...); else a list of run folders
 
 # %% tags=["remove-input"]
+from bbnn_core.book import prepare_kernel
+
+prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from myst_nb import glue
 
 from bbnn_core.chapter import open_chapter, run_parameters

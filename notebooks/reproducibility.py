@@ -28,6 +28,9 @@ run_dir = "../results/gtzan_mini-kfold-paper-seed0"  # the run whose folds and r
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-*); else a list of run folders
 
 # %% tags=["remove-input"]
+from bbnn_core.book import prepare_kernel
+
+prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from myst_nb import glue
 
 from bbnn_core.figures import Source, number_captions_for, shown_path

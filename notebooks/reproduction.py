@@ -31,6 +31,9 @@ check_clips = 5  # gtzan_mini clips used to compare the authors' models with our
 robustness_rows = "../results/robustness-gtzan_mini"  # the robustness chapter's rows: its clean ones are reused when current
 
 # %% tags=["remove-input"]
+from bbnn_core.book import prepare_kernel
+
+prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from bbnn_core.figures import Source, number_captions_for, shown_path
 
 number_captions_for("reproduction")  # captions "Table <chapter>.<n>": never taken for the paper's numbers

@@ -39,6 +39,9 @@ precision = "f32"  # f32 (the exact path; the committed rows ran at it) | bf16 |
 listen_model = "authors-gtzan:0"  # the model whose occlusion and saliency maps are drawn
 
 # %% tags=["remove-input"]
+from bbnn_core.book import prepare_kernel
+
+prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from bbnn_core.figures import FIGURE_WIDTH, Source, number_captions_for, shown_path, source_text
 
 number_captions_for("robustness")  # captions "Table <chapter>.<n>": never taken for the paper's numbers

@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# as the bbnn command sets it (bbnn_core.train.prepare_process): a test that trains after another
+# started TensorFlow in the same worker still trains repeatably
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 
 def synthetic_features(path: Path):

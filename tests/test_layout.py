@@ -5,6 +5,7 @@ import inside a function (which Python allows and a reader does not see at the t
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "bbnn_core"
@@ -125,3 +126,49 @@ def test_few_tests_compare_sentences():
     found = sentences.sentence_assertions(Path(__file__).parent)
     assert len(found) <= 25, "\n".join(" | ".join(map(str, row)) for row in found)
     assert sentences.n_words("bbnn: error: notes.wav is not audio (2.0 s)") == 6
+
+
+_IMPORT_EVERYTHING = """
+import importlib, os, pkgutil, warnings
+# the third-party packages' own import-time state first: only bbnn_core's is under test
+import keras, librosa, matplotlib.pyplot, numpy, pandas, requests, scipy.signal, sklearn, soundfile, tensorflow
+env, filters = dict(os.environ), list(warnings.filters)
+import bbnn_core
+for m in pkgutil.iter_modules(bbnn_core.__path__):
+    importlib.import_module(f"bbnn_core.{m.name}")
+changed = sorted(k for k in set(env) | set(os.environ) if env.get(k) != os.environ.get(k))
+added = [f for f in warnings.filters if f not in filters]
+print(changed, added)
+"""
+
+
+def test_importing_the_package_sets_no_environment_variable_and_no_warnings_filter():
+    """Importing bbnn_core and every module of it changes no environment variable and no warnings
+    filter: the bbnn command, the notebooks (bbnn_core.book.prepare_kernel) and the test session set
+    what they need themselves."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_NUM_INTEROP_THREADS"}
+    res = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERYTHING], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip().splitlines()[-1] == "[] []"
+
+
+def test_the_command_line_and_a_notebook_kernel_set_one_inter_op_thread(monkeypatch):
+    import warnings
+
+    from bbnn_core.book import prepare_kernel
+    from bbnn_core.cli import _quiet_backends
+
+    monkeypatch.delenv("TF_NUM_INTEROP_THREADS", raising=False)
+    _quiet_backends()
+    assert os.environ["TF_NUM_INTEROP_THREADS"] == "1"
+    monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "4")  # the user's choice stands
+    with warnings.catch_warnings():
+        prepare_kernel()
+        assert os.environ["TF_NUM_INTEROP_THREADS"] == "4"
+        assert any(f[1] is not None and f[1].pattern == "IProgress not found" for f in warnings.filters)
