@@ -30,7 +30,7 @@ from .paper import (
     PAPER_RECIPE,
     paper_train_clips,
 )
-from .plots import RERUN_MARKS, plot_confusion, plot_fold_accuracies, plot_histories
+from .plots import plot_confusion, plot_fold_accuracies, plot_histories
 from .reports import (
     BOOK_STYLE,
     PAPER_PER_CLASS,
@@ -47,6 +47,7 @@ from .reports import (
     stopping_style,
     stopping_table,
 )
+from .reruns import find_reruns, fold_marks, marks_caption, rerun_spread
 
 __all__ = ["Chapter", "open_chapter", "run_parameters"]
 
@@ -487,7 +488,7 @@ class Chapter:
             fig, axes = plt.subplots(len(bars), 1, figsize=(FIGURE_WIDTH, 3.1 * len(bars)), squeeze=False)
             axes = axes.T
             for ax, (frame, title, xlabel, reruns) in zip(axes[0], bars):
-                plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, reruns=reruns)
+                plot_fold_accuracies(frame, ax=ax, title=title, xlabel=xlabel, marks=fold_marks(reruns))
             low = min(ax.get_ylim()[0] for ax in axes[0])  # on one scale (review: F9)
             high = max(ax.get_ylim()[1] for ax in axes[0])
             for ax in axes[0]:
@@ -496,10 +497,8 @@ class Chapter:
         parts = [self._shown] if self.summary is not None else []
         if self.authors_df is not None:
             parts.append("the authors' released runs (random draws, numbered apart from our folds)")
-        marks = ""
-        if self.spread is not None and not self.spread.empty:
-            shown = [what for kind, (_, _, what, _) in RERUN_MARKS.items() if kind in set(self.spread["kind"])]
-            marks = f" Black marks: reruns of a fold, {', '.join(shown)}."
+        shown = marks_caption(self.spread)
+        marks = f" Black marks: reruns of a fold, {shown}." if shown else ""
         what = "Training, validation and test accuracy per fold, as in the paper's Figure 4"
         folds_source = self.source("plot_results", authors="fold_results.csv")
         if len(parts) == 2:  # two panels, one above the other
@@ -709,7 +708,7 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
 
     ``key`` is the paper's data set (``gtzan``, ``ballroom``, ``extended_ballroom``). Nothing here
     trains. ``reruns`` are run folders that rerun the run's folds (None: those kept beside it,
-    :func:`bbnn_core.metrics.find_reruns`). A run of another data set than ``dataset`` is refused
+    :func:`bbnn_core.reruns.find_reruns`). A run of another data set than ``dataset`` is refused
     (:func:`bbnn_core.reports.open_run`). What there is none of by design (no run of this project,
     nothing released) is recorded in ``missing``, a released file that could not be read in
     ``notes`` (one line each, for the page to print); both are left out of the figures.
@@ -721,8 +720,6 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
     opened = open_run(run_dir, dataset=dataset)
     if opened:
         ch.summary, ch.cfg, ch.folds, ch.provenance = opened
-        from .metrics import find_reruns, rerun_spread
-
         ch.reruns = find_reruns(run_dir) if reruns is None else list(reruns)
         ch.spread = rerun_spread(run_dir, ch.reruns)  # a folder that is not a rerun is refused
     else:

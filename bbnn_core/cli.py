@@ -312,7 +312,7 @@ def cmd_evaluate(args) -> int:
     for line in summary.get("warnings", []):
         print(f"bbnn: warning: {run}: {line}", file=sys.stderr)
     if args.rerun:
-        from .metrics import rerun_spread, spread_summary
+        from .reruns import rerun_spread, spread_summary
 
         spread = rerun_spread(run, args.rerun)
         summary["reruns"] = {"folds": spread.to_dict(orient="records"), "summary": spread_summary(spread)}

@@ -7,9 +7,9 @@ tested clips classified correctly, with the Wilson score interval of that binomi
 (:func:`accuracy_ci`). It stays inside [0, 1] and is sensible at 0 % and 100 % and for few clips,
 where a Student-t interval over a handful of fold accuracies ran outside [0, 1]. Under k-fold every
 clip is tested once, so the pooled share equals the mean over equal folds; the interval covers the
-sampling of the test clips, not the variation of training (the spread over seeds and reruns is
-reported beside it). The authors' released random draws, whose test sets overlap, are summarised
-by :func:`mean_ci` (Student t over draws), which the book calls optimistic.
+sampling of the test clips, not the variation of training (the spread over training seeds and
+machines is reported beside it). The authors' released random draws, whose test sets overlap, are
+summarised by :func:`mean_ci` (Student t over draws), which the book calls optimistic.
 """
 
 from __future__ import annotations
@@ -32,10 +32,6 @@ __all__ = [
     "summarize_run",
     "read_run",
     "provenance_warnings",
-    "rerun_spread",
-    "RERUN_SETTINGS",
-    "find_reruns",
-    "spread_summary",
     "authors_results",
     "baseline_features",
     "baseline_fold",
@@ -265,7 +261,7 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
         bad = [k for k, v in det.items() if not v]
         out.append(
             "folds " + ",".join(map(str, bad)) + " were not trained deterministically "
-            "(or predate the record): a rerun can differ"
+            "(or predate the record): training them again can give other numbers"
         )
     dirty = [k for k, p in prov.items() if p.get("git_dirty") or any(s.get("git_dirty") for s in p.get("sessions", []))]
     if dirty:
@@ -274,209 +270,6 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     resumed = [k for k, c in commits.items() if len(c) > 1]
     if resumed:
         out.append("folds " + ",".join(map(str, resumed)) + " were resumed under other code than they started with")
-    return out
-
-
-# what a rerun of a fold can differ in besides its seeds: the numbers move with each of these.
-# The names are the words the pages and ``bbnn evaluate --rerun`` use for them.
-_RERUN_SETTINGS = {
-    "code": lambda p: str(p.get("git_commit")),
-    "library versions": lambda p: json.dumps(p.get("versions"), sort_keys=True),
-    "backend": lambda p: str(p.get("keras_backend")),
-    "thread count": lambda p: str((p.get("determinism") or {}).get("intra_op_threads")),
-    # the widest instruction set the backend's kernels use (runs.cpu_instruction_set)
-    "CPU class": lambda p: "+".join(fold_instruction_sets(p)),
-    # the features' bytes: the same audio computed on a CPU of another class rounds differently
-    "feature bytes": lambda p: str(p.get("dataset_checksum"))[:12],
-}
-
-# the settings a repeat shares with the run it repeats, in the order the pages name them
-RERUN_SETTINGS: tuple[str, ...] = tuple(_RERUN_SETTINGS)
-
-
-# what a repeat must give byte for byte: the training history and the test predictions
-_REPRODUCED = ("history.csv", "predictions.csv")
-
-
-def _init_seed(cfg: dict) -> int:
-    """The seed a run's training drew from (its ``train_seed``, else its ``seed``)."""
-    return cfg["seed"] if cfg.get("train_seed") is None else cfg["train_seed"]
-
-
-def _not_a_rerun(ref: Run, run: Run) -> str | None:
-    """Why ``run`` is not a rerun of ``ref`` (other data, protocol, profile or split), or None.
-    The data folder's path is not compared: a rerun on another machine keeps its data elsewhere."""
-    cfg, ref_cfg = run.config(), ref.config()
-    for key in ("dataset", "protocol", "profile", "seed", "n_folds"):
-        if cfg.get(key) != ref_cfg.get(key):
-            return f"its {key} is {cfg.get(key)!r}, not {ref_cfg.get(key)!r}"
-    mine, theirs = run.splits(), ref.splits()
-    if (mine.get("folds"), mine.get("tracks")) != (theirs.get("folds"), theirs.get("tracks")):
-        return "its folds hold other clips"
-    return None
-
-
-def rerun_spread(reference: str | os.PathLike, reruns) -> Any:
-    """How far reruns moved the numbers of a run's folds: one row per fold that the reference
-    and a rerun both finished.
-
-    A rerun is a run of the same data, protocol, profile and split (the same ``seed``, so each
-    fold tests the same clips). Its ``kind`` says what makes it differ: ``numeric`` when it also
-    has the same training seed (the same computation; what moves the numbers is the machine or
-    software, named in ``differs``), ``repeat`` when it has the same training seed and nothing
-    recorded differs either (the same command with the same ``RERUN_SETTINGS``: code, library
-    versions, backend, thread count, CPU class and feature bytes; it should give the same bytes, and
-    ``identical`` says whether it did),
-    ``train seed`` when it starts from other weights and another order of the epochs
-    (``bbnn train --train-seed``).
-
-    Returns a DataFrame with columns ``fold, rerun, kind, train_seed, differs, differs_in (the names
-    alone), reference_acc, rerun_acc, delta_acc, predictions_changed, identical (the fold's
-    history.csv and predictions.csv are byte for byte the reference's), n_test, reference_best_epoch,
-    rerun_best_epoch, first_loss_rel`` (relative difference of the first epoch's training loss),
-    ``apart_from_epoch`` (the first epoch, from 1, whose accuracies or learning rate differ; None if
-    none), ``reference_epochs, rerun_epochs``.
-
-    Raises
-    ------
-    RunError
-        For a rerun of other data, protocol, profile or split: its folds are not the reference's.
-    """
-    import pandas as pd
-
-    from .errors import RunError
-
-    ref = Run.open(reference)
-    ref_cfg = ref.config()
-    ref_folds = {f.index: f for f in ref.finished_folds()}
-    rows = []
-    for path in reruns:
-        run = Run.open(path)
-        cfg = run.config()
-        why = _not_a_rerun(ref, run)
-        if why:
-            raise RunError(f"{run.path} is not a rerun of {ref.path}: {why}")
-        same_training = _init_seed(cfg) == _init_seed(ref_cfg)
-        for fold in run.finished_folds():
-            mine = ref_folds.get(fold.index)
-            if mine is None:
-                continue
-            a, b = mine.metrics(), fold.metrics()
-            pa, pb = mine.predictions(), fold.predictions()
-            merged = pa.merge(pb, on="track", suffixes=("_ref", "_rerun"))
-            theirs, ours = fold.provenance(), mine.provenance()
-            seen = {n: (get(theirs), get(ours)) for n, get in _RERUN_SETTINGS.items()}
-            names = [n for n, (new, old) in seen.items() if new != old]
-            differs = [f"{n} {seen[n][0]} vs {seen[n][1]}" for n in names]
-            identical = all((mine.path / n).read_bytes() == (fold.path / n).read_bytes() for n in _REPRODUCED)
-            rows.append(
-                {
-                    "fold": fold.index,
-                    "rerun": str(run.path),
-                    "kind": ("numeric" if names else "repeat") if same_training else "train seed",
-                    "train_seed": _init_seed(cfg),
-                    "differs": "; ".join(differs) if differs else "nothing recorded",
-                    "differs_in": ", ".join(names),
-                    "reference_acc": float(a["test_acc"]),
-                    "rerun_acc": float(b["test_acc"]),
-                    "delta_acc": float(b["test_acc"]) - float(a["test_acc"]),
-                    "predictions_changed": int((merged["predicted_ref"] != merged["predicted_rerun"]).sum()),
-                    "identical": identical,
-                    "n_test": int(len(merged)),
-                    "reference_best_epoch": int(a["best_epoch"]),
-                    "rerun_best_epoch": int(b["best_epoch"]),
-                    **_divergence(mine.history(), fold.history()),
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "fold",
-            "rerun",
-            "kind",
-            "train_seed",
-            "differs",
-            "differs_in",
-            "reference_acc",
-            "rerun_acc",
-            "delta_acc",
-            "predictions_changed",
-            "identical",
-            "n_test",
-            "reference_best_epoch",
-            "rerun_best_epoch",
-            "first_loss_rel",
-            "apart_from_epoch",
-            "reference_epochs",
-            "rerun_epochs",
-        ],
-    )
-
-
-def _divergence(ref, new) -> dict:
-    """Where two histories of a fold part: the relative difference of their first epoch's training
-    loss, and the first epoch (counted from 1) whose training or validation accuracy or learning
-    rate differs (None when none of their common epochs does), with the epochs each ran."""
-    n = min(len(ref), len(new))
-    cols = ["acc", "val_acc", "lr"]
-    apart = [i for i in range(n) if (ref[cols].iloc[i].to_numpy() != new[cols].iloc[i].to_numpy()).any()]
-    first = float(ref["loss"].iloc[0]) if n else float("nan")
-    return {
-        "first_loss_rel": abs(float(new["loss"].iloc[0]) - first) / abs(first) if n and first else float("nan"),
-        "apart_from_epoch": apart[0] + 1 if apart else None,
-        "reference_epochs": len(ref),
-        "rerun_epochs": len(new),
-    }
-
-
-def find_reruns(reference: str | os.PathLike) -> list[Path]:
-    """The reruns of a run kept beside it under its name and a suffix (``<run>-train1``,
-    ``<run>-avx2``, ...), in natural order (``train2`` before ``train10``). Folders of such a
-    name that are not reruns of it (other data, protocol, profile or split) are left out."""
-    import glob
-    import re
-
-    ref = Run.open(reference)
-    found = [
-        p
-        for p in ref.path.parent.glob(glob.escape(ref.path.name) + "-*")
-        if Run(p).exists and _not_a_rerun(ref, Run(p)) is None
-    ]
-    return sorted(found, key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)])
-
-
-def _pooled_delta(rows) -> float:
-    """Change of the accuracy pooled over ``rows``' folds (weighted by their test clips)."""
-    n = rows["n_test"].sum()
-    return float((rows["delta_acc"] * rows["n_test"]).sum() / n) if n else float("nan")
-
-
-def spread_summary(spread) -> dict:
-    """How far each kind of rerun moved the numbers, from a :func:`rerun_spread` table.
-
-    Per kind (``numeric``, ``repeat``, ``train seed``): ``reruns`` (how many run folders), ``folds``
-    (the folds compared), ``rows`` (fold-and-rerun pairs), ``identical`` (of those, how many gave the
-    reference's history and predictions byte for byte), ``fold_max_abs`` and ``fold_mean_abs`` (the
-    largest and the mean absolute change of a fold's test accuracy, as a fraction),
-    ``changed`` and ``compared`` (test predictions that changed, of those compared), and
-    ``pooled`` (per rerun, the change of the accuracy pooled over the folds it shares with the
-    reference) with its largest absolute value ``pooled_max_abs``.
-    """
-    out = {}
-    for kind, rows in spread.groupby("kind", sort=False):
-        pooled = {rerun: _pooled_delta(r) for rerun, r in rows.groupby("rerun", sort=False)}
-        out[kind] = {
-            "reruns": len(pooled),
-            "folds": sorted(int(k) for k in rows["fold"].unique()),
-            "rows": int(len(rows)),
-            "identical": int(rows["identical"].sum()),
-            "fold_max_abs": float(rows["delta_acc"].abs().max()),
-            "fold_mean_abs": float(rows["delta_acc"].abs().mean()),
-            "changed": int(rows["predictions_changed"].sum()),
-            "compared": int(rows["n_test"].sum()),
-            "pooled": pooled,
-            "pooled_max_abs": float(max(abs(d) for d in pooled.values())),
-        }
     return out
 
 

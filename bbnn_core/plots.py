@@ -22,7 +22,6 @@ __all__ = [
     "plot_batchnorm_lag",
     "plot_confusion",
     "plot_fold_accuracies",
-    "RERUN_MARKS",
     "plot_architecture",
     "plot_blocks",
     "plot_spectrograms",
@@ -164,22 +163,12 @@ def plot_confusion(cm, classes, *, ax=None, title: str | None = None, normalize:
     return ax
 
 
-# how the per-fold figure marks a rerun of each kind (metrics.rerun_spread's ``kind``): its marker,
-# its legend entry, the caption's words for it, and its offset on the test bar (in bar widths)
-RERUN_MARKS = {
-    "train seed": ("o", "other seed", "a circle from another training seed", -0.25),
-    "numeric": ("x", "numeric rerun", "a cross with the same seeds on other settings", 0.25),
-    "repeat": ("+", "repeat", "a plus with the same seeds and settings", 0.0),
-}
-
-
-def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: str = "fold", reruns=None):
+def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: str = "fold", marks=()):
     """Figure 4 (right): train / validation / test accuracy per fold (a ``read_run`` frame or the
     authors' ``fold_results.csv``), numbered from 0 in both cases, on an axis that starts just
-    below the lowest bar so that differences of a few points stay visible. ``reruns`` (a
-    :func:`bbnn_core.metrics.rerun_spread` table) marks each rerun's test accuracy on its fold's
-    test bar: a circle per other training seed, a cross per numeric rerun, a plus per repeat (the
-    same seeds and settings)."""
+    below the lowest bar so that differences of a few points stay visible. ``marks`` (dicts with
+    ``label``, ``marker``, ``shift`` in bar widths, ``folds`` and ``values``: other runs' test
+    accuracies on the same folds) puts black points on those folds' test bars."""
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 3.5))[1]
@@ -188,29 +177,27 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
     cols = (("train_acc", "train"), ("val_acc", "validation"), ("test_acc", "test"))
     for j, (col, label) in enumerate(cols):
         ax.bar(x + (j - 1) * width, folds[col], width, label=label)
-    marks = []
-    if reruns is not None and len(reruns) and "fold" in folds:
-        where = {int(k): i for i, k in enumerate(folds["fold"])}
-        for kind, (marker, label, _, shift) in RERUN_MARKS.items():
-            rows = reruns[(reruns["kind"] == kind) & reruns["fold"].isin(list(where))]
-            if len(rows):  # on the fold's test bar, the kinds side by side
-                xs = [where[int(k)] + width + shift * width for k in rows["fold"]]
-                ax.scatter(
-                    xs,
-                    rows["rerun_acc"],
-                    marker=marker,
-                    s=28,
-                    color="black",
-                    zorder=3,
-                    facecolors="none" if marker == "o" else "black",
-                    linewidths=1.2,
-                    label=label,
-                )
-                marks.append(rows["rerun_acc"])
+    shown = []
+    where = {int(k): i for i, k in enumerate(folds["fold"])} if "fold" in folds else {}
+    for mark in marks:  # on the fold's test bar, side by side
+        pairs = [(where[int(k)], v) for k, v in zip(mark["folds"], mark["values"]) if int(k) in where]
+        if pairs:
+            ax.scatter(
+                [i + width + mark["shift"] * width for i, _ in pairs],
+                [v for _, v in pairs],
+                marker=mark["marker"],
+                s=28,
+                color="black",
+                zorder=3,
+                facecolors="none" if mark["marker"] == "o" else "black",
+                linewidths=1.2,
+                label=mark["label"],
+            )
+            shown.append([v for _, v in pairs])
     ax.set_xticks(x, [str(i) for i in x])
     ax.set_xlabel(xlabel)
     ax.set_ylabel("accuracy")
-    low = min([float(np.min(folds[c])) for c, _ in cols] + [float(np.min(m)) for m in marks])
+    low = min([float(np.min(folds[c])) for c, _ in cols] + [float(np.min(m)) for m in shown])
     ax.set_ylim(max(0.0, np.floor(low * 10 - 0.5) / 10), 1.0)
     ax.grid(axis="y", alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
@@ -229,7 +216,7 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
         bbox_to_anchor=(0.5, 1.0),
     )
     if title:
-        legend_rows = -(-(len(cols) + len(marks)) // 3)
+        legend_rows = -(-(len(cols) + len(shown)) // 3)
         ax.set_title(title, pad=28 + 19 * (legend_rows - 1))
     return ax
 

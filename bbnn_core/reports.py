@@ -48,7 +48,6 @@ from .plots import (  # noqa: F401 - re-exported: reports has always offered the
 
 __all__ = [
     "fold_provenance_table",
-    "rerun_detail_table",
     "PAPER_TABLE1_PARAMS",
     "table1",
     "table2",
@@ -65,8 +64,6 @@ __all__ = [
     "PAPER_LITERATURE",
     "PAPER_PER_CLASS",
     "comparison_table",
-    "rerun_table",
-    "rerun_style",
     "copies_table",
     "per_class_table",
     "paper_per_class_table",
@@ -354,59 +351,6 @@ def comparison_table(
     return pd.DataFrame(rows)
 
 
-def _rerun_labels(spread) -> dict:
-    """A column name per rerun: "train seed N", or "same seeds, other <what differs>"; a train-seed
-    rerun made under other settings too says them ("train seed N, other CPU class")."""
-    from .metrics import RERUN_SETTINGS
-
-    labels: dict = {}
-    for rerun, rows in spread.groupby("rerun", sort=False):
-        first = rows.iloc[0]
-        names = {n.strip() for d in rows["differs_in"] for n in str(d).split(",") if n.strip()}
-        what = ", ".join(n for n in RERUN_SETTINGS if n in names)
-        if first["kind"] == "train seed":
-            label = f"train seed {int(first['train_seed'])}" + (f", other {what}" if what else "")
-        else:
-            label = "same seeds" + (f", other {what}" if what else ", same settings")
-        if label in labels.values():
-            label += f" ({Path(rerun).name})"
-        labels[rerun] = label
-    return labels
-
-
-def rerun_table(spread):
-    """Each fold's test accuracy (%) in the reference run and in each rerun (a
-    :func:`bbnn_core.metrics.rerun_spread` table), the range over training seeds (the reference
-    and every train-seed rerun) and the largest change by a rerun with the same seeds (numeric or
-    repeat), in points; a last row gives the same over the folds that every rerun finished, pooled
-    (weighted by test clips)."""
-    import pandas as pd
-
-    labels = _rerun_labels(spread)
-    wide = spread.pivot_table(index="fold", columns="rerun", values="rerun_acc", aggfunc="first")
-    wide = wide.rename(columns=labels)[list(labels.values())]
-    ref = spread.groupby("fold")["reference_acc"].first()
-    n = spread.groupby("fold")["n_test"].first()
-    table = pd.concat([ref.rename("this run"), wide], axis=1)
-    seeds = ["this run"] + [labels[r] for r in labels if (spread[spread["rerun"] == r]["kind"] == "train seed").all()]
-    numeric = [labels[r] for r in labels if spread[spread["rerun"] == r]["kind"].isin(("numeric", "repeat")).all()]
-    common = table.dropna().index
-    if len(common) >= 2:  # one fold pooled is that fold
-        pooled = (table.loc[common].mul(n.loc[common], axis=0).sum() / n.loc[common].sum()).rename("pooled")
-        table = pd.concat([table, pooled.to_frame().T])
-    out = 100 * table
-    if len(seeds) > 1:  # a range needs two seeds on the fold: a dash where only this run has one
-        spread_ = out[seeds].max(axis=1) - out[seeds].min(axis=1)
-        out["train-seed range (points)"] = spread_.where(out[seeds].notna().sum(axis=1) >= 2)
-    if numeric:
-        out["numeric change (points)"] = out[numeric].sub(out["this run"], axis=0).abs().max(axis=1)
-    rows = [f"fold {k}" for k in out.index[: len(out) - (out.index[-1] == "pooled")]]
-    if out.index[-1] == "pooled":
-        rows.append(f"pooled over folds {', '.join(str(k) for k in common)}")
-    out.index = rows
-    return out.reset_index(names="")
-
-
 def fold_provenance_table(run_dir):
     """One row per finished fold of a run: how it was made, as its provenance records it. The
     commit it was trained at, its CPU instruction-set class(es), the backend's thread count,
@@ -438,41 +382,6 @@ def fold_provenance_table(run_dir):
             }
         )
     return pd.DataFrame(rows)
-
-
-def rerun_detail_table(spread):
-    """One row per fold of each rerun (a :func:`bbnn_core.metrics.rerun_spread` table): its kind,
-    what differed from the run besides the seeds, the test accuracy in the run and in the rerun,
-    the test predictions that changed, the relative difference of the first epoch's training loss,
-    the first epoch (from 1) whose accuracies differ, and the epochs each ran."""
-    import pandas as pd
-
-    rows = []
-    for _, r in spread.iterrows():
-        apart = r["apart_from_epoch"]
-        rows.append(
-            {
-                "rerun": f"train seed {int(r['train_seed'])}" if r["kind"] == "train seed" else f"{r['kind']}",
-                "fold": int(r["fold"]),
-                "differs in": r["differs_in"] or "nothing recorded",
-                "test acc (%), run → rerun": f"{100 * r['reference_acc']:.1f} → {100 * r['rerun_acc']:.1f}",
-                "predictions changed": f"{int(r['predictions_changed'])} of {int(r['n_test'])}",
-                "first loss, rel. diff.": float(r["first_loss_rel"]),
-                "accuracies part at epoch": "never" if apart is None or apart != apart else str(int(apart)),
-                "epochs, run → rerun": f"{int(r['reference_epochs'])} → {int(r['rerun_epochs'])}",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def rerun_style(table):
-    """A :func:`rerun_table` styled for the book: no index, a dash where a rerun has not finished a
-    fold, and its row labels ("fold 0", "pooled over folds 0, 1") on one line."""
-    return (
-        table.style.hide(axis="index")
-        .format(precision=1, na_rep="-")
-        .set_properties(subset=[""], **{"white-space": "nowrap"})
-    )
 
 
 def copies_table(labels, groups, *, seed: int = 0, n_folds: int = 10, protocols=("authors", "kfold", "grouped")):

@@ -101,7 +101,7 @@ class TrainConfig:
     mixed_precision: bool = False
     kind: str | None = None
     # the seed of the weights' initialisation and of the epochs' order and crops; None: ``seed``.
-    # ``seed`` alone draws the split, so reruns with other ``train_seed`` test on the same folds
+    # ``seed`` alone draws the split, so runs that differ only in ``train_seed`` test on the same folds
     train_seed: int | None = None
 
     @property

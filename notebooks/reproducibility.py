@@ -34,8 +34,8 @@ prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widg
 from myst_nb import glue
 
 from bbnn_core.figures import Source, number_captions_for, shown_path
-from bbnn_core.metrics import find_reruns, rerun_spread
-from bbnn_core.reports import captioned, fold_provenance_table, rerun_detail_table
+from bbnn_core.reruns import find_reruns, rerun_detail_table, rerun_spread
+from bbnn_core.reports import captioned, fold_provenance_table
 
 number_captions_for("reproducibility")  # captions "Table <chapter>.<n>"
 folds = fold_provenance_table(run_dir)
@@ -117,7 +117,7 @@ captioned(
         rerun_detail_table(spread).style.hide(axis="index").format({"first loss, rel. diff.": "{:.1e}"}),
         "Each rerun of a fold of the GTZAN run: what differed besides the seeds, the test accuracy in "
         "the run and in the rerun, and where the two parted.",
-        source=Source("bbnn_core.reports.rerun_detail_table", run=shown_path(run_dir),
+        source=Source("bbnn_core.reruns.rerun_detail_table", run=shown_path(run_dir),
                       data=", ".join(shown_path(r) for r in sorted(set(spread["rerun"])))),
     )
     if len(spread)

@@ -18,7 +18,7 @@ statistics (momentum 0.99 at 10 steps per epoch), not over-fitting. The schedule
 
     python results/bn_statistics.py --epochs 40 --out results/gtzan_mini-bn-statistics
 
-Writes ``epochs.csv`` (one row per epoch, written as it goes; a rerun starts anew) and
+Writes ``epochs.csv`` (one row per epoch, written as it goes; running it again starts anew) and
 ``config.json``. Takes about 50-110 s per epoch on 2 cores.
 """
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bbnn_core.metrics import find_reruns, fold_instruction_sets, rerun_spread, summarize_run
+from bbnn_core.metrics import fold_instruction_sets, summarize_run
+from bbnn_core.reruns import find_reruns, rerun_spread
 from bbnn_core.runs import Run
 
 

@@ -226,8 +226,7 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path):
     the train-seed range and the numeric change, pooled over the folds all finished."""
     from bbnn_core.chapter import open_chapter
     from bbnn_core.errors import RunError
-    from bbnn_core.metrics import spread_summary
-    from bbnn_core.reports import rerun_style, rerun_table
+    from bbnn_core.reruns import rerun_style, rerun_table, spread_summary
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
     _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 1})
@@ -262,8 +261,7 @@ def test_the_rerun_spread_beside_the_numbers(mirror, tmp_path):
     assert single["numeric"]["fold_max_abs"] == pytest.approx(0.2) and single["numeric"]["changed"] == 2
 
     # a train-seed rerun made on another CPU class says so in its column
-    from bbnn_core.metrics import rerun_spread
-    from bbnn_core.reports import rerun_table
+    from bbnn_core.reruns import rerun_spread, rerun_table
 
     elsewhere = _rerun(
         run, tmp_path / "t2", folds=(0,), config={"train_seed": 2}, provenance={"cpu": {"flags": ["avx2"]}}
@@ -282,8 +280,9 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     import matplotlib.pyplot as plt
 
     from bbnn_core.chapter import open_chapter
-    from bbnn_core.metrics import read_run, spread_summary
+    from bbnn_core.metrics import read_run
     from bbnn_core.reports import plot_fold_accuracies
+    from bbnn_core.reruns import fold_marks, spread_summary
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
     _rerun(run, tmp_path / "run-avx2", folds=(0,), provenance={"cpu": {"flags": ["avx2"]}}, flip={0: 1})
@@ -293,7 +292,7 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     summary = spread_summary(ch.spread)
     assert summary["repeat"]["identical"] == summary["repeat"]["rows"] == 1 and summary["repeat"]["folds"] == [1]
     assert summary["numeric"]["fold_max_abs"] == pytest.approx(0.1) and summary["numeric"]["changed"] == 1
-    from bbnn_core.reports import rerun_table
+    from bbnn_core.reruns import rerun_table
 
     data = rerun_table(ch.spread).set_index("")
     assert list(data.columns[:3]) == ["this run", "same seeds, other CPU class", "same seeds, same settings"]
@@ -301,8 +300,7 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     assert list(data["numeric change (points)"]) == pytest.approx([10, 0])
 
     # a train seed on fold 0 alone: fold 1 has one seed, so no range (a dash), not a range of 0
-    from bbnn_core.metrics import rerun_spread
-    from bbnn_core.reports import rerun_table
+    from bbnn_core.reruns import rerun_spread, rerun_table
 
     seeds = _rerun(run, tmp_path / "run-train1", folds=(0,), config={"train_seed": 1}, flip={0: 1})
     seeds_spread = rerun_spread(run, [seeds])
@@ -310,7 +308,7 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
     assert ranges["fold 0"] == pytest.approx(10) and ranges.isna()["fold 1"]
 
     folds, _ = read_run(run)
-    ax = plot_fold_accuracies(folds, reruns=ch.spread)
+    ax = plot_fold_accuracies(folds, marks=fold_marks(ch.spread))
     legend = [t.get_text() for t in ax.get_legend().get_texts()]  # filled column by column: bars on row 1
     assert legend == ["train", "numeric rerun", "validation", "repeat", "test"]
     (plus,) = [c for c in ax.collections if c.get_label() == "repeat"]
@@ -325,7 +323,7 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
 
     with plt.rc_context(BOOK_STYLE):
         fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.1))
-        plot_fold_accuracies(folds, ax=ax, title="this run", reruns=pd.concat([ch.spread, seeds_spread]))
+        plot_fold_accuracies(folds, ax=ax, title="this run", marks=fold_marks(pd.concat([ch.spread, seeds_spread])))
         fig.tight_layout()
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
@@ -337,8 +335,8 @@ def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
     """Figure 4 (right) marks each rerun's test accuracy on its fold's test bar."""
     import matplotlib.pyplot as plt
 
-    from bbnn_core.metrics import rerun_spread
     from bbnn_core.reports import plot_fold_accuracies
+    from bbnn_core.reruns import fold_marks, rerun_spread
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
     seeds = _rerun(run, tmp_path / "run-train1", config={"train_seed": 1}, flip={0: 2})
@@ -346,7 +344,7 @@ def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
     from bbnn_core.metrics import read_run
 
     folds, _ = read_run(run)
-    ax = plot_fold_accuracies(folds, reruns=spread)
+    ax = plot_fold_accuracies(folds, marks=fold_marks(spread))
     (marks,) = [c for c in ax.collections if c.get_label() == "other seed"]
     offsets = marks.get_offsets()
     assert len(offsets) == 3 and offsets[0][1] == pytest.approx(folds["test_acc"][0] - 0.2)
@@ -356,7 +354,7 @@ def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
 
 
 def test_reruns_are_found_in_natural_order(tmp_path):
-    from bbnn_core.metrics import find_reruns
+    from bbnn_core.reruns import find_reruns
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
     for seed in (10, 2, 1):
@@ -418,8 +416,8 @@ def test_the_reproducibility_tables_of_a_run_and_its_reruns(mirror, tmp_path):
 
     import pandas as pd
 
-    from bbnn_core.metrics import rerun_spread
-    from bbnn_core.reports import fold_provenance_table, rerun_detail_table, rerun_table
+    from bbnn_core.reports import fold_provenance_table
+    from bbnn_core.reruns import rerun_detail_table, rerun_spread, rerun_table
 
     folds = fold_provenance_table(PAPER)
     assert list(folds["fold"]) == list(range(10)) and set(folds["commit"]) == {"bf5c178"}

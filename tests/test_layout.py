@@ -29,6 +29,7 @@ LAYERS = [
     "attribution",
     "plots",
     "metrics",
+    "reruns",
     "train",
     "predict",
     "reports",
@@ -112,6 +113,15 @@ def test_the_readme_lists_the_modules_in_the_layering_order():
     rows = re.findall(r"^\| (`[^|]+`) \|", section[: section.index("\n\n", section.index("| module"))], re.M)
     listed = [name for row in rows for name in re.findall(r"`(\w+)`", row)]
     assert listed == LAYERS
+
+
+def test_reruns_are_one_topic_in_one_module():
+    """What a rerun is and what it changed lives in ``reruns``: besides it, only the modules that
+    assemble pages (``chapter``) and take options (``cli``) name reruns, with its words."""
+    import re
+
+    naming = sorted(p.name for p in PACKAGE.glob("*.py") if re.search("rerun", p.read_text(), re.I))
+    assert naming == ["chapter.py", "cli.py", "reruns.py"]
 
 
 def test_few_tests_compare_sentences():

@@ -209,7 +209,7 @@ def test_results_md_names_the_paper_runs_reruns():
     """benchmarks/RESULTS.md's sentence on what reruns of the committed paper run measured follows the run
     folders: each rerun kept beside the run is named, and a kind of rerun is said to be "not
     measured yet" exactly when none of that kind is committed."""
-    from bbnn_core.metrics import find_reruns, rerun_spread
+    from bbnn_core.reruns import find_reruns, rerun_spread
 
     run = ROOT / "results" / "gtzan_mini-kfold-paper-seed0"
     reruns = find_reruns(run)

@@ -118,7 +118,7 @@ def test_a_train_seed_reruns_the_same_folds_from_other_weights(small_features, t
         train(_cfg(tmp_path / "base", folds=(0,), train_seed=2), features=small_features, progress=False)
 
     # the spread table: the same computation with nothing recorded differing is a repeat, to the byte
-    from bbnn_core.metrics import rerun_spread
+    from bbnn_core.reruns import rerun_spread
 
     table = rerun_spread(tmp_path / "base", [tmp_path / "same", tmp_path / "other"]).set_index("kind")
     assert list(table.index) == ["repeat", "train seed"] and set(table["fold"]) == {0}
