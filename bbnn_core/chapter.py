@@ -297,12 +297,12 @@ class Chapter:
     _copies_found: Any = field(default=None, init=False, repr=False)
 
     def paired_counts(self) -> dict | None:
-        """BBNN and the SVM on the same test clips (:func:`bbnn_core.metrics.paired_comparison`),
+        """BBNN and the SVM on the same test clips (:func:`bbnn_core.baseline.paired_comparison`),
         computed once per chapter; None without a run."""
         if self.summary is None:
             return None
         if self._paired is None:
-            from .metrics import paired_comparison
+            from .baseline import paired_comparison
             from .train import features_for
 
             run_dir: Any = self.run_dir
@@ -312,18 +312,13 @@ class Chapter:
 
     def paired_table(self):
         """BBNN against the SVM clip by clip: how many test clips both get right, each alone, neither."""
-        import pandas as pd
+        from .baseline import paired_table
 
         paired = self.paired_counts()
         if not paired or not paired["n_clips"]:
             return Nothing("needs a run of this project with the SVM's predictions")
-        table = pd.DataFrame(
-            [[paired["both_right"], paired["bbnn_only"]], [paired["svm_only"], paired["both_wrong"]]],
-            index=["BBNN right", "BBNN wrong"],
-            columns=["SVM right", "SVM wrong"],
-        )
         return captioned(
-            table.style,
+            paired_table(paired).style,
             f"BBNN and the SVM on the same {paired['n_clips']} test clips, clip by clip "
             f"(exact McNemar test: p = {paired['p_value']:.2f}).",
             source=self.source("paired_table"),

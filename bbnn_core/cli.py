@@ -316,7 +316,7 @@ def cmd_evaluate(args) -> int:
 
         spread = rerun_spread(run, args.rerun)
         summary["reruns"] = {"folds": spread.to_dict(orient="records"), "summary": spread_summary(spread)}
-    from .metrics import paired_comparison
+    from .baseline import paired_comparison
     from .train import features_for, load_run_config
 
     # folds that predate the SVM's per-clip record: recomputed from the run's features if the data is here

@@ -323,7 +323,8 @@ def _train_fold(
 ) -> dict:
     import keras
 
-    from .metrics import baseline_fold, classification_report
+    from .baseline import baseline_fold
+    from .metrics import classification_report
     from .progress import bar as progress_bar
 
     n_classes = len(fs.classes)

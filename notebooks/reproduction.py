@@ -286,7 +286,7 @@ for key, value in {
 # a rerun moves it.
 
 # %% tags=["hide-input"]
-from bbnn_core.metrics import paired_comparison
+from bbnn_core.baseline import paired_comparison
 from bbnn_core.paper import paper_train_clips
 from bbnn_core.runs import Run
 from bbnn_core.train import features_for, is_run, load_run_config

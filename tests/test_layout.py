@@ -29,6 +29,7 @@ LAYERS = [
     "attribution",
     "plots",
     "metrics",
+    "baseline",
     "reruns",
     "train",
     "predict",

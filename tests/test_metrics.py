@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bbnn_core.metrics import authors_results, baseline_features, classification_report, confusion, mean_ci
+from bbnn_core.baseline import baseline_features
+from bbnn_core.metrics import authors_results, classification_report, confusion, mean_ci
 
 
 def test_mean_ci_matches_hand_computation():
@@ -44,7 +45,7 @@ def test_baseline_features_shape(rng):
 
 
 def test_baseline_beats_chance_on_gtzan_mini(gtzan_mini_features):
-    from bbnn_core.metrics import baseline_fold
+    from bbnn_core.baseline import baseline_fold
     from bbnn_core.splits import make_splits
 
     folds = make_splits(gtzan_mini_features.y, protocol="kfold", seed=0)
@@ -62,8 +63,8 @@ def test_paired_comparison_clip_by_clip_also_for_folds_from_before_the_record(tm
     import pandas as pd
     from conftest import synthetic_features
 
+    from bbnn_core.baseline import paired_comparison
     from bbnn_core.errors import DatasetError
-    from bbnn_core.metrics import paired_comparison
     from bbnn_core.train import config_for, train
 
     fs = synthetic_features(tmp_path / "feat" / "synthetic.npz")

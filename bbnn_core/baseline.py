@@ -1,0 +1,140 @@
+"""The classical baseline on a run's own folds: an SVM on clip statistics of the log-mel input
+(mean and standard deviation of the 128 bands and of 20 MFCCs), and BBNN against it clip by clip
+with the exact McNemar test.
+
+Training writes each fold's SVM into its ``baseline.json`` (:func:`baseline_fold`, C chosen on the
+fold's validation part); :func:`paired_comparison` reads them back beside BBNN's predictions.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .errors import BBNNError
+from .metrics import classification_report
+from .runs import Run
+
+__all__ = ["baseline_features", "baseline_fold", "paired_comparison", "paired_table"]
+
+
+def baseline_features(X: np.ndarray, *, n_mfcc: int = 20) -> np.ndarray:
+    """Clip-level statistics of the log-mel input: mean and std over time of the 128 log-mel
+    bands and of ``n_mfcc`` MFCCs computed from them (DCT-II, as ``librosa.feature.mfcc``).
+
+    X : np.ndarray [shape=(n_clips, n_frames, n_mels)], dB  ->  [shape=(n_clips, 2*(n_mels+n_mfcc))]
+    """
+    from scipy.fft import dct
+
+    mfcc = dct(X, type=2, axis=2, norm="ortho")[:, :, :n_mfcc]
+    return np.concatenate([X.mean(1), X.std(1), mfcc.mean(1), mfcc.std(1)], axis=1)
+
+
+def baseline_fold(fs, fold) -> dict:
+    """SVM (RBF, standardised features) trained on the fold's train part; C chosen on its
+    validation part from {1, 10, 100}; accuracy on its test part."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    F = baseline_features(fs.X)
+    y = np.asarray(fs.y)
+    best: tuple | None = None
+    for C in (1.0, 10.0, 100.0):
+        clf = make_pipeline(StandardScaler(), SVC(C=C, kernel="rbf", gamma="scale"))
+        clf.fit(F[fold.train], y[fold.train])
+        val = float(np.mean(clf.predict(F[fold.val]) == y[fold.val]))
+        if best is None or val > best[0]:
+            best = (val, C, clf)
+    assert best is not None
+    val, C, clf = best
+    pred = clf.predict(F[fold.test])
+    return {
+        "model": "SVM(RBF) on log-mel + MFCC mean/std",
+        "C": C,
+        "val_acc": val,
+        "test_acc": float(np.mean(pred == y[fold.test])),
+        "report": classification_report(y[fold.test], pred, fs.classes),
+        "predictions": {fs.tracks[i]: fs.classes[int(c)] for i, c in zip(fold.test, pred)},  # clip by clip
+    }
+
+
+def _svm_recomputed(fs, splits: dict, k: int, recorded: dict) -> dict | None:
+    """Fold ``k``'s SVM test predictions recomputed from ``fs``, for a fold whose ``baseline.json``
+    predates the per-clip record: only if ``fs`` holds the run's tracks in its order and the SVM
+    it trains reproduces the recorded choice of C and test confusion matrix (else None)."""
+    from .splits import Fold
+
+    if list(fs.tracks) != list(splits["tracks"]):
+        return None
+    again = baseline_fold(fs, Fold.from_dict(splits["folds"][k]))
+    if again["C"] != recorded.get("C") or again["report"]["confusion"] != recorded.get("report", {}).get("confusion"):
+        return None
+    return again["predictions"]
+
+
+def paired_comparison(run_dir: str | os.PathLike, features=None) -> dict:
+    """BBNN against the SVM baseline clip by clip, on the test clips of a run's finished folds.
+
+    Counts the clips both classify correctly, only BBNN, only the SVM, and neither, and tests
+    whether the two are equally accurate with the exact McNemar test (a two-sided binomial test
+    of the clips only one of them gets right: the test that fits two classifiers scored on the
+    same clips, where comparing their two intervals ignores the pairing).
+
+    The SVM's per-clip predictions are read from each fold's ``baseline.json``. Folds written
+    before it recorded them are recomputed from ``features`` (the run's :class:`FeatureSet`, or
+    a function that returns it, called once and only if needed), and counted only when the recomputed
+    SVM reproduces the fold's recorded C and test confusion matrix; the others are listed in
+    ``"missing"`` (and a :class:`BBNNError` from ``features`` in ``"why_missing"``).
+    """
+    from scipy import stats
+
+    run = Run.open(run_dir)
+    splits = run.splits()
+    counts = {"both_right": 0, "bbnn_only": 0, "svm_only": 0, "both_wrong": 0}
+    folds, recomputed, missing = [], [], []
+    fs, asked, why = None, False, None
+    for f in run.finished_folds():
+        recorded = f.baseline()
+        svm = recorded.get("predictions")
+        if svm is None and features is not None:
+            if not asked:  # once, and only when a fold needs them
+                asked = True
+                try:
+                    fs = features() if callable(features) else features
+                except BBNNError as exc:  # e.g. the audio is not on this machine
+                    why = f"no features to recompute the SVM's per-clip predictions: {exc}"
+            svm = _svm_recomputed(fs, splits, f.index, recorded) if fs is not None else None
+            if svm is not None:
+                recomputed.append(f.index)
+        if svm is None:
+            missing.append(f.index)
+            continue
+        folds.append(f.index)
+        for track, true, pred in f.predictions()[["track", "true", "predicted"]].itertuples(index=False):
+            a, b = pred == true, svm[track] == true
+            counts["both_right" if a and b else "bbnn_only" if a else "svm_only" if b else "both_wrong"] += 1
+    only = counts["bbnn_only"] + counts["svm_only"]
+    p = float(stats.binomtest(min(counts["bbnn_only"], counts["svm_only"]), only, 0.5).pvalue) if only else 1.0
+    return {
+        **counts,
+        "n_clips": sum(counts.values()),
+        "p_value": p,
+        "folds": folds,
+        "recomputed": recomputed,
+        "missing": missing,
+        "why_missing": why,
+    }
+
+
+def paired_table(paired: dict):
+    """A :func:`paired_comparison` as its 2 x 2 table: test clips BBNN gets right or wrong (rows)
+    against those the SVM gets right or wrong (columns)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [[paired["both_right"], paired["bbnn_only"]], [paired["svm_only"], paired["both_wrong"]]],
+        index=["BBNN right", "BBNN wrong"],
+        columns=["SVM right", "SVM wrong"],
+    )
