@@ -123,6 +123,11 @@ class FeatureParams:
 
 PAPER_PARAMS = FeatureParams()
 
+# The version of what this module and audio.py compute. Bump it in the commit that changes a byte
+# of the features: feature files (and the robustness and attribution results computed from them)
+# made by another version are then not reused. tests/test_cache_versions.py fails until it is.
+FEATURES_VERSION = 1
+
 # The Slaney filterbank is banded: cut along its diagonal into this many row ranges, its
 # nonzero weights fit in dense blocks covering 14 % of the full matrix (fewer BLAS calls than
 # that do more arithmetic, more do too little per call).
@@ -389,7 +394,7 @@ def feature_file(dataset: Dataset, params: FeatureParams = PAPER_PARAMS, *, cach
 
     root_key = hashlib.sha256(str(Path(dataset.root).resolve()).encode()).hexdigest()[:8]
     base = Path(cache_dir) if cache_dir is not None else default_cache() / "features"
-    return base / f"{dataset.name}-{root_key}-{params.key()}.npz"
+    return base / f"{dataset.name}-{root_key}-{params.key()}-v{FEATURES_VERSION}.npz"
 
 
 def _worker(args):
