@@ -66,6 +66,9 @@ __all__ = [
     "HISTORY_COLUMNS",
     "determinism_settings",
     "code_state",
+    "initial_state",
+    "reduce_on_plateau",
+    "early_stopping",
 ]
 
 
@@ -318,6 +321,46 @@ def _evaluate(model, X, y1h, idx, batch=16):
     return probs, loss, acc
 
 
+def initial_state(cfg: TrainConfig) -> dict:
+    """A fold's training state before its first epoch: the learning rate and the counters of the
+    learning-rate and stopping rules, the best validation accuracy so far, the time spent."""
+    return {
+        "epoch": -1,
+        "lr": cfg.learning_rate,
+        "plateau_best": float("inf"),
+        "plateau_wait": 0,
+        "es_best": float("inf"),
+        "es_wait": 0,
+        "best_val_acc": -1.0,
+        "best_epoch": -1,
+        "stopped_early": False,
+        "elapsed": 0.0,
+    }
+
+
+def reduce_on_plateau(state: dict, loss: float, cfg: TrainConfig) -> dict:
+    """The state after one epoch of Keras' ``ReduceLROnPlateau(monitor="loss")`` as the authors set it:
+    an epoch whose training loss is not below the best by ``cfg.lr_min_delta`` counts; after
+    ``cfg.lr_patience`` such epochs the learning rate is multiplied by ``cfg.lr_factor`` and the
+    count restarts. Returns a new state (``lr``, ``plateau_best``, ``plateau_wait``)."""
+    if loss < state["plateau_best"] - cfg.lr_min_delta:
+        return {**state, "plateau_best": loss, "plateau_wait": 0}
+    wait = state["plateau_wait"] + 1
+    if wait >= cfg.lr_patience:
+        return {**state, "lr": float(state["lr"] * cfg.lr_factor), "plateau_wait": 0}
+    return {**state, "plateau_wait": wait}
+
+
+def early_stopping(state: dict, loss: float, cfg: TrainConfig) -> dict:
+    """The state after one epoch of Keras' ``EarlyStopping(monitor="loss")`` as the authors set it:
+    training stops after ``cfg.es_patience`` epochs in a row whose training loss is not below the
+    best by ``cfg.es_min_delta``. Returns a new state (``es_best``, ``es_wait``, ``stopped_early``)."""
+    if loss < state["es_best"] - cfg.es_min_delta:
+        return {**state, "es_best": loss, "es_wait": 0}
+    wait = state["es_wait"] + 1
+    return {**state, "es_wait": wait, "stopped_early": state["stopped_early"] or wait >= cfg.es_patience}
+
+
 def _train_fold(
     fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress, checksum: str, threads: int | None = None
 ) -> dict:
@@ -341,18 +384,7 @@ def _train_fold(
     else:
         with _own_python_random(cfg.init_seed * 1000 + k):
             model = _build(cfg, n_classes, fs.X.shape[2])
-        state = {
-            "epoch": -1,
-            "lr": cfg.learning_rate,
-            "plateau_best": float("inf"),
-            "plateau_wait": 0,
-            "es_best": float("inf"),
-            "es_wait": 0,
-            "best_val_acc": -1.0,
-            "best_epoch": -1,
-            "stopped_early": False,
-            "elapsed": 0.0,
-        }
+        state = initial_state(cfg)
         history = []
     # each process that works on the fold: its code and first epoch (provenance of a resumed fold)
     state.setdefault("sessions", []).append(
@@ -384,22 +416,10 @@ def _train_fold(
         if val_acc > state["best_val_acc"]:  # ModelCheckpoint(monitor=val_acc, save_best_only)
             state["best_val_acc"], state["best_epoch"] = val_acc, epoch
             out.save_model(model, out.best_model)
-        # ReduceLROnPlateau(monitor=loss, factor=0.5, patience=3)
-        if loss < state["plateau_best"] - cfg.lr_min_delta:
-            state["plateau_best"], state["plateau_wait"] = loss, 0
-        else:
-            state["plateau_wait"] += 1
-            if state["plateau_wait"] >= cfg.lr_patience:
-                state["lr"] = float(state["lr"] * cfg.lr_factor)
-                model.optimizer.learning_rate.assign(state["lr"])
-                state["plateau_wait"] = 0
-        # EarlyStopping(monitor=loss, min_delta=0.01, patience=10)
-        if loss < state["es_best"] - cfg.es_min_delta:
-            state["es_best"], state["es_wait"] = loss, 0
-        else:
-            state["es_wait"] += 1
-            if state["es_wait"] >= cfg.es_patience:
-                state["stopped_early"] = True
+        lr = state["lr"]
+        state = early_stopping(reduce_on_plateau(state, loss, cfg), loss, cfg)
+        if state["lr"] != lr:
+            model.optimizer.learning_rate.assign(state["lr"])
         state["epoch"] = epoch
         state["elapsed"] += time.perf_counter() - t0
         t0 = time.perf_counter()
