@@ -397,6 +397,41 @@ def feature_file(dataset: Dataset, params: FeatureParams = PAPER_PARAMS, *, cach
     return base / f"{dataset.name}-{root_key}-{params.key()}-v{FEATURES_VERSION}.npz"
 
 
+def _reuse_cached(path: Path, X: np.ndarray, rel: list[str], prints: list[str], dataset: Dataset):
+    """Fill ``X`` (tracks x frames x mels) with the tracks the feature file at ``path`` holds
+    unchanged: the same relative path, size and modification time, and features of ``X``'s shape.
+
+    Returns the indices of the tracks still to compute, and whether the file describes exactly these
+    tracks, files, labels and classes (then it can be returned as it is). A missing, corrupt or
+    half-written file reuses nothing."""
+    todo = list(range(len(rel)))
+    if not path.exists():
+        return todo, False
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            stored_tracks, stored_prints = [str(t) for t in z["tracks"]], [str(f) for f in z["fingerprints"]]
+            if tuple(z["X"].shape[1:]) != X.shape[1:]:
+                return todo, False
+            old = {(t, f): i for i, (t, f) in enumerate(zip(stored_tracks, stored_prints))}
+            reuse = [(i, old[(rel[i], prints[i])]) for i in todo if (rel[i], prints[i]) in old]
+            if reuse:
+                new_idx, old_idx = map(list, zip(*reuse))
+                X[new_idx] = z["X"][old_idx]
+                done = set(new_idx)
+                todo = [i for i in todo if i not in done]
+            current = (
+                not todo
+                and stored_tracks == rel
+                and stored_prints == prints
+                and np.array_equal(z["y"], dataset.labels)
+                and json.loads(str(z["meta"]))["classes"] == list(dataset.classes)
+            )
+    except Exception:  # noqa: BLE001 - a corrupt or half-written cache (BadZipFile, EOFError, ...)
+        X[:] = 0
+        return list(range(len(rel))), False
+    return todo, current
+
+
 def _worker(args):
     index, path, params = args
     try:
@@ -462,30 +497,7 @@ def extract(
     prints = [_fingerprint(p) for p in paths]
 
     X = np.empty((len(paths), *params.shape), dtype=np.float32)
-    todo = list(range(len(paths)))
-    current = False  # the file describes exactly these tracks, files, labels and classes
-    if out.exists() and not force:
-        try:
-            with np.load(out, allow_pickle=False) as z:
-                stored_tracks, stored_prints = [str(t) for t in z["tracks"]], [str(f) for f in z["fingerprints"]]
-                old = {(t, f): i for i, (t, f) in enumerate(zip(stored_tracks, stored_prints))}
-                if tuple(z["X"].shape[1:]) == params.shape:
-                    reuse = [(i, old[(rel[i], prints[i])]) for i in todo if (rel[i], prints[i]) in old]
-                    if reuse:
-                        new_idx, old_idx = map(list, zip(*reuse))
-                        X[new_idx] = z["X"][old_idx]
-                        done = set(new_idx)
-                        todo = [i for i in todo if i not in done]
-                    current = (
-                        not todo
-                        and stored_tracks == rel
-                        and stored_prints == prints
-                        and np.array_equal(z["y"], dataset.labels)
-                        and json.loads(str(z["meta"]))["classes"] == list(dataset.classes)
-                    )
-        except Exception:  # noqa: BLE001 - a corrupt or half-written cache (BadZipFile, EOFError, ...)
-            X[:] = 0
-            todo, current = list(range(len(paths))), False  # recompute everything
+    todo, current = (list(range(len(paths))), False) if force else _reuse_cached(out, X, rel, prints, dataset)
     if current:
         return FeatureSet.load(out)
 

@@ -289,3 +289,13 @@ def test_extract_reports_every_bad_file(make_gtzan, tmp_path):
     msg = str(err.value)
     assert "2 of 4 files" in msg and "blues.00001.wav" in msg and "metal.00000.wav" in msg
     assert not list(tmp_path.glob("*.npz"))  # nothing half-written
+
+
+def test_a_corrupt_feature_file_reuses_nothing(tmp_path):
+    from bbnn_core.features import _reuse_cached
+
+    bad = tmp_path / "cut.npz"
+    bad.write_bytes(b"PK\x03\x04 a zip cut short")
+    X = np.ones((2, 3, 4), np.float32)
+    assert _reuse_cached(bad, X, ["a.wav", "b.wav"], ["1:1", "2:2"], None) == ([0, 1], False) and not X.any()
+    assert _reuse_cached(tmp_path / "none.npz", X, ["a.wav"], ["1:1"], None) == ([0], False)
