@@ -36,6 +36,57 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--xml", type=Path, help="Extended Ballroom metadata file (extendedballroom_v1.1.xml)")
 
 
+def _output_args(
+    p: argparse.ArgumentParser, json_help: str | None = "machine-readable output", bars: str = "bar"
+) -> None:
+    """--json (unless ``json_help`` is None) and --quiet, as every command that prints offers them."""
+    if json_help:
+        p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--quiet", "-q", action="store_true", help=f"no progress {bars}")
+
+
+def _run_args(p: argparse.ArgumentParser, profile_help: str | None = None) -> None:
+    """--profile, --seed, --n-folds and --threads: what a run of the recipe is, for train and book."""
+    p.add_argument("--profile", default="paper", choices=["paper", "quick", "smoke"], help=profile_help)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--n-folds",
+        type=int,
+        help="folds (kfold, grouped) or random draws (authors); default 10, "
+        "at least 3; kfold needs as many tracks per class, grouped as many song groups, authors 10",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="backend threads per fold (default: all cores; with --workers, the cores divided among "
+        "them). The numbers depend on it: the same count gives the same bytes",
+    )
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    """--model, --runtime and --precision, for predict and robustness."""
+    p.add_argument(
+        "--model",
+        default="authors-gtzan",
+        help="authors-gtzan (the authors' 10 GTZAN fold models, averaged), "
+        "authors-extended-ballroom, or a run folder; add :K or :K,L to keep only those "
+        "folds, e.g. authors-gtzan:0, ten times faster (default: authors-gtzan)",
+    )
+    p.add_argument(
+        "--runtime",
+        choices=["auto", "openvino", "keras"],
+        default="auto",
+        help="inference runtime (default: OpenVINO when installed, else Keras)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=["auto", "bf16", "f32"],
+        default="auto",
+        help="OpenVINO precision: bf16 (about twice as fast; probabilities move by up to ~0.05, "
+        "the same genre on every clip tested) or f32 (exact); default bf16 where the CPU has it natively",
+    )
+
+
 def _load(args):
     from .datasets import load_dataset, load_extended_ballroom
 
@@ -473,8 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-fft", type=int, default=2048)
     p.add_argument("--hop-length", type=int, default=1024)
     p.add_argument("--n-mels", type=int, default=128)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _output_args(p)
     p.set_defaults(func=cmd_features)
 
     p = sub.add_parser(
@@ -485,8 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     _dataset_args(p)
     p.add_argument("--no-decode", action="store_true", help="only check that files exist")
     p.add_argument("--no-checksums", action="store_true", help="skip md5 checks (Extended Ballroom)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _output_args(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -503,13 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="data set folder (default: the embedded data set)")
     p.add_argument("--kind", choices=["gtzan", "ballroom", "extended_ballroom", "folder"])
     p.add_argument("--protocol", default="kfold", choices=["authors", "kfold", "grouped", "fault-filtered"])
-    p.add_argument(
-        "--profile",
-        default="paper",
-        choices=["paper", "quick", "smoke"],
-        help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds",
-    )
-    p.add_argument("--seed", type=int, default=0)
+    _run_args(p, profile_help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds")
     p.add_argument(
         "--seeds", type=_seed_list, help="several runs, one per seed, e.g. 0,1,2 (--run-dir then needs {seed})"
     )
@@ -521,26 +564,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-dir", help="output folder (default: runs/DATASET-PROTOCOL-PROFILE-seedN[-trainM])")
     p.add_argument("--folds", type=_fold_list, help="comma-separated folds to run, from 0 (default: all)")
-    p.add_argument(
-        "--n-folds",
-        type=int,
-        help="folds (kfold, grouped) or random draws (authors); default 10, "
-        "at least 3; kfold needs as many tracks per class, grouped as many song groups, authors 10",
-    )
     p.add_argument("--restart", action="store_true", help="discard the run already in --run-dir and start anew")
     p.add_argument("--epochs", type=int, help="override the profile's epochs")
     p.add_argument(
         "--mixed-precision", action="store_true", help="bf16 mixed precision (GPUs; 1.13x on a CPU with AVX512-BF16)"
     )
-    p.add_argument(
-        "--threads",
-        type=int,
-        help="backend threads per fold (default: all cores; with --workers, the cores divided among "
-        "them). The numbers depend on it: a rerun gives the same bytes with the same count",
-    )
     _where_args(p)
-    p.add_argument("--json", action="store_true", help="machine-readable summary")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    _output_args(p, "machine-readable summary", bars="bars")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
@@ -557,15 +587,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CHAPTER=FOLDER",
         help="a chapter's data set: gtzan=, ballroom= or extended_ballroom= (repeatable)",
     )
-    p.add_argument("--profile", default="paper", choices=["paper", "quick", "smoke"])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-folds", type=int, help="folds per run (default 10)")
+    _run_args(p)
     p.add_argument("--runs", default="runs", help="folder of the run folders (default: runs)")
     p.add_argument("--root", default=".", help="the bbnn-book checkout (default: here)")
     p.add_argument("--no-build", action="store_true", help="execute the notebooks, do not render")
-    p.add_argument("--threads", type=int, help="backend threads per fold (see bbnn train --threads)")
     _where_args(p)
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    _output_args(p, None, bars="bars")
     p.set_defaults(func=cmd_book)
 
     p = sub.add_parser(
@@ -602,29 +629,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="audio files (wav, flac, ogg, mp3, ...), folders (their audio files, "
         "recursively), or - to read paths from stdin, one per line",
     )
-    p.add_argument(
-        "--model",
-        default="authors-gtzan",
-        help="authors-gtzan (the authors' 10 GTZAN fold models, averaged), "
-        "authors-extended-ballroom, or a run folder; add :K or :K,L to keep only those "
-        "folds, e.g. authors-gtzan:0, ten times faster (default: authors-gtzan)",
-    )
+    _model_args(p)
     p.add_argument("--top", type=int, default=3, help="genres to print per file")
-    p.add_argument(
-        "--runtime",
-        choices=["auto", "openvino", "keras"],
-        default="auto",
-        help="inference runtime (default: OpenVINO when installed, else Keras)",
-    )
-    p.add_argument(
-        "--precision",
-        choices=["auto", "bf16", "f32"],
-        default="auto",
-        help="OpenVINO precision: bf16 (about twice as fast; probabilities move by up to ~0.05, "
-        "the same genre on every clip tested) or f32 (exact); default bf16 where the CPU has it natively",
-    )
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _output_args(p, "one JSON object per line")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser(
@@ -636,7 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
         "finished condition is cached, so an interrupted computation resumes.",
     )
     _dataset_args(p)
-    p.add_argument("--model", default="authors-gtzan", help="as bbnn predict --model (default: authors-gtzan)")
+    _model_args(p)
     p.add_argument(
         "--factor", action="append", choices=list(FACTORS), help="only this factor (repeatable; default: all)"
     )
@@ -650,10 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODEL",
         help="also compute occlusion and gradient-saliency maps of MODEL (e.g. authors-gtzan:0) on every clip",
     )
-    p.add_argument("--runtime", choices=["auto", "openvino", "keras"], default="auto", help="as bbnn predict")
-    p.add_argument("--precision", choices=["auto", "bf16", "f32"], default="auto", help="as bbnn predict")
-    p.add_argument("--json", action="store_true", help="one JSON object per condition")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _output_args(p, "one JSON object per condition")
     p.set_defaults(func=cmd_robustness)
     return parser
 
