@@ -15,9 +15,10 @@ the command line (``bbnn``), the notebooks and the tests set what they need them
 :func:`bbnn_core.train.prepare_process`).
 """
 
+from .audio import load_audio
 from .datasets import Dataset, Track, load_dataset, validate
 from .errors import AudioError, BBNNError, DatasetError, ModelError, ParameterError, ResourceError
-from .features import PAPER_PARAMS, FeatureParams, FeatureSet, extract, load_audio, log_mel
+from .features import PAPER_PARAMS, FeatureParams, FeatureSet, extract, log_mel
 
 __version__ = "0.1.0"
 

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BBNNError, ResourceError
-from .figures import FIGURE_WIDTH, Source, shown_path
+from .figures import BOOK_STYLE, FIGURE_WIDTH, Source, captioned, show, shown_path
 from .paper import (
     PAPER_COMPARISON_TABLE,
     PAPER_FIGURE_PANEL,
+    PAPER_PER_CLASS,
     PAPER_PER_CLASS_AVERAGE,
     PAPER_PER_CLASS_TABLE,
     PAPER_RECIPE,
@@ -32,10 +33,7 @@ from .paper import (
 )
 from .plots import plot_confusion, plot_fold_accuracies, plot_histories
 from .reports import (
-    BOOK_STYLE,
-    PAPER_PER_CLASS,
     STOPPING_CAPTION,
-    captioned,
     comparison_table,
     copies_table,
     open_run,
@@ -43,7 +41,6 @@ from .reports import (
     per_class_table,
     read_histories,
     run_overview,
-    show,
     stopping_style,
     stopping_table,
 )

@@ -39,15 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .audio import (  # noqa: F401 - PAD_WARN_FRACTION, PaddingWarning, fix_length, load_audio: re-exported
-    PAD_WARN_FRACTION,
-    PaddingWarning,
-    decode_into,
-    fix_length,
-    load_audio,
-    padding_note,
-    to_mono_resampled,
-)
+from .audio import PaddingWarning, decode_into, fix_length, padding_note, to_mono_resampled
 from .errors import AudioError, DatasetError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,15 +48,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "FeatureParams",
     "PAPER_PARAMS",
-    "load_audio",
-    "fix_length",
     "log_mel",
     "log_mel_librosa",
     "FeatureSet",
     "extract",
     "feature_file",
     "spectrogram",
-    "PaddingWarning",
 ]
 
 

@@ -1,9 +1,9 @@
 """Tables of the paper, from a built model, data sets and run folders only.
 
 Nothing here trains or extracts features: a table or figure can be redrawn without re-running
-anything. The figures are drawn by :mod:`bbnn_core.plots` (and made legible by
-:mod:`bbnn_core.figures`); both are re-exported here, so a notebook imports from one place. The
-prose beside the tables is the notebooks' own, written by hand, with numbers glued in.
+anything. The figures are drawn by :mod:`bbnn_core.plots` and made legible by
+:mod:`bbnn_core.figures`. The prose beside the tables is the notebooks' own, written by hand,
+with numbers glued in.
 """
 
 from __future__ import annotations
@@ -13,42 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .figures import (  # noqa: F401 - re-exported: reports has always offered them
-    BOOK_STYLE,
-    FIGURE_DPI,
-    FONT_KEY,
-    book_style,
-    captioned,
-    figure_image,
-    figure_png,
-    mel_axis_in_hz,
-    mel_centres,
-    numbered,
-    show,
-    smallest_font_pt,
-)
-from .paper import (  # noqa: F401 - re-exported: reports has always offered them
-    PAPER_ACCURACY,
-    PAPER_BALLROOM_TEXT_ACCURACY,
-    PAPER_LITERATURE,
-    PAPER_PER_CLASS,
-    PAPER_RECIPE,
-    PAPER_TABLE1_PARAMS,
-    table6_accuracy,
-)
-from .plots import (  # noqa: F401 - re-exported: reports has always offered them
-    audio_player,
-    plot_architecture,
-    plot_blocks,
-    plot_confusion,
-    plot_fold_accuracies,
-    plot_histories,
-    plot_spectrograms,
-)
+from .paper import PAPER_LITERATURE, PAPER_PER_CLASS, PAPER_RECIPE, PAPER_TABLE1_PARAMS
 
 __all__ = [
     "fold_provenance_table",
-    "PAPER_TABLE1_PARAMS",
     "table1",
     "table2",
     "read_histories",
@@ -56,30 +24,11 @@ __all__ = [
     "stopping_table",
     "stopping_style",
     "STOPPING_CAPTION",
-    "plot_histories",
-    "plot_confusion",
-    "plot_fold_accuracies",
-    "plot_architecture",
-    "plot_blocks",
-    "PAPER_LITERATURE",
-    "PAPER_PER_CLASS",
     "comparison_table",
     "copies_table",
     "per_class_table",
     "paper_per_class_table",
-    "plot_spectrograms",
-    "mel_axis_in_hz",
-    "book_style",
-    "show",
-    "captioned",
-    "numbered",
-    "figure_image",
-    "figure_png",
-    "smallest_font_pt",
-    "mel_centres",
-    "audio_player",
     "open_run",
-    "PAPER_ACCURACY",
     "run_overview",
 ]
 

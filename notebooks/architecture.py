@@ -30,12 +30,13 @@ n_classes = 10  # GTZAN: 10, Ballroom: 8, Extended Ballroom: 13
 from bbnn_core.book import prepare_kernel
 
 prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
-from bbnn_core.figures import Source, number_captions_for
+from bbnn_core.figures import Source, book_style, captioned, number_captions_for, show
 
 number_captions_for("architecture")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 from bbnn_core.model import build_bbnn, count_params
 from bbnn_core.paper import PAPER_TABLE1_TOTAL
-from bbnn_core.reports import book_style, captioned, plot_architecture, plot_blocks, show, table1
+from bbnn_core.plots import plot_architecture, plot_blocks
+from bbnn_core.reports import table1
 
 book_style()
 

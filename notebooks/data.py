@@ -30,7 +30,7 @@ extended_ballroom_xml = None  # None: found through BBNN_MIRROR
 from bbnn_core.book import prepare_kernel
 
 prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
-from bbnn_core.figures import Source, number_captions_for
+from bbnn_core.figures import Source, book_style, captioned, number_captions_for, show
 
 number_captions_for("data")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import pandas as pd
@@ -41,7 +41,8 @@ from bbnn_core.datasets import load_ballroom, load_dataset, load_extended_ballro
 from bbnn_core.errors import BBNNError
 from bbnn_core.features import log_mel
 from bbnn_core.paper import PAPER_DATASET_NAMES, PAPER_GENRE_NAMES, PAPER_TABLE2
-from bbnn_core.reports import book_style, captioned, plot_spectrograms, show, table2
+from bbnn_core.plots import plot_spectrograms
+from bbnn_core.reports import table2
 
 book_style()
 
@@ -124,7 +125,7 @@ show(plot_spectrograms(examples), f"The log-mel input of the first clip of each 
 # %% tags=["hide-input"]
 from IPython.display import HTML
 
-from bbnn_core.reports import audio_player
+from bbnn_core.plots import audio_player
 
 HTML("".join(audio_player(gtzan.root / t.path, t.path.name, seconds=5, kbps=48).data for t in first.values()))
 

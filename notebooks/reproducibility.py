@@ -33,9 +33,9 @@ from bbnn_core.book import prepare_kernel
 prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from myst_nb import glue
 
-from bbnn_core.figures import Source, number_captions_for, shown_path
+from bbnn_core.figures import Source, captioned, number_captions_for, shown_path
 from bbnn_core.reruns import find_reruns, rerun_detail_table, rerun_spread
-from bbnn_core.reports import captioned, fold_provenance_table
+from bbnn_core.reports import fold_provenance_table
 
 number_captions_for("reproducibility")  # captions "Table <chapter>.<n>"
 folds = fold_provenance_table(run_dir)

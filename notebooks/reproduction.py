@@ -34,7 +34,7 @@ robustness_rows = "../results/robustness-gtzan_mini"  # the robustness chapter's
 from bbnn_core.book import prepare_kernel
 
 prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
-from bbnn_core.figures import Source, number_captions_for, shown_path
+from bbnn_core.figures import Source, captioned, number_captions_for, shown_path
 
 number_captions_for("reproduction")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import numpy as np
@@ -44,7 +44,6 @@ from myst_nb import glue
 from bbnn_core.datasets import load_dataset
 from bbnn_core.features import extract
 from bbnn_core.metrics import authors_results, summarize_run
-from bbnn_core.reports import captioned
 from bbnn_core.splits import make_splits
 
 # %% [markdown]

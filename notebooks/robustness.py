@@ -42,7 +42,16 @@ listen_model = "authors-gtzan:0"  # the model whose occlusion and saliency maps 
 from bbnn_core.book import prepare_kernel
 
 prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
-from bbnn_core.figures import FIGURE_WIDTH, Source, number_captions_for, shown_path, source_text
+from bbnn_core.figures import (
+    FIGURE_WIDTH,
+    Source,
+    book_style,
+    captioned,
+    figure_image,
+    number_captions_for,
+    shown_path,
+    source_text,
+)
 
 number_captions_for("robustness")  # captions "Table <chapter>.<n>": never taken for the paper's numbers
 import matplotlib.pyplot as plt
@@ -53,7 +62,6 @@ from bbnn_core import robustness as rb
 from bbnn_core.datasets import load_dataset
 from bbnn_core.predict import load_ensemble
 from bbnn_core.plots import plot_factor, plot_occlusion, plot_occlusion_clips, plot_saliency
-from bbnn_core.reports import book_style, captioned, figure_image
 
 book_style()
 

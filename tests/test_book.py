@@ -256,7 +256,7 @@ def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width)
     its cell (a reader would scroll sideways to reach its last columns)."""
     from PIL import Image
 
-    from bbnn_core.reports import FONT_KEY
+    from bbnn_core.figures import FONT_KEY
 
     problems = []
     for page in book:
@@ -272,7 +272,7 @@ def test_figure_text_is_legible_and_no_output_line_is_cut(book, tmp_path, width)
             with Image.open((page.parent / unquote(src)).resolve()) as im:
                 px = im.info.get(FONT_KEY)
             if px is None:
-                problems.append(f"{page.name}: {src} was not drawn through bbnn_core.reports.show (no text size)")
+                problems.append(f"{page.name}: {src} was not drawn through bbnn_core.figures.show (no text size)")
                 continue
             seen = float(px) * shown / natural
             if seen < MIN_TEXT_SHARE * lay["body"]:

@@ -17,7 +17,7 @@ PAPER = RESULTS.parent / "gtzan_mini-kfold-paper-seed0"  # the paper run, fold b
 
 @pytest.fixture
 def shown(monkeypatch):
-    """The figures a chapter shows (through reports.show): each one's panel titles; their captions
+    """The figures a chapter shows (through figures.show): each one's panel titles; their captions
     in ``shown.captions``."""
 
     class Shown(list):
@@ -281,7 +281,7 @@ def test_a_repeat_of_a_fold_is_said_to_reproduce_it_byte_for_byte(mirror, tmp_pa
 
     from bbnn_core.chapter import open_chapter
     from bbnn_core.metrics import read_run
-    from bbnn_core.reports import plot_fold_accuracies
+    from bbnn_core.plots import plot_fold_accuracies
     from bbnn_core.reruns import fold_marks, spread_summary
 
     run = shutil.copytree(RESULTS, tmp_path / "run")
@@ -335,7 +335,7 @@ def test_the_fold_figure_marks_each_rerun(mirror, tmp_path):
     """Figure 4 (right) marks each rerun's test accuracy on its fold's test bar."""
     import matplotlib.pyplot as plt
 
-    from bbnn_core.reports import plot_fold_accuracies
+    from bbnn_core.plots import plot_fold_accuracies
     from bbnn_core.reruns import fold_marks, rerun_spread
 
     run = shutil.copytree(RESULTS, tmp_path / "run")

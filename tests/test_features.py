@@ -8,15 +8,14 @@ import numpy as np
 import pytest
 from conftest import tone, write_audio
 
+from bbnn_core.audio import PaddingWarning, load_audio
 from bbnn_core.errors import AudioError, DatasetError, ParameterError
 from bbnn_core.features import (
     PAPER_PARAMS,
     FeatureParams,
     FeatureSet,
-    PaddingWarning,
     extract,
     feature_file,
-    load_audio,
     log_mel,
     log_mel_librosa,
 )

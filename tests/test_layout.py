@@ -116,6 +116,18 @@ def test_the_readme_lists_the_modules_in_the_layering_order():
     assert listed == LAYERS
 
 
+def test_no_module_re_exports_another():
+    """A name is imported from the module that defines it: no module passes on names it does not use
+    (ruff's unused-import check, F401, is never silenced for that)."""
+    silenced = [
+        f"{p.name}: {line.strip()}"
+        for p in PACKAGE.glob("*.py")
+        for line in p.read_text().splitlines()
+        if "noqa: F401" in line and line.lstrip().startswith("from .")
+    ]
+    assert silenced == []
+
+
 def test_reruns_are_one_topic_in_one_module():
     """What a rerun is and what it changed lives in ``reruns``: besides it, only the modules that
     assemble pages (``chapter``) and take options (``cli``) name reruns, with its words."""

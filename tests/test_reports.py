@@ -10,8 +10,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from bbnn_core.paper import PAPER_TABLE1_PARAMS  # noqa: E402
 from bbnn_core.plots import plot_confusion, plot_fold_accuracies, plot_histories  # noqa: E402
-from bbnn_core.reports import PAPER_TABLE1_PARAMS, read_histories, table1, table2  # noqa: E402
+from bbnn_core.reports import read_histories, table1, table2  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,8 @@ def test_comparison_table_quotes_and_computes():
 
 def test_per_class_table_has_the_papers_columns():
     from bbnn_core.metrics import classification_report
-    from bbnn_core.reports import PAPER_PER_CLASS, per_class_table
+    from bbnn_core.paper import PAPER_PER_CLASS
+    from bbnn_core.reports import per_class_table
 
     classes = ["blues", "jazz"]
     t = per_class_table(classification_report([0, 0, 1, 1], [0, 1, 1, 1], classes), paper=PAPER_PER_CLASS["gtzan"])
@@ -106,8 +108,8 @@ def test_per_class_table_has_the_papers_columns():
 def test_per_class_average_row_quotes_the_papers_printed_average():
     """E12: the paper prints 93.7 / 94.0 / 93.7 under Table 4, not the mean of its rows (93.8)."""
     from bbnn_core.metrics import classification_report
-    from bbnn_core.paper import PAPER_PER_CLASS_AVERAGE
-    from bbnn_core.reports import PAPER_PER_CLASS, per_class_table
+    from bbnn_core.paper import PAPER_PER_CLASS, PAPER_PER_CLASS_AVERAGE
+    from bbnn_core.reports import per_class_table
 
     classes = list(PAPER_PER_CLASS["gtzan"])
     report = classification_report([0, 1, 2], [0, 1, 1], classes)
@@ -119,33 +121,33 @@ def test_per_class_average_row_quotes_the_papers_printed_average():
 
 
 def test_captions_are_numbered_per_kind_and_keep_their_number_when_rerun(monkeypatch):
-    from bbnn_core import figures, reports
+    from bbnn_core import figures
 
     monkeypatch.setattr(figures, "_NUMBERS", {})
-    assert reports.numbered("Figure", "Loss <per> epoch.") == "<b>Figure 1.</b> Loss &lt;per&gt; epoch."
-    assert reports.numbered("Table", "Accuracy.").startswith("<b>Table 1.</b>")
-    assert reports.numbered("Figure", "Confusion.").startswith("<b>Figure 2.</b>")
-    assert reports.numbered("Figure", "Loss <per> epoch.").startswith("<b>Figure 1.</b>")  # the cell ran again
-    assert reports.numbered("Figure", "Loss, redrawn.", label="other").startswith("<b>Figure 3.</b>")
-    styled = reports.captioned(pd.DataFrame({"a": [1]}), "A table.")
+    assert figures.numbered("Figure", "Loss <per> epoch.") == "<b>Figure 1.</b> Loss &lt;per&gt; epoch."
+    assert figures.numbered("Table", "Accuracy.").startswith("<b>Table 1.</b>")
+    assert figures.numbered("Figure", "Confusion.").startswith("<b>Figure 2.</b>")
+    assert figures.numbered("Figure", "Loss <per> epoch.").startswith("<b>Figure 1.</b>")  # the cell ran again
+    assert figures.numbered("Figure", "Loss, redrawn.", label="other").startswith("<b>Figure 3.</b>")
+    styled = figures.captioned(pd.DataFrame({"a": [1]}), "A table.")
     assert (
         styled.caption == "<b>Table 2.</b> A table."
         and "<caption><b>Table 2.</b> A table.</caption>" in styled.to_html()
     )
-    assert reports.captioned(pd.DataFrame({"a": [1]}).style, "Another.").caption.startswith("<b>Table 3.</b>")
+    assert figures.captioned(pd.DataFrame({"a": [1]}).style, "Another.").caption.startswith("<b>Table 3.</b>")
 
 
 def test_show_puts_the_numbered_caption_under_the_figure(monkeypatch):
     import matplotlib.pyplot as plt
 
-    from bbnn_core import figures, reports
+    from bbnn_core import figures
 
     shown = []
     monkeypatch.setattr(figures, "_NUMBERS", {})
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     fig, ax = plt.subplots()
     ax.plot([0, 1])
-    reports.show(fig, "A line.")
+    figures.show(fig, "A line.")
     assert [type(o).__name__ for o in shown] == ["Image", "HTML"]
     assert shown[1].data == '<p class="bbnn-caption"><b>Figure 1.</b> A line.</p>'
 

@@ -324,7 +324,7 @@ def test_saliency_is_zero_where_the_model_does_not_look():
 
 
 def test_mel_centres_span_the_band():
-    from bbnn_core.reports import mel_centres
+    from bbnn_core.figures import mel_centres
 
     c = mel_centres()
     assert c.shape == (128,) and 0 < c[0] < 50 and 10_000 < c[-1] < 11_025 and np.all(np.diff(c) > 0)
