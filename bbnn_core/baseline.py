@@ -12,7 +12,6 @@ import os
 
 import numpy as np
 
-from .errors import BBNNError
 from .metrics import classification_report
 from .runs import Run
 
@@ -60,21 +59,7 @@ def baseline_fold(fs, fold) -> dict:
     }
 
 
-def _svm_recomputed(fs, splits: dict, k: int, recorded: dict) -> dict | None:
-    """Fold ``k``'s SVM test predictions recomputed from ``fs``, for a fold whose ``baseline.json``
-    predates the per-clip record: only if ``fs`` holds the run's tracks in its order and the SVM
-    it trains reproduces the recorded choice of C and test confusion matrix (else None)."""
-    from .splits import Fold
-
-    if list(fs.tracks) != list(splits["tracks"]):
-        return None
-    again = baseline_fold(fs, Fold.from_dict(splits["folds"][k]))
-    if again["C"] != recorded.get("C") or again["report"]["confusion"] != recorded.get("report", {}).get("confusion"):
-        return None
-    return again["predictions"]
-
-
-def paired_comparison(run_dir: str | os.PathLike, features=None) -> dict:
+def paired_comparison(run_dir: str | os.PathLike) -> dict:
     """BBNN against the SVM baseline clip by clip, on the test clips of a run's finished folds.
 
     Counts the clips both classify correctly, only BBNN, only the SVM, and neither, and tests
@@ -82,32 +67,17 @@ def paired_comparison(run_dir: str | os.PathLike, features=None) -> dict:
     of the clips only one of them gets right: the test that fits two classifiers scored on the
     same clips, where comparing their two intervals ignores the pairing).
 
-    The SVM's per-clip predictions are read from each fold's ``baseline.json``. Folds written
-    before it recorded them are recomputed from ``features`` (the run's :class:`FeatureSet`, or
-    a function that returns it, called once and only if needed), and counted only when the recomputed
-    SVM reproduces the fold's recorded C and test confusion matrix; the others are listed in
-    ``"missing"`` (and a :class:`BBNNError` from ``features`` in ``"why_missing"``).
+    The SVM's per-clip predictions are read from each fold's ``baseline.json``; a fold without them
+    (made by a version of bbnn older than the record: ``results/migrate.py`` adds them) is listed
+    in ``"missing"`` and left out.
     """
     from scipy import stats
 
     run = Run.open(run_dir)
-    splits = run.splits()
     counts = {"both_right": 0, "bbnn_only": 0, "svm_only": 0, "both_wrong": 0}
-    folds, recomputed, missing = [], [], []
-    fs, asked, why = None, False, None
+    folds, missing = [], []
     for f in run.finished_folds():
-        recorded = f.baseline()
-        svm = recorded.get("predictions")
-        if svm is None and features is not None:
-            if not asked:  # once, and only when a fold needs them
-                asked = True
-                try:
-                    fs = features() if callable(features) else features
-                except BBNNError as exc:  # e.g. the audio is not on this machine
-                    why = f"no features to recompute the SVM's per-clip predictions: {exc}"
-            svm = _svm_recomputed(fs, splits, f.index, recorded) if fs is not None else None
-            if svm is not None:
-                recomputed.append(f.index)
+        svm = f.baseline().get("predictions")
         if svm is None:
             missing.append(f.index)
             continue
@@ -122,9 +92,7 @@ def paired_comparison(run_dir: str | os.PathLike, features=None) -> dict:
         "n_clips": sum(counts.values()),
         "p_value": p,
         "folds": folds,
-        "recomputed": recomputed,
         "missing": missing,
-        "why_missing": why,
     }
 
 

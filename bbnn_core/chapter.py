@@ -300,11 +300,9 @@ class Chapter:
             return None
         if self._paired is None:
             from .baseline import paired_comparison
-            from .train import features_for
 
             run_dir: Any = self.run_dir
-            cfg: Any = self.cfg
-            self._paired = paired_comparison(run_dir, features=lambda: features_for(cfg))
+            self._paired = paired_comparison(run_dir)
         return self._paired
 
     def paired_table(self):

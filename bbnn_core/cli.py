@@ -330,7 +330,6 @@ def _print_summary(summary: dict, as_json: bool) -> None:
             f"paired\tboth right {paired['both_right']}\tBBNN only {paired['bbnn_only']}\t"
             f"SVM only {paired['svm_only']}\tboth wrong {paired['both_wrong']}\t"
             f"McNemar exact p={paired['p_value']:.4f}\t{paired['n_clips']} clips, folds {','.join(map(str, paired['folds']))}"
-            + (f" (SVM recomputed for {','.join(map(str, paired['recomputed']))})" if paired["recomputed"] else "")
             + (f"\tleft out: folds {','.join(map(str, paired['missing']))}" if paired["missing"] else "")
         )
     reruns = summary.get("reruns")
@@ -368,12 +367,8 @@ def cmd_evaluate(args) -> int:
         spread = rerun_spread(run, args.rerun)
         summary["reruns"] = {"folds": spread.to_dict(orient="records"), "summary": spread_summary(spread)}
     from .baseline import paired_comparison
-    from .train import features_for, load_run_config
 
-    # folds that predate the SVM's per-clip record: recomputed from the run's features if the data is here
-    summary["paired"] = paired_comparison(run, features=lambda: features_for(load_run_config(run)))
-    if summary["paired"]["why_missing"]:
-        print(f"bbnn: note: {summary['paired']['why_missing']}", file=sys.stderr)
+    summary["paired"] = paired_comparison(run)
     _print_summary(summary, args.json)
     return 0
 
@@ -599,9 +594,7 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate",
         help="summarise a run: accuracy per fold, mean, std, 95%% CI, baseline",
         description="Read a run folder's artifacts and print its metrics, and BBNN against the SVM baseline "
-        "clip by clip (exact McNemar test). For folds written before the SVM's per-clip predictions were "
-        "recorded, those are recomputed from the run's features (the feature cache, or the data extracted "
-        "again), and used only if they reproduce the fold's recorded SVM.",
+        "clip by clip (exact McNemar test).",
     )
     p.add_argument("run_dir", help="a run folder written by bbnn train")
     p.add_argument(

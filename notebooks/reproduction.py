@@ -288,7 +288,7 @@ for key, value in {
 from bbnn_core.baseline import paired_comparison
 from bbnn_core.paper import paper_train_clips
 from bbnn_core.runs import Run
-from bbnn_core.train import features_for, is_run, load_run_config
+from bbnn_core.train import is_run, load_run_config
 
 rows, paired = [], {}
 for protocol, run in runs.items():
@@ -297,7 +297,7 @@ for protocol, run in runs.items():
         print(f"{protocol}: no fold of {run} has finished yet")
         continue
     cfg = load_run_config(run)
-    paired[protocol] = paired_comparison(run, features=lambda: features_for(load_run_config(run)))
+    paired[protocol] = paired_comparison(run)
     rows.append(
         {
             "protocol": protocol,

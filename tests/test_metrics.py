@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -53,10 +55,10 @@ def test_baseline_beats_chance_on_gtzan_mini(gtzan_mini_features):
     assert np.mean(accs) > 0.3  # chance is 0.1
 
 
-def test_paired_comparison_clip_by_clip_also_for_folds_from_before_the_record(tmp_path):
+def test_paired_comparison_clip_by_clip_and_the_migration_of_older_folds(tmp_path, monkeypatch):
     """BBNN against the SVM on the same clips: the four counts from the fold files, the exact
-    McNemar p-value, and folds whose baseline.json predates the per-clip record recomputed from
-    the features only when the SVM reproduces the fold's record."""
+    McNemar p-value; folds whose baseline.json predates the per-clip record are left out, and
+    results/migrate.py adds the record only where the recomputed SVM reproduces the fold's."""
     import json
     from collections import Counter
 
@@ -64,7 +66,6 @@ def test_paired_comparison_clip_by_clip_also_for_folds_from_before_the_record(tm
     from conftest import synthetic_features
 
     from bbnn_core.baseline import paired_comparison
-    from bbnn_core.errors import DatasetError
     from bbnn_core.train import config_for, train
 
     fs = synthetic_features(tmp_path / "feat" / "synthetic.npz")
@@ -103,18 +104,26 @@ def test_paired_comparison_clip_by_clip_also_for_folds_from_before_the_record(tm
     assert perfect["svm_only"] == n_wrong and perfect["bbnn_only"] == 0
     assert perfect["p_value"] == pytest.approx(min(1.0, 2 * 0.5**n_wrong) if n_wrong else 1.0)
 
-    # folds written before the per-clip record: left out without features, recomputed with them
+    # folds written before the per-clip record: left out; the migration adds it where the SVM reproduces
     edit_baselines(lambda k, b: {key: v for key, v in saved[k].items() if key != "predictions"})
     assert paired_comparison(run)["missing"] == [0, 1, 2] and paired_comparison(run)["n_clips"] == 0
-    again = paired_comparison(run, features=lambda: fs)
-    keys = ("both_right", "bbnn_only", "svm_only", "both_wrong", "p_value")
-    assert again["recomputed"] == [0, 1, 2] and {k: again[k] for k in keys} == {k: stored[k] for k in keys}
-    # a fold whose recorded SVM the features do not reproduce is left out, not guessed
-    edit_baselines(lambda k, b: {**b, "C": 1234.0} if k == 1 else b)
-    assert paired_comparison(run, features=fs)["missing"] == [1]
+    edit_baselines(lambda k, b: {**b, "C": 1234.0} if k == 1 else b)  # fold 1's record is not reproduced
+    import importlib.util
 
-    def gone():
-        raise DatasetError("the data directory /nowhere does not exist")
-
-    lost = paired_comparison(run, features=gone)
-    assert lost["missing"] == [0, 1, 2] and "/nowhere does not exist" in lost["why_missing"]
+    spec = importlib.util.spec_from_file_location("migrate", Path(__file__).parents[1] / "results" / "migrate.py")
+    migrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migrate)
+    monkeypatch.setattr(migrate, "features_for", lambda cfg, progress=None: fs)
+    lines = migrate.migrate(run)
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "SVM per-clip predictions added",
+        "the SVM recomputed here differs from its record; left as it is",
+        "SVM per-clip predictions added",
+    ]
+    after = paired_comparison(run)
+    assert after["missing"] == [1] and after["folds"] == [0, 2]
+    before = {k: (run / f"fold{k}" / "baseline.json").read_bytes() for k in range(3)}
+    assert migrate.migrate(run) == [f"{run / 'fold1'}: the SVM recomputed here differs from its record; left as it is"]
+    assert {k: (run / f"fold{k}" / "baseline.json").read_bytes() for k in range(3)} == before
+    edit_baselines(lambda k, b: saved[k])  # as trained: the record reproduces every fold's counts
+    assert {k: v for k, v in paired_comparison(run).items()} == stored
