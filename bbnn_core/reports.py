@@ -307,8 +307,7 @@ def fold_provenance_table(run_dir):
     digits of their checksum), its processes (a resumed fold has several), epochs and wall hours."""
     import pandas as pd
 
-    from .metrics import fold_instruction_sets
-    from .runs import Run
+    from .runs import Run, fold_instruction_sets
 
     rows = []
     for fold in Run(run_dir).finished_folds():

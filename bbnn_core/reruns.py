@@ -22,8 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .metrics import fold_instruction_sets
-from .runs import Run
+from .runs import Run, fold_instruction_sets
 
 __all__ = [
     "RERUN_SETTINGS",

@@ -11,7 +11,8 @@ these files through :class:`Run` and :class:`FoldRun`; none spells their names. 
 released logs have a layout of their own (``fold{k}_history.csv``), named here as well.
 
 It also gathers what a fold's numbers depend on, for its ``provenance.json``: the commit and
-whether the tree was clean, the CPU's instruction-set class, the device and the library versions.
+whether the tree was clean, the CPU's instruction-set class, the device and the library versions;
+and reads them back: which folds of a run were made differently (:func:`provenance_warnings`).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ __all__ = [
     "cpu_info",
     "device_name",
     "library_versions",
+    "fold_instruction_sets",
+    "provenance_warnings",
 ]
 
 HISTORY_COLUMNS = ["epoch", "acc", "loss", "lr", "val_acc", "val_loss"]
@@ -417,4 +420,95 @@ def library_versions() -> dict[str, str]:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
             pass
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# How the folds of a run were made: what differs between them
+
+
+# what a fold's numbers depend on beyond its configuration: folds that differ in one of these
+# were not made under the same conditions, and their mean mixes them
+_PROVENANCE_KEYS = {
+    "git_commit": "code (git commit)",
+    "git_diff_sha256": "uncommitted changes",
+    "versions": "library versions",
+    "keras_backend": "Keras backend",
+    "device": "device",
+    "dataset_checksum": "data",
+}
+
+
+def _folds_by(prov: dict, value) -> dict:
+    """Fold numbers grouped by ``value(provenance)``, in fold order."""
+    groups: dict = {}
+    for k, p in prov.items():
+        groups.setdefault(value(p), []).append(k)
+    return groups
+
+
+def fold_instruction_sets(p: dict) -> list[str]:
+    """The CPU instruction-set classes a fold was trained on: each recorded session's, and the
+    finishing machine's (folds that predate the per-session record have only the latter)."""
+    found = {s["cpu_instruction_set"] for s in p.get("sessions", []) if s.get("cpu_instruction_set")}
+    if (p.get("cpu") or {}).get("flags"):
+        found.add(instruction_set(p["cpu"]["flags"]))
+    return sorted(found) or ["unknown"]
+
+
+def _same_audio(p: dict) -> bool:
+    """Whether a fold's features matched its run's record, byte for byte or within the tolerance
+    for features computed on another CPU (``data_match`` in its provenance)."""
+    match = p.get("data_match") or {}
+    return bool(match) and match.get("max_profile_difference_db", float("inf")) <= PROFILE_TOLERANCE_DB
+
+
+def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
+    """One line per way in which the finished folds of a run were made differently: code, dirty
+    tree, library versions, backend, device, data, determinism; and folds made from a dirty tree."""
+    prov = {f.index: f.provenance() for f in Run(run_dir).finished_folds()}
+    out: list[str] = []
+    if not prov:
+        return out
+    for key, name in _PROVENANCE_KEYS.items():
+        groups = _folds_by(prov, lambda p, key=key: json.dumps(p.get(key), sort_keys=True))
+        if len(groups) > 1:
+            parts = "; ".join("folds " + ",".join(map(str, ks)) for ks in groups.values())
+            if key == "dataset_checksum" and all(_same_audio(p) for p in prov.values()):
+                out.append(
+                    f"folds were trained on features computed on different machines ({parts}): every track equal "
+                    "within the run's tolerance, not byte for byte"
+                )
+            elif key == "dataset_checksum" and not all(p.get("data_match") for p in prov.values()):
+                out.append(f"feature bytes differ ({parts}): other data, or the same audio on another CPU class")
+            else:
+                out.append(f"folds were made under different {name} ({parts})")
+    groups = _folds_by(prov, lambda p: (p.get("determinism") or {}).get("intra_op_threads"))
+    if len(groups) > 1:
+        parts = "; ".join(f"{t} for folds {','.join(map(str, ks))}" for t, ks in groups.items())
+        out.append(
+            f"folds were trained with different backend thread counts ({parts}): their numbers are not bit-comparable"
+        )
+    isas = {k: fold_instruction_sets(p) for k, p in prov.items()}
+    groups = _folds_by(isas, lambda v: "+".join(v))
+    if len(groups) > 1:
+        parts = "; ".join(f"{isa} for folds {','.join(map(str, ks))}" for isa, ks in groups.items())
+        out.append(f"CPUs of different instruction sets ({parts}): not bit-comparable")
+    mixed = [k for k, v in isas.items() if len(v) > 1]
+    if mixed:
+        out.append("folds " + ",".join(map(str, mixed)) + " were resumed on a CPU of another instruction set")
+    det = {k: (p.get("determinism") or {}).get("deterministic") for k, p in prov.items()}
+    if len(set(det.values())) > 1 or None in det.values() or False in det.values():
+        bad = [k for k, v in det.items() if not v]
+        out.append(
+            "folds " + ",".join(map(str, bad)) + " were not trained deterministically "
+            "(or predate the record): training them again can give other numbers"
+        )
+    dirty = [k for k, p in prov.items() if p.get("git_dirty") or any(s.get("git_dirty") for s in p.get("sessions", []))]
+    if dirty:
+        out.append("folds " + ",".join(map(str, dirty)) + " were trained from a tree with uncommitted changes")
+    commits = {k: {s.get("git_commit") for s in p.get("sessions", [])} for k, p in prov.items()}
+    resumed = [k for k, c in commits.items() if len(c) > 1]
+    if resumed:
+        out.append("folds " + ",".join(map(str, resumed)) + " were resumed under other code than they started with")
     return out

@@ -196,7 +196,7 @@ def determinism_settings(threads: int | None = None) -> dict:
 
     The numbers also depend on the intra-op thread count (how oneDNN splits each reduction):
     two runs give the same bytes only with the same count. ``threads`` sets it (default: what
-    TensorFlow chose, all cores); it is recorded, and :func:`bbnn_core.metrics.provenance_warnings`
+    TensorFlow chose, all cores); it is recorded, and :func:`bbnn_core.runs.provenance_warnings`
     names folds made with different counts.
 
     Thread pools can only be set before TensorFlow starts. When something in this process

@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bbnn_core.metrics import fold_instruction_sets, summarize_run
+from bbnn_core.metrics import summarize_run
 from bbnn_core.reruns import find_reruns, rerun_spread
-from bbnn_core.runs import Run
+from bbnn_core.runs import Run, fold_instruction_sets
 
 
 def _outcomes(reference: Path, path: Path) -> list[str]:

@@ -79,7 +79,7 @@ def test_a_run_resumes_on_features_computed_on_another_cpu(features, tmp_path):
     """Features computed on a CPU of another class differ in their last bits: the run resumes (the
     same audio, within the tolerance), the fold records how its features matched, and evaluate
     says what differs instead of calling it other data."""
-    from bbnn_core.metrics import provenance_warnings
+    from bbnn_core.runs import provenance_warnings
 
     run = tmp_path / "run"
     train(_cfg(run, folds=(0,)), features=features, progress=False)
