@@ -65,6 +65,21 @@ _AUTHORS_HISTORY_GLOB = "fold*_history.csv"
 # Atomic files (the project's one writer)
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it to read it, which
+    another thread creating a file at that moment would see)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere (macOS): set and restore at once
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO], None]) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a part.
 
@@ -74,6 +89,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # as open() would: mkstemp's 0600 hides runs from a group
         with os.fdopen(fd, "wb") as fh:
             if callable(data):
                 data(fh)

@@ -34,8 +34,17 @@ def _cfg(run_dir, **kw):
 
 
 def test_smoke_run_leaves_complete_artifacts(small_features, tmp_path):
-    summary = train(_cfg(tmp_path / "run"), features=small_features, progress=False)
+    import os
+    import stat
+
+    mask = os.umask(0o022)  # a shared cluster's usual umask: a group and others may read
+    try:
+        summary = train(_cfg(tmp_path / "run"), features=small_features, progress=False)
+    finally:
+        os.umask(mask)
     run = tmp_path / "run"
+    hidden = [str(p.relative_to(run)) for p in run.rglob("*") if not p.stat().st_mode & stat.S_IROTH]
+    assert hidden == []  # find run ! -perm -o=r: nothing
     for f in ("config.json", "splits.json", "summary.json"):
         assert (run / f).is_file()
     for k in range(3):
