@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .errors import AudioError, BBNNError
+from .errors import AudioError, BBNNError, no_space
 from .progress import backend_noise_filtered, plural
 
 __all__ = ["main", "build_parser"]
@@ -689,6 +689,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    except OSError as exc:  # (after BrokenPipeError, an OSError) a full disk under another library's writer
+        full = no_space(exc, exc.filename or Path.cwd())
+        if full is None:
+            raise
+        print(f"bbnn: error: {full}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,10 @@ can print it as one line::
 
 from __future__ import annotations
 
+import errno
+import shutil
 from os import PathLike
+from pathlib import Path
 
 __all__ = [
     "BBNNError",
@@ -20,6 +23,8 @@ __all__ = [
     "ModelError",
     "RunError",
     "MissingExtraError",
+    "NoSpaceError",
+    "no_space",
 ]
 
 
@@ -71,3 +76,28 @@ class RunError(BBNNError):
 class MissingExtraError(BBNNError, ImportError):
     """An optional part of the package (an extra: ``fast``, ``cluster``, ``book``) is needed and
     not installed; the message names the extra to install (:mod:`bbnn_core.extras`)."""
+
+
+class NoSpaceError(BBNNError):
+    """The disk (or the user's quota) under a place the project writes is full. The message names
+    the place, the space left and, where known, the space the write needed; the file being
+    written was not replaced, and nothing half-written is left."""
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def no_space(exc: BaseException, where: str | PathLike, needed: int | None = None) -> NoSpaceError | None:
+    """A :class:`NoSpaceError` for ``exc`` when it is an out-of-space error of a write under
+    ``where`` (a file or folder), else None."""
+    if not isinstance(exc, OSError) or exc.errno not in _FULL:
+        return None
+    place = Path(where)
+    folder = next((p for p in (place, *place.parents) if p.is_dir()), place)
+    try:
+        free = f"{shutil.disk_usage(folder).free / 1e6:.1f} MB left"
+    except OSError:
+        free = "space left unknown"
+    need = f", {needed / 1e6:.1f} MB needed" if needed else ""
+    what = "disk quota exceeded" if exc.errno == errno.EDQUOT else "no space left on the device"
+    return NoSpaceError(f"{what} writing {place} ({free}{need}); nothing was half-written")

@@ -33,7 +33,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .errors import RunError
+from .errors import RunError, no_space
 
 __all__ = [
     "Run",
@@ -98,8 +98,11 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        full = no_space(exc, path, len(data) if isinstance(data, bytes | str) else None)
+        if full is not None:
+            raise full from exc
         raise
 
 
@@ -221,8 +224,15 @@ class FoldRun:
     def save_model(self, model, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-        model.save(tmp)
-        os.replace(tmp, path)
+        try:
+            model.save(tmp)
+            os.replace(tmp, path)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            full = no_space(exc, path)
+            if full is not None:
+                raise full from exc
+            raise
 
     def clear_checkpoint(self) -> None:
         shutil.rmtree(self.path / "checkpoint", ignore_errors=True)

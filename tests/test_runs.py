@@ -8,6 +8,7 @@ import stat
 
 import pytest
 
+from bbnn_core.errors import NoSpaceError
 from bbnn_core.runs import atomic_write
 
 
@@ -35,6 +36,6 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         fh.write(b"half")
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(NoSpaceError, match=r"^no space left on the device writing .*f\.txt \(.* MB left\)"):
         atomic_write(target, fail)
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
