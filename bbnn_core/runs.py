@@ -26,7 +26,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -150,6 +151,32 @@ class FoldRun:
     @property
     def finished(self) -> bool:
         return (self.path / "metrics.json").is_file()
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the fold for this process while it trains. A second writer (a second ``bbnn train``
+        on the same run folder, a requeued job whose old one still runs, a Dask task run twice) is
+        refused with a :class:`RunError` naming the holder; the lock goes with the process, so a
+        killed one holds none. ``flock`` on a file in the fold folder (on NFS, Linux emulates it
+        with a lock of the server)."""
+        import fcntl
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                raise RunError(
+                    f"fold {self.index} of {self.path.parent} is being trained by {holder}: wait for it to "
+                    "finish or stop it; nothing was written"
+                ) from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"process {os.getpid()} on {platform.node()}\n")
+            fh.flush()
+            yield
 
     @property
     def best_model(self) -> Path:

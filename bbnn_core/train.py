@@ -624,7 +624,10 @@ def train(
     fs = features if features is not None else features_for(cfg, progress)
     plan = prepare_run(cfg, fs, restart=restart)
     for k in plan.todo:
-        _train_fold(fs, plan.folds[k], k, cfg, plan.run.fold(k), progress, plan.checksum, threads)
+        out = plan.run.fold(k)
+        with out.lock():  # one writer per fold
+            if not out.finished:  # another process may have finished it meanwhile
+                _train_fold(fs, plan.folds[k], k, cfg, out, progress, plan.checksum, threads)
     return finish_run(plan.run)
 
 
@@ -688,12 +691,12 @@ def train_fold(run_dir: str | os.PathLike, k: int, fs, *, threads: int | None = 
     and the features; it returns the fold's ``metrics.json``."""
     run = Run.open(run_dir)
     out = run.fold(k)
-    if out.finished:  # e.g. a task that ran again after its worker died at the very end
-        return out.metrics()
-    cfg = load_run_config(run.path)
-    splits = run.splits()
-    fold = Fold.from_dict(splits["folds"][k])
-    return _train_fold(fs, fold, k, cfg, out, False, _data_checksum(fs), threads)  # of the features it trains on
+    with out.lock():  # one writer per fold, also against a bbnn train on the same folder
+        if out.finished:  # e.g. a task that ran again after its worker died at the very end
+            return out.metrics()
+        cfg = load_run_config(run.path)
+        fold = Fold.from_dict(run.splits()["folds"][k])
+        return _train_fold(fs, fold, k, cfg, out, False, _data_checksum(fs), threads)  # of the features it trains on
 
 
 def finish_run(run: Run) -> dict:

@@ -81,3 +81,45 @@ def test_a_full_disk_under_a_run_stops_it_and_the_next_run_resumes_to_the_same_b
     for k in range(3):
         for name in ("history.csv", "predictions.csv"):
             assert (cut / f"fold{k}" / name).read_bytes() == (tmp_path / "whole" / f"fold{k}" / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_two_writers_on_one_run_folder_one_trains_the_fold_the_other_is_refused(tmp_path):
+    import subprocess
+    import sys
+    from dataclasses import replace
+
+    from conftest import synthetic_features
+
+    from bbnn_core.errors import RunError
+    from bbnn_core.runs import Run
+    from bbnn_core.train import config_for, train, train_fold
+
+    fs = synthetic_features(tmp_path / "feat" / "synthetic.npz")
+    cfg = config_for("smoke", dataset="synthetic", n_folds=3, epochs=1, run_dir=str(tmp_path / "run"))
+    train(replace(cfg, folds=(0,)), features=fs, progress=False)
+    run = Run.open(tmp_path / "run")
+    # another process holds fold 1 (flock, as bbnn train does): this one is refused at it, writing nothing
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from bbnn_core.runs import Run\n"
+            f"with Run.open({str(run.path)!r}).fold(1).lock():\n"
+            "    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(RunError, match=rf"^fold 1 of {run.path} is being trained by process {holder.pid} on "):
+            train(cfg, features=fs, progress=False)
+        with pytest.raises(RunError, match="is being trained by process"):
+            train_fold(run.path, 1, fs)  # a Dask task goes through the same lock
+        assert sorted(p.name for p in (run.path / "fold1").iterdir()) == [".lock", "config.json"]
+    finally:
+        holder.kill()
+        holder.wait()
+    summary = train(cfg, features=fs, progress=False)  # the holder died: its lock went with it
+    assert summary["folds_done"] == 3
