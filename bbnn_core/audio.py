@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError
+from .errors import AudioError, printable
 
 __all__ = [
     "SR",
@@ -198,7 +198,7 @@ def fit_length(y: np.ndarray, n_samples: int) -> tuple[np.ndarray, int]:
 def padding_note(source: str, pad: int, n_samples: int) -> str | None:
     if pad > PAD_WARN_FRACTION * n_samples:
         return (
-            f"{source}: {n_samples - pad} samples is shorter than the {n_samples}-sample window; "
+            f"{printable(source)}: {n_samples - pad} samples is shorter than the {n_samples}-sample window; "
             f"padded with {pad} samples of silence"
         )
     return None

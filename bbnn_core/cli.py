@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from . import __version__
-from .errors import AudioError, BBNNError, no_space
+from .errors import AudioError, BBNNError, no_space, printable
 from .progress import backend_noise_filtered, plural
 
 __all__ = ["main", "build_parser"]
@@ -406,7 +406,7 @@ def cmd_predict(args) -> int:
                 )
             )
         else:
-            print(r.path + "\t" + "\t".join(f"{g} {p:.3f}" for g, p in top))
+            print(printable(r.path) + "\t" + "\t".join(f"{g} {p:.3f}" for g, p in top))
         sys.stdout.flush()  # results stream out chunk by chunk
     return 1 if failed else 0
 

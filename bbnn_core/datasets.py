@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import AudioError, DatasetError
+from .errors import AudioError, DatasetError, printable
 
 __all__ = [
     "Track",
@@ -435,9 +435,9 @@ class ValidationReport:
 
     def lines(self) -> list[str]:
         """One line per problem, naming the file."""
-        out = [f"missing: {p}" for p in self.missing]
-        out += [f"unreadable: {p}: {why}" for p, why in self.unreadable]
-        out += [f"checksum mismatch: {p}" for p in self.checksum_failed]
+        out = [f"missing: {printable(p)}" for p in self.missing]
+        out += [f"unreadable: {printable(p)}: {why}" for p, why in self.unreadable]
+        out += [f"checksum mismatch: {printable(p)}" for p in self.checksum_failed]
         return out
 
 

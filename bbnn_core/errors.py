@@ -25,7 +25,15 @@ __all__ = [
     "MissingExtraError",
     "NoSpaceError",
     "no_space",
+    "printable",
 ]
+
+
+def printable(path: str | PathLike) -> str:
+    """A file name as one line of output: characters that are not printable (a newline or a tab in
+    a file name, an escape code) written as Python escapes, as ``ls -b`` does."""
+    s = str(path)
+    return s if s.isprintable() else "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in s)
 
 
 class BBNNError(Exception):
@@ -50,7 +58,7 @@ class AudioError(BBNNError):
     def __init__(self, path: str | PathLike, reason: str):
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"cannot decode {self.path}: {reason}")
+        super().__init__(f"cannot decode {printable(self.path)}: {reason}")
 
     def __reduce__(self):  # travels between processes (Dask workers) intact
         return (type(self), (self.path, self.reason))

@@ -123,3 +123,49 @@ def test_two_writers_on_one_run_folder_one_trains_the_fold_the_other_is_refused(
         holder.wait()
     summary = train(cfg, features=fs, progress=False)  # the holder died: its lock went with it
     assert summary["folds_done"] == 3
+
+
+def test_hostile_files_in_a_data_folder_are_one_line_each(tmp_path):
+    """A symlink loop, a link to a parent folder, a file name with a newline, a WAV header that
+    claims hours of audio, a WAV of 0 frames and 10,000 non-audio files beside the audio: each
+    bad file is one line naming it (a newline in a name is written \\n), the rest is counted."""
+    import struct
+    import subprocess
+    import sys
+
+    from conftest import tone, write_audio
+
+    root = tmp_path / "mine"
+    for c in ("a", "b"):
+        for i in range(3):
+            write_audio(root / c / f"{c}{i}.wav", tone(1.0, seed=i))
+    (root / "a" / "loop").symlink_to(root / "a" / "loop")
+    (root / "a" / "up").symlink_to(root)
+    write_audio(root / "b" / "new\nline.wav", tone(1.0))
+    write_audio(root / "b" / "empty.wav", tone(0.0))
+    fmt = struct.pack("<IHHIIHH", 16, 1, 1, 44100, 88200, 2, 16)
+    header = b"RIFF" + struct.pack("<I", 0xFFFFFFF0) + b"WAVEfmt " + fmt + b"data" + struct.pack("<I", 0xFFFFFF00)
+    (root / "a" / "hours.wav").write_bytes(header + bytes(1000))
+    junk = root / "b" / "notes"
+    junk.mkdir()
+    for i in range(10_000):
+        (junk / f"{i}.txt").write_text("x")
+
+    def bbnn(*args):
+        return subprocess.run([sys.executable, "-m", "bbnn_core.cli", *map(str, args)], capture_output=True, text=True)
+
+    res = bbnn("validate", root)
+    assert res.returncode == 1
+    lines = res.stdout.splitlines()
+    assert lines[:3] == ["a\t4", "b\t5", "total\t9"]  # the junk and the links are not tracks
+    assert [line.split(": ")[:2] for line in lines[3:]] == [
+        ["unreadable", f"{root}/a/hours.wav"],
+        ["unreadable", f"{root}/b/empty.wav"],
+    ]
+    res = bbnn("features", root, "--cache-dir", tmp_path / "cache", "--quiet")
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"{root}/b/new\\nline.wav: " in res.stderr  # one line, the newline escaped
+    assert sum(1 for line in res.stderr.splitlines() if line.startswith("  cannot decode ")) == 2
+    (root / "a" / "hours.wav").unlink()
+    (root / "b" / "empty.wav").unlink()
+    assert bbnn("features", root, "--cache-dir", tmp_path / "cache", "--quiet").returncode == 0
