@@ -151,7 +151,9 @@ def config_for(profile: str = "paper", **overrides) -> TrainConfig:
 
 
 def load_run_config(run_dir: str | os.PathLike) -> TrainConfig:
-    d = Run(run_dir).config()
+    """The configuration a run folder records, with ``run_dir`` where the folder is now (a run is
+    read from wherever it was copied or mounted)."""
+    d = {**Run(run_dir).config(), "run_dir": str(run_dir)}
     if d.get("folds") is not None:
         d["folds"] = tuple(d["folds"])
     return TrainConfig(**d)
@@ -466,7 +468,7 @@ def _train_fold(
             "determinism": determinism,
             "dataset_checksum": checksum,
             "data_match": data_match(Run(out.path.parent), fs),
-            "feature_file": str(fs.path),
+            "feature_file": Path(fs.path).name if fs.path else None,  # in the cache of the machine that ran it
             "seed": cfg.seed,
             "train_seed": cfg.init_seed,
             "wall_time_s": round(state["elapsed"], 3),
@@ -531,6 +533,13 @@ def data_match(run: Run, fs) -> dict:
         "tracks_not_identical": len(dev),
         "max_profile_difference_db": max(dev.values(), default=0.0),
     }
+
+
+def _recorded(cfg: TrainConfig) -> dict:
+    """``cfg`` as a run folder records it: the folder by its name, never the absolute path of the
+    machine that wrote it (:func:`load_run_config` puts back where the folder is); the data folder
+    as information (where it was, on that machine)."""
+    return {**cfg.to_json(), "run_dir": Path(cfg.run_dir).name}
 
 
 def _data_record(fs, folds, cfg: TrainConfig) -> dict:
@@ -663,9 +672,12 @@ def prepare_run(cfg: TrainConfig, fs, *, restart: bool = False) -> RunPlan:
         run.discard()
     if run.has_config:
         old = load_run_config(run.path)
-        if replace(old, run_dir=cfg.run_dir, folds=cfg.folds) != cfg:  # same run, any fold subset
+        # the same run, any fold subset, its data anywhere: the tracks decide (_check_same_data)
+        if replace(old, run_dir=cfg.run_dir, folds=cfg.folds, data_dir=cfg.data_dir) != cfg:
             changed = [
-                k for k, v in old.to_json().items() if k not in ("run_dir", "folds") and cfg.to_json().get(k) != v
+                k
+                for k, v in old.to_json().items()
+                if k not in ("run_dir", "folds", "data_dir") and cfg.to_json().get(k) != v
             ]
             raise RunError(
                 f"{run.path} holds a run with a different configuration ({', '.join(changed)}): "
@@ -674,14 +686,14 @@ def prepare_run(cfg: TrainConfig, fs, *, restart: bool = False) -> RunPlan:
     record = _data_record(fs, folds, cfg)
     if run.has_splits:
         _check_same_data(run, record)
-    run.write_config(cfg.to_json())
+    run.write_config(_recorded(cfg))
     if not run.has_splits or "track_digests" not in run.splits():  # new, or from before the record
         run.write_splits(record)
     elif "track_profiles" not in run.splits() and not _profile_deviation(run.splits(), record):
         run.write_splits(record)  # the same bytes: the record gains the profiles it predates
     todo = [k for k in asked if not run.fold(k).finished]
     for k in todo:
-        run.fold(k).write_config({**cfg.to_json(), "fold": k})
+        run.fold(k).write_config({**_recorded(cfg), "fold": k})
     return RunPlan(run=run, folds=folds, todo=todo, checksum=record["dataset_checksum"])
 
 

@@ -90,7 +90,9 @@ def test_two_workers_give_the_sequential_bytes_and_compute_features_once(workers
     prov = [f.provenance() for c in cfgs for f in Run(c.run_dir).finished_folds()]
     files = {p["feature_file"] for p in prov}
     assert len(files) == 1
-    written = os.stat(files.pop()).st_mtime
+    from bbnn_core.resources import cache_dir
+
+    written = os.stat(cache_dir() / "features" / files.pop()).st_mtime  # recorded by name: no machine's path
     assert all(written <= os.stat(Run(c.run_dir).fold(0).path / "config.json").st_mtime for c in cfgs)
     assert len({p["sessions"][0]["pid"] for p in prov}) == 2  # the folds ran in both workers
     assert all(p["determinism"]["intra_op_threads"] == 1 for p in prov)

@@ -169,3 +169,39 @@ def test_hostile_files_in_a_data_folder_are_one_line_each(tmp_path):
     (root / "a" / "hours.wav").unlink()
     (root / "b" / "empty.wav").unlink()
     assert bbnn("features", root, "--cache-dir", tmp_path / "cache", "--quiet").returncode == 0
+
+
+@pytest.mark.slow
+def test_a_run_resumes_on_its_data_moved_elsewhere_to_the_bytes_of_an_unmoved_run(make_gtzan, tmp_path):
+    """A run started on a laptop continues on a cluster where the data sits at another path: the
+    tracks decide that it is the same data, not the folder's path; no file of the run holds the
+    absolute path of the machine it ran on; a copied run reads the same numbers."""
+    import json
+    import shutil
+
+    from bbnn_core.metrics import summarize_run
+    from bbnn_core.train import config_for, train
+
+    data = make_gtzan(per_genre=3, seconds=1.0)
+
+    def cfg(data_dir, run, folds=None):
+        return config_for("smoke", data_dir=str(data_dir), n_folds=3, run_dir=str(run), folds=folds)
+
+    train(cfg(data, tmp_path / "unmoved"), progress=False)
+    train(cfg(data, tmp_path / "moved", folds=(0,)), progress=False)
+    elsewhere = tmp_path / "cluster" / "scratch" / data.name
+    shutil.copytree(data, elsewhere)  # mounted elsewhere, same tracks
+    shutil.rmtree(data)
+    train(cfg(elsewhere, tmp_path / "moved"), progress=False)
+    for k in range(3):
+        for name in ("history.csv", "predictions.csv"):
+            assert (tmp_path / "moved" / f"fold{k}" / name).read_bytes() == (
+                tmp_path / "unmoved" / f"fold{k}" / name
+            ).read_bytes()
+    assert json.loads((tmp_path / "moved" / "config.json").read_text())["data_dir"] == str(elsewhere)  # information
+    machine = str(tmp_path / "moved")
+    assert not [p for p in (tmp_path / "moved").rglob("*.json") if machine in p.read_text()]
+    copy = shutil.copytree(tmp_path / "moved", tmp_path / "copied" / "run")
+    shutil.rmtree(tmp_path / "moved")
+    a, b = summarize_run(copy), summarize_run(tmp_path / "unmoved")
+    assert a["test_acc"] == b["test_acc"] and a["pooled"] == b["pooled"]

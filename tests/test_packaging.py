@@ -271,3 +271,15 @@ def test_make_test_fast_leaves_out_what_is_slow():
         assert f"tests/{slow}.py" not in files, slow
     assert "tests/test_cli.py::test_train_smoke_on_the_embedded_data" not in ids
     assert "tests/test_cli.py::test_help[command0]" in ids  # the file's quick tests stay
+
+
+def test_no_committed_result_holds_a_path_of_the_machine_that_made_it():
+    """Run folders, results and executed notebooks name folders and files by name or relative to
+    the checkout: an absolute path (/work/..., /home/..., /tmp/...) belongs to one machine."""
+    absolute = re.compile(r"(?<![\w.~])/(?:work|home|root|tmp|Users|scratch|mnt)/[\w.-]+")
+    files = [p for p in (ROOT / "results").rglob("*") if p.suffix in (".json", ".md", ".csv")]
+    files += list((ROOT / "notebooks").glob("*.ipynb"))
+    found = {
+        str(p.relative_to(ROOT)): m.group(0) for p in files if (m := absolute.search(p.read_text(errors="replace")))
+    }
+    assert found == {}
