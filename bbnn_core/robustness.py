@@ -373,13 +373,13 @@ def evaluate(
     import pandas as pd
 
     work = Path(work_dir)
-    work.mkdir(parents=True, exist_ok=True)
     key = {**key, "code": code_key()}
     key_file = work / "key.json"
-    if key_file.exists() and json.loads(key_file.read_text()) != key:
+    current = key_file.exists() and json.loads(key_file.read_text()) == key
+    if not current:  # a cache another user made, current and read-only here, is only read
         for old in work.glob("*.csv"):
             old.unlink()
-    _atomic_write(key_file, json.dumps(key, indent=1, sort_keys=True))
+        _atomic_write(key_file, json.dumps(key, indent=1, sort_keys=True))
     clips = None
     parts = []
     for cond in bar(conditions, desc="robustness", unit="condition", progress=progress):

@@ -252,8 +252,11 @@ def test_extract_reuses_unchanged_tracks(make_gtzan, tmp_path, monkeypatch):
     calls = []
     real = features._clip_spectrogram
     monkeypatch.setattr(features, "_clip_spectrogram", lambda path, p: calls.append(1) or real(path, p))
-    again = extract(ds, cache_dir=tmp_path, progress=False)
+    monkeypatch.setattr(features, "_atomic_savez", lambda *a, **k: pytest.fail("wrote into a current cache"))
+    again = extract(ds, cache_dir=tmp_path, progress=False)  # a current cache, read-only here: only read
     assert calls == [] and np.array_equal(again.X, first.X)
+    monkeypatch.undo()
+    monkeypatch.setattr(features, "_clip_spectrogram", lambda path, p: calls.append(1) or real(path, p))
 
     changed = root / "genres" / "jazz" / "jazz.00001.wav"
     write_audio(changed, tone(1.0, freq=1234.0))

@@ -152,6 +152,9 @@ def test_evaluate_rows_resume_and_are_never_reused_under_another_key(tmp_path):
     calls.clear()
     again = _fake_study(tmp_path, calls)
     assert calls == [] and again.equals(rows)  # every condition was done: nothing recomputed
+    with pytest.MonkeyPatch.context() as m:  # a cache another user wrote, read-only here: only read
+        m.setattr(rb, "_atomic_write", lambda *a: pytest.fail("wrote into a complete cache"))
+        assert _fake_study(tmp_path, calls).equals(rows) and calls == []
     (tmp_path / "work" / "gain=-20_dB.csv").unlink()  # as if killed during that condition
     again = _fake_study(tmp_path, calls)
     assert calls.count("signals") == 1 and len(calls) == 2 and again.equals(rows)
