@@ -10,12 +10,13 @@ runs here, one thing after another. The chapters then only read their finished r
 
 from __future__ import annotations
 
+import errno
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from .errors import BBNNError, ParameterError
+from .errors import BBNNError, NoSpaceError, ParameterError, no_space
 
 __all__ = ["CHAPTERS", "prepare_kernel", "parse_data", "build_book", "prune_empty_sections", "print_pdf"]
 
@@ -141,12 +142,20 @@ def print_pdf(site: str | Path, out: str | Path, *, stamp: str, chromium: str | 
 
 
 def _execute(notebook: str, output: str, parameters: dict, cwd: str) -> str:
-    """Run one notebook with papermill (a Dask task, or a call here); the output's path."""
+    """Run one notebook with papermill (a Dask task, or a call here); the output's path. A full disk
+    is one :class:`NoSpaceError` naming the output, and no half-written notebook is left."""
     import papermill
 
-    papermill.execute_notebook(
-        notebook, output, parameters=parameters, cwd=cwd, progress_bar=False, kernel_name="python3"
-    )
+    try:
+        papermill.execute_notebook(
+            notebook, output, parameters=parameters, cwd=cwd, progress_bar=False, kernel_name="python3"
+        )
+    except OSError as exc:
+        full = no_space(exc, output)
+        if full is None:
+            raise
+        Path(output).unlink(missing_ok=True)
+        raise full from exc
     return output
 
 
@@ -228,6 +237,9 @@ def build_book(
 
         futures = {workers.client.submit(_execute, *job, pure=False): job[0] for job in jobs}
         failures = [(futures[f], exc) for f, exc in wait_all(list(futures), "notebooks", "notebook", progress)]
+    for _, failure in failures:
+        if isinstance(failure, NoSpaceError):
+            raise failure
     if failures:
         name, error = failures[0]
         if hasattr(error, "ename"):  # papermill's error: the cell's exception
@@ -249,6 +261,10 @@ def build_book(
             capture_output=True,
             text=True,
         )
+        if res.returncode != 0 and "No space left on device" in res.stdout + res.stderr:
+            raise no_space(OSError(errno.ENOSPC, "No space left on device"), root / "_build") or BBNNError(
+                "no space left on the device"
+            )
         if res.returncode != 0:
             raise BBNNError(f"jupyter-book build failed: {(res.stdout + res.stderr).strip().splitlines()[-1]}")
     return {key: cfg.run_dir for key, cfg in cfgs.items()}

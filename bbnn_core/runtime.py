@@ -19,16 +19,19 @@ runs instead and one line on stderr says so.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, no_space
 from .resources import sha256
 
 __all__ = ["RUNTIMES", "PRECISIONS", "Runner", "make_runner", "openvino_available", "native_bf16"]
@@ -56,7 +59,10 @@ def _core():
 
     core = ov.Core()
     compiled = cache_dir() / "openvino" / "compiled"
-    compiled.mkdir(parents=True, exist_ok=True)
+    try:
+        compiled.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a cache this user cannot write: graphs are compiled each time, not cached
+        return core
     core.set_property({"CACHE_DIR": str(compiled)})  # OpenVINO's own cache of compiled graphs
     return core
 
@@ -184,19 +190,23 @@ def ensemble_graph(models: list):
     return keras.Model(x, y, name="ensemble")
 
 
-def _convert(files: Sequence[Path], load: Callable[[Path], object], xml: Path) -> float:
-    """Build the ensemble graph from ``files`` and write its OpenVINO IR (atomically, so two
-    processes converting at once leave one whole file); the seconds it took."""
-    import time
-
-    t = time.perf_counter()
-    graph = ensemble_graph([load(Path(f)) for f in files])
-    xml.parent.mkdir(parents=True, exist_ok=True)
+def _convert(graph, xml: Path) -> None:
+    """Write the OpenVINO IR of ``graph`` (a Keras model) as ``xml`` and its ``.bin``, atomically,
+    so two processes converting at once leave one whole pair. A full disk is one
+    :class:`NoSpaceError` naming the folder, with no temporary file left behind."""
     tmp = xml.with_name(f".{xml.stem}.{os.getpid()}.xml")
-    graph.export(str(tmp), format="openvino", verbose=False)
-    os.replace(tmp.with_suffix(".bin"), xml.with_suffix(".bin"))
-    os.replace(tmp, xml)  # last: the .xml marks a complete pair
-    return time.perf_counter() - t
+    try:
+        xml.parent.mkdir(parents=True, exist_ok=True)
+        graph.export(str(tmp), format="openvino", verbose=False)
+        os.replace(tmp.with_suffix(".bin"), xml.with_suffix(".bin"))
+        os.replace(tmp, xml)  # last: the .xml marks a complete pair
+    except OSError as exc:
+        for part in (tmp, tmp.with_suffix(".bin")):
+            part.unlink(missing_ok=True)
+        full = no_space(exc, xml.parent)
+        if full is None:
+            raise
+        raise full from exc
 
 
 def make_runner(
@@ -236,9 +246,21 @@ def make_runner(
     from .resources import cache_dir
 
     xml = cache_dir() / "openvino" / f"ensemble-{graph_key(files)}.xml"
-    seconds = None
-    if not (xml.is_file() and xml.with_suffix(".bin").is_file()):
-        seconds = _convert(files, load, xml)
-    runner = OpenVINORunner(xml, len(files), precision)
+    if xml.is_file() and xml.with_suffix(".bin").is_file():
+        runner = OpenVINORunner(xml, len(files), precision)
+        runner.convert_seconds = None
+        return runner
+    t = time.perf_counter()
+    graph = ensemble_graph([load(f) for f in files])
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            _convert(graph, xml)
+        except OSError as exc:  # a cache this user cannot write (shared, read-only): converted each time
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            xml = Path(tmp) / xml.name
+            _convert(graph, xml)
+        seconds = time.perf_counter() - t
+        runner = OpenVINORunner(xml, len(files), precision)
     runner.convert_seconds = seconds
     return runner

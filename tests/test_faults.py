@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,43 @@ def test_a_full_disk_under_the_feature_cache_is_one_line_and_the_next_run_works(
     assert list(cache.iterdir()) == []  # no temporary file, no partial feature file
     assert main(["features", str(root), "--cache-dir", str(cache), "--quiet"]) == 0  # room again
     assert [p.suffix for p in cache.iterdir()] == [".npz"]
+
+
+def test_a_full_disk_under_the_book_is_one_line_and_no_half_written_page(tmp_path, monkeypatch):
+    """papermill's output notebook and Jupyter Book's build: the error names the place; a page
+    written in part is removed; with room again the book is made."""
+    import subprocess
+
+    import nbformat
+    import papermill
+
+    from bbnn_core.book import build_book
+    from bbnn_core.errors import NoSpaceError
+
+    root = tmp_path / "checkout"
+    (root / "notebooks").mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(), root / "notebooks" / "intro.ipynb")
+    page = root / "book" / "generated" / "intro.ipynb"
+
+    def full(notebook, output, **kw):
+        Path(output).write_text('{"cells": [')  # half-written, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device", output)
+
+    monkeypatch.setattr(papermill, "execute_notebook", full)
+    with pytest.raises(NoSpaceError, match=f"writing {page} .*MB left"):
+        build_book({}, root=root, build=False, progress=False)
+    assert not page.exists()
+
+    def room(notebook, output, **kw):
+        nbformat.write(nbformat.read(notebook, as_version=4), output)
+
+    monkeypatch.setattr(papermill, "execute_notebook", room)
+    built = subprocess.CompletedProcess([], 1, "", "OSError: [Errno 28] No space left on device: '_build/html/x'")
+    monkeypatch.setattr(subprocess, "run", lambda *a, **kw: built)
+    with pytest.raises(NoSpaceError, match=f"writing {root}/_build "):
+        build_book({}, root=root, progress=False)
+    assert page.exists()
+    assert build_book({}, root=root, build=False, progress=False) == {}
 
 
 @pytest.mark.slow

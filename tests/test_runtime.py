@@ -93,6 +93,58 @@ def test_the_converted_graph_is_cached_by_the_models_contents(tmp_path, monkeypa
     np.testing.assert_allclose(changed(x), KerasRunner([load(p) for p in paths])(x), atol=2e-5)
 
 
+def test_the_graph_cache_full_or_read_only(tmp_path, monkeypatch):
+    """A full disk while the graph is written: one NoSpaceError naming the cache, no temporary
+    file left, and the next run (room again) converts. A cache this user cannot write: the graph
+    is converted into a temporary folder and predicts as Keras does, nothing written to the cache."""
+    import errno
+
+    import keras
+
+    import bbnn_core.runtime as runtime
+    from bbnn_core.errors import NoSpaceError
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BBNN_CACHE", str(cache))
+    keras.utils.set_random_seed(0)
+    paths = [tmp_path / "m.keras"]
+    build_bbnn((647, 128, 1), n_classes=3, n_blocks=1, filters=4).save(paths[0])
+
+    def load(p):
+        return keras.models.load_model(p, compile=False)
+
+    real = runtime.ensemble_graph
+
+    class Full:
+        def __init__(self, models):
+            self.graph = real(models)
+
+        def export(self, path, **kw):
+            Path(path).write_text("<net")  # half-written, then the disk is full
+            Path(path).with_suffix(".bin").write_bytes(bytes(10))
+            raise OSError(errno.ENOSPC, "No space left on device", path)
+
+    monkeypatch.setattr(runtime, "ensemble_graph", Full)
+    with pytest.raises(NoSpaceError, match=f"writing {cache}/openvino .*MB left"):
+        make_runner(paths, load, runtime="openvino", precision="f32")
+    assert not [p for p in (cache / "openvino").iterdir() if p.is_file()]
+
+    class ReadOnly(Full):
+        def export(self, path, **kw):
+            if str(cache) in str(path):
+                raise PermissionError(errno.EACCES, "Permission denied", path)
+            return self.graph.export(path, **kw)
+
+    monkeypatch.setattr(runtime, "ensemble_graph", ReadOnly)
+    runner = make_runner(paths, load, runtime="openvino", precision="f32")
+    assert runner.convert_seconds is not None and not list((cache / "openvino").glob("ensemble-*"))
+    x = np.random.default_rng(0).normal(-40, 10, (2, 647, 128, 1)).astype(np.float32)
+    np.testing.assert_allclose(runner(x), KerasRunner([load(p) for p in paths])(x), atol=2e-5)
+    monkeypatch.setattr(runtime, "ensemble_graph", real)  # room again, writable: converted and cached
+    assert make_runner(paths, load, runtime="openvino", precision="f32").convert_seconds is not None
+    assert len(list((cache / "openvino").glob("ensemble-*.xml"))) == 1
+
+
 NO_OPENVINO = without_module("openvino", "no OpenVINO wheel for this (simulated) platform") + textwrap.dedent("""
     from bbnn_core.cli import main
     sys.exit(main(sys.argv[1:]))
