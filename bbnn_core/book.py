@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .errors import BBNNError, NoSpaceError, ParameterError, no_space
+from .runs import atomic_write
 
 __all__ = ["CHAPTERS", "prepare_kernel", "parse_data", "build_book", "prune_empty_sections", "print_pdf"]
 
@@ -88,7 +89,7 @@ def prune_empty_sections(path: str | Path) -> list[str]:
             drop.update(range(a, b))
             removed.append("".join(cells[a]["source"]).splitlines()[0].lstrip("# ").strip())
     nb["cells"] = [c for i, c in enumerate(cells) if i not in drop]
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    atomic_write(path, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")  # a full disk leaves the page whole
     return removed
 
 
