@@ -33,7 +33,17 @@ from typing import Any
 from .errors import BBNNError, ParameterError, RunError
 from .extras import require
 
-__all__ = ["ClusterConfig", "Workers", "local_workers", "connect", "jobqueue_cluster", "train_runs", "wait_all"]
+__all__ = [
+    "ClusterConfig",
+    "Workers",
+    "local_workers",
+    "connect",
+    "check_scheduler",
+    "jobqueue_cluster",
+    "batch_workers",
+    "train_runs",
+    "wait_all",
+]
 
 SCHEDULERS = ("slurm", "pbs", "sge")
 
@@ -100,20 +110,20 @@ def _local_workers(n: int, threads: int, quiet: bool) -> Iterator[Workers]:
 
 
 def connect(address: str, *, threads: int | None = None) -> AbstractContextManager[Workers]:
-    """The workers of a running Dask scheduler at ``address`` (``tcp://host:8786``), on entering
-    the context."""
+    """The workers of a running Dask scheduler at ``address`` (``tcp://host:8786``), reached at
+    once (one line within 30 s when nobody answers there)."""
     require("cluster", "--scheduler (folds as tasks on a Dask scheduler)", ("distributed",))
-    return _connect(address, threads)
-
-
-@contextmanager
-def _connect(address: str, threads: int | None) -> Iterator[Workers]:
     from distributed import Client
 
     try:
         client = Client(address, timeout="30s")
     except OSError as exc:
         raise ParameterError(f"cannot reach a Dask scheduler at {address}: {exc}") from exc
+    return _connected(client, address, threads)
+
+
+@contextmanager
+def _connected(client, address: str, threads: int | None) -> Iterator[Workers]:
     with client:
         yield Workers(client, threads=threads, description=f"the Dask scheduler at {address}")
 
@@ -239,10 +249,46 @@ def jobqueue_cluster(cfg: ClusterConfig):
     )
 
 
-def batch_workers(cfg: ClusterConfig) -> AbstractContextManager[Workers]:
+# per batch system: the command that submits a job, and one that must answer when its controller
+# is reachable (the user's jobs on Slurm, the server's state on PBS, the queue on SGE)
+_COMMANDS = {
+    "slurm": ("sbatch", ["squeue", "--noheader", "--user"]),
+    "pbs": ("qsub", ["qstat", "-B"]),
+    "sge": ("qsub", ["qstat"]),
+}
+
+
+def check_scheduler(scheduler: str, *, timeout: float = 30.0) -> None:
+    """Refuse in one line, before any job is built, a batch system whose commands are not on
+    ``PATH`` or whose controller does not answer within ``timeout`` seconds (never a hang)."""
+    import getpass
+    import shutil
+    import subprocess
+
+    submit, status = _COMMANDS[scheduler]
+    if scheduler == "slurm":
+        status = [*status, getpass.getuser()]
+    where = f"run bbnn where {scheduler} jobs are submitted (a login node), or use --workers N here"
+    for command in (submit, status[0]):
+        if shutil.which(command) is None:
+            raise ParameterError(f"--cluster {scheduler} needs the command {command}, not found on PATH: {where}")
+    asked = " ".join(status)
+    try:
+        res = subprocess.run(status, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise ParameterError(f"--cluster {scheduler}: `{asked}` did not answer within {timeout:g} s: {where}") from None
+    if res.returncode != 0:
+        said = (res.stderr or res.stdout).strip().splitlines()
+        raise ParameterError(
+            f"--cluster {scheduler}: `{asked}` failed ({said[-1] if said else f'exit {res.returncode}'}): {where}"
+        )
+
+
+def batch_workers(cfg: ClusterConfig, *, timeout: float = 30.0) -> AbstractContextManager[Workers]:
     """On entering the context, submit ``cfg.jobs`` batch jobs and yield their workers as they
-    join."""
+    join. The batch system is checked at once (:func:`check_scheduler`)."""
     require("cluster", f"--cluster {cfg.scheduler} (folds as batch jobs)")
+    check_scheduler(cfg.scheduler, timeout=timeout)
     return _batch_workers(cfg)
 
 

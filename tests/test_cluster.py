@@ -271,3 +271,60 @@ def test_where_the_folds_run_is_checked_in_one_line(args, message, tmp_path):
     )
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and message in res.stderr, res.stderr
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+def _fake_commands(folder, **scripts):
+    """Executables in ``folder`` named after ``scripts``' keys, each running its shell line."""
+    folder.mkdir(exist_ok=True)
+    for name, line in scripts.items():
+        path = folder / name
+        path.write_text(f"#!/bin/sh\n{line}\n")
+        path.chmod(0o755)
+    return folder
+
+
+def test_a_batch_system_not_here_or_not_answering_is_one_line_never_a_hang(tmp_path, monkeypatch):
+    """No sbatch on PATH (a laptop), a controller that does not answer (a hang cut at the
+    timeout), one that refuses: each one ParameterError naming the command, in seconds."""
+    from bbnn_core.cluster import check_scheduler
+    from bbnn_core.errors import ParameterError
+
+    bin_ = _fake_commands(tmp_path / "bin")
+    monkeypatch.setenv("PATH", str(bin_))
+    with pytest.raises(ParameterError, match="^--cluster slurm needs .*sbatch, not found on PATH"):
+        check_scheduler("slurm")
+    _fake_commands(
+        bin_,
+        sbatch="exit 0",
+        squeue="exec /bin/sleep 60",
+        qsub="exit 0",
+        qstat="echo 'qstat: cannot connect to server' >&2; exit 2",
+    )
+    t = time.monotonic()
+    with pytest.raises(ParameterError, match=r"`squeue --noheader --user \S+` did not answer within 1 s"):
+        check_scheduler("slurm", timeout=1)
+    assert time.monotonic() - t < 10
+    with pytest.raises(ParameterError, match=r"^--cluster pbs: `qstat -B` failed \(qstat: cannot connect to server\)"):
+        check_scheduler("pbs")
+    _fake_commands(bin_, squeue="exit 0")
+    check_scheduler("slurm")  # there and answering: no error
+
+
+def test_bbnn_train_on_a_cluster_that_is_not_there_fails_at_once_in_one_line(tmp_path):
+    """--cluster without its scheduler's commands, --scheduler at an address nobody serves."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    for args, said in (
+        (["--cluster", "slurm"], "--cluster slurm needs the command sbatch, not found on PATH"),
+        (["--scheduler", "tcp://127.0.0.1:9"], "cannot reach a Dask scheduler at tcp://127.0.0.1:9"),
+    ):
+        t = time.monotonic()
+        res = subprocess.run(
+            [sys.executable, "-m", "bbnn_core.cli", "train", "--profile", "smoke", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+        )
+        assert res.returncode == 1 and res.stderr.count("\n") == 1 and said in res.stderr, res.stderr
+        assert time.monotonic() - t < 120 and not any(tmp_path.iterdir())  # nothing written
