@@ -145,9 +145,17 @@ def _require_dir(root: Path, what: str) -> Path:
 
 
 def audio_files(folder: Path, *, recursive: bool = False) -> list[Path]:
-    """The audio files in ``folder`` (and below it when ``recursive``), sorted."""
+    """The audio files in ``folder`` (and below it when ``recursive``), sorted. Hidden files and
+    folders (a leading dot: macOS's ``._*`` AppleDouble files, ``.DS_Store``, ``.git``) are not
+    audio, whatever their extension; links to folders are not followed."""
     found = folder.rglob("*") if recursive else folder.iterdir()
-    return sorted(p for p in found if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file())
+    return sorted(
+        p
+        for p in found
+        if p.suffix.lower() in AUDIO_EXTENSIONS
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.is_file()
+    )
 
 
 def _nonempty(ds: Dataset) -> Dataset:
@@ -336,12 +344,14 @@ def load_extended_ballroom(
 
 
 def load_folder(root: str | os.PathLike, *, name: str | None = None) -> Dataset:
-    """Any folder-per-class tree: ``<root>/<class>/<audio file>``, classes sorted by name."""
+    """Any folder-per-class tree: ``<root>/<class>/<audio file>``, classes sorted by name. A class
+    is a folder of the first level; its audio is found at any depth below it
+    (``<class>/<album>/<track>``), as ``bbnn predict`` finds a folder's."""
     root = _require_dir(Path(root), "folder")
     tracks: list[Track] = []
     classes: list[str] = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        files = audio_files(sub)
+        files = audio_files(sub, recursive=True)
         if files:
             classes.append(sub.name)
         tracks.extend(Track(f.relative_to(root), sub.name, group=str(f.relative_to(root))) for f in files)

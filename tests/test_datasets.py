@@ -87,6 +87,23 @@ def test_folder_per_class(tmp_path):
     assert list(ds.labels) == [0, 0, 1, 1]
 
 
+def test_a_class_is_a_first_level_folder_with_its_audio_at_any_depth(tmp_path):
+    """``class/album/track`` is found (training used to leave it out while predict used it);
+    macOS's ``._*`` files, hidden files and hidden folders are not audio, whatever their name."""
+    for cls in ("jazz", "rock"):
+        write_audio(tmp_path / cls / "single.wav", tone(0.5))
+        write_audio(tmp_path / cls / "album" / "disc 1" / "track.wav", tone(0.5, seed=1))
+        (tmp_path / cls / "._single.wav").write_bytes(b"\x00\x05\x16\x07" + bytes(4000))  # AppleDouble
+        (tmp_path / cls / "album" / "._track.wav").write_bytes(bytes(4000))
+        write_audio(tmp_path / cls / ".Trash" / "old.wav", tone(0.5))
+    (tmp_path / ".DS_Store").write_bytes(bytes(100))
+    ds = load_folder(tmp_path)
+    assert ds.classes == ("jazz", "rock")
+    assert [str(t.path) for t in ds.tracks if t.label == "jazz"] == ["jazz/album/disc 1/track.wav", "jazz/single.wav"]
+    report = validate(ds)
+    assert report.ok and report.counts == {"jazz": 2, "rock": 2}, report
+
+
 def test_extended_ballroom_counts_equal_the_papers_table_2(mirror):
     ds = load_extended_ballroom()
     assert len(ds) == 4180 and not ds.has_audio
