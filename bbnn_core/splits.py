@@ -5,6 +5,9 @@
   authors' numbers, not for estimating generalisation.
 * ``kfold``: true stratified 10-fold cross-validation, 8/1/1: fold ``k`` tests on part ``k``,
   validates on part ``k+1`` and trains on the other eight, so every track is tested exactly once.
+  With ``K`` parts other than 10, fold ``k`` still tests on part ``k``, and validates on one track
+  in nine of the other parts (a stratified draw: the share part ``k+1`` has among nine), so that
+  training keeps eight ninths of them whatever ``K`` (a whole part would take a third at K=3).
 * ``grouped``: like ``kfold``, but no group (copies of one song, e.g. Extended Ballroom's
   duplicate links) is split across train / validation / test.
 * ``fault-filtered``: the fixed GTZAN split of Kereliuk et al. (2015), 443/197/290 tracks, one
@@ -94,6 +97,20 @@ def _rotate(parts: list[np.ndarray], n_folds: int) -> list[Fold]:
     return folds
 
 
+def _validation(rest: np.ndarray, y: np.ndarray, k: int, seed: int, groups=None) -> tuple[np.ndarray, np.ndarray]:
+    """(train, val) of the tracks ``rest``: per class, one in nine of its tracks (of its song
+    groups, with ``groups``), at least one of a class with two or more, drawn with ``seed`` and ``k``."""
+    rng = np.random.default_rng([seed, k])
+    unit = np.asarray(groups)[rest] if groups is not None else rest
+    val: list = []
+    for c in np.unique(y[rest]):
+        units = np.unique(unit[y[rest] == c])
+        take = max(1, round(len(units) / 9)) if len(units) > 1 else 0
+        val.extend(rng.choice(units, take, replace=False).tolist())
+    held = np.isin(unit, val)
+    return np.sort(rest[~held]), np.sort(rest[held])
+
+
 def _kfold(y: np.ndarray, n_folds: int, seed: int, groups=None, classes=None) -> list[Fold]:
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
@@ -112,7 +129,13 @@ def _kfold(y: np.ndarray, n_folds: int, seed: int, groups=None, classes=None) ->
     else:
         splitter = StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
         parts = [test for _, test in splitter.split(x, y, groups)]
-    folds = _rotate(parts, n_folds)
+    if n_folds == 10:  # the paper's 8/1/1: the next part validates
+        folds = _rotate(parts, n_folds)
+    else:
+        folds = []
+        for k in range(n_folds):
+            train, val = _validation(np.concatenate([p for j, p in enumerate(parts) if j != k]), y, k, seed, groups)
+            folds.append(Fold(train, val, np.sort(parts[k])))
     for k, f in enumerate(folds):
         if not len(f.val) or not len(f.test):
             raise DatasetError(f"fold {k} of {n_folds} has an empty validation or test part: use fewer folds")

@@ -55,17 +55,30 @@ def _same_software(ref: dict, here: dict) -> bool:
 
 def _make(features_dir: Path, run_dir: Path) -> Path:
     sys.path.insert(0, str(Path(__file__).parent))
-    from conftest import synthetic_features
+    from unittest import mock
 
+    from conftest import synthetic_features
+    from sklearn.model_selection import StratifiedKFold
+
+    from bbnn_core.splits import Fold
     from bbnn_core.train import config_for, train
 
     fs = synthetic_features(features_dir / "synthetic.npz")
-    train(
-        config_for("smoke", dataset="synthetic", n_folds=3, epochs=3, folds=(0,), run_dir=str(run_dir)),
-        features=fs,
-        progress=False,
-        threads=2,  # the numbers depend on it: the references were made on 2 cores, as CI has
-    )
+
+    def fixed_split(y, **_):
+        """The references' split, fixed here so that they measure training, not the split policy:
+        three stratified parts (seed 0); fold k tests on part k and validates on part k+1."""
+        parts = [test for _, test in StratifiedKFold(3, shuffle=True, random_state=0).split(np.zeros(len(y)), y)]
+        rest = [np.sort(np.concatenate([parts[j] for j in range(3) if j not in (k, (k + 1) % 3)])) for k in range(3)]
+        return [Fold(rest[k], np.sort(parts[(k + 1) % 3]), np.sort(parts[k])) for k in range(3)]
+
+    with mock.patch("bbnn_core.train.make_splits", fixed_split):
+        train(
+            config_for("smoke", dataset="synthetic", n_folds=3, epochs=3, folds=(0,), run_dir=str(run_dir)),
+            features=fs,
+            progress=False,
+            threads=2,  # the numbers depend on it: the references were made on 2 cores, as CI has
+        )
     return run_dir / "fold0"
 
 

@@ -124,3 +124,24 @@ def test_fault_filtered_part_names_what_the_split_leaves_out(gtzan_mini):
     # a path in another layout (an .au file, Windows separators) is found by its genre/name
     assert fault_filtered_part(["x\\blues\\blues.00000.au", "rock/rock.99999.wav"])[1] is None
     assert fault_filtered_part([lists["test"][0]]) == ["test"]
+
+
+@pytest.mark.parametrize("n_folds", [3, 5])
+def test_k_folds_validate_on_one_track_in_nine_of_the_others_not_a_whole_part(n_folds):
+    """At K=3 a whole part would validate on a third of the clips; the paper's 8/1/1 keeps eight
+    ninths of the non-test clips for training, and so does every K (stratified, one per class at
+    least); K=10 is the paper's rotation, unchanged. Groups stay on one side."""
+    y = np.repeat(np.arange(4), 18)
+    for groups in (None, np.arange(len(y)) // 2):  # grouped: pairs of copies
+        folds = make_splits(
+            y, protocol="grouped" if groups is not None else "kfold", n_folds=n_folds, seed=3, groups=groups
+        )
+        check_folds(folds, len(y))
+        assert sorted(np.concatenate([f.test for f in folds]).tolist()) == list(range(len(y)))  # each tested once
+        for f in folds:
+            rest = len(f.train) + len(f.val)
+            assert abs(len(f.val) - rest / 9) <= 4 and len(np.unique(y[f.val])) == 4
+            if groups is not None:
+                assert not set(groups[f.val]) & set(groups[f.train])
+    paper = make_splits(y, protocol="kfold", n_folds=10, seed=3)
+    assert all(np.array_equal(paper[k].val, paper[(k + 1) % 10].test) for k in range(10))
