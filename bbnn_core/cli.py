@@ -45,6 +45,13 @@ def _output_args(
     p.add_argument("--quiet", "-q", action="store_true", help=f"no progress {bars}")
 
 
+# what each profile costs, as measured (benchmarks/RESULTS.md; the paper run's folds in results/)
+PROFILE_HELP = (
+    "paper: the recipe, hours per fold on a CPU (1.1 to 6 h on 2 cores, for 80 training clips; "
+    "a GPU is the machine for it); quick: a reduced CPU run of minutes; smoke: seconds"
+)
+
+
 def _run_args(p: argparse.ArgumentParser, profile_help: str | None = None) -> None:
     """--profile, --seed, --n-folds and --threads: what a run of the recipe is, for train and book."""
     p.add_argument("--profile", default="paper", choices=["paper", "quick", "smoke"], help=profile_help)
@@ -330,7 +337,6 @@ def _print_summary(summary: dict, as_json: bool) -> None:
             f"paired\tboth right {paired['both_right']}\tBBNN only {paired['bbnn_only']}\t"
             f"SVM only {paired['svm_only']}\tboth wrong {paired['both_wrong']}\t"
             f"McNemar exact p={paired['p_value']:.4f}\t{paired['n_clips']} clips, folds {','.join(map(str, paired['folds']))}"
-            + (f"\tleft out: folds {','.join(map(str, paired['missing']))}" if paired["missing"] else "")
         )
     reruns = summary.get("reruns")
     if reruns:
@@ -547,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="data set folder (default: the embedded data set)")
     p.add_argument("--kind", choices=["gtzan", "ballroom", "extended_ballroom", "folder"])
     p.add_argument("--protocol", default="kfold", choices=["authors", "kfold", "grouped", "fault-filtered"])
-    _run_args(p, profile_help="paper: the recipe; quick: reduced CPU run of minutes; smoke: seconds")
+    _run_args(p, profile_help=PROFILE_HELP)
     p.add_argument(
         "--seeds", type=_seed_list, help="several runs, one per seed, e.g. 0,1,2 (--run-dir then needs {seed})"
     )
@@ -582,7 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CHAPTER=FOLDER",
         help="a chapter's data set: gtzan=, ballroom= or extended_ballroom= (repeatable)",
     )
-    _run_args(p)
+    _run_args(p, profile_help=PROFILE_HELP)
     p.add_argument("--runs", default="runs", help="folder of the run folders (default: runs)")
     p.add_argument("--root", default=".", help="the bbnn-book checkout (default: here)")
     p.add_argument("--no-build", action="store_true", help="execute the notebooks, do not render")
@@ -632,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how the models' predictions change under shorter, coded, resampled, louder, noisy audio",
         description="Every clip of a labelled data set under each condition (excerpt length, MP3/Ogg, "
         "sample rate, gain, noise, stereo, preprocessing mistakes), predicted by every model: accuracy, "
-        "change from the clean input with a 95%% interval over the models, predictions changed. Each "
+        "change from the clean input with a 95% interval over the models, predictions changed. Each "
         "finished condition is cached, so an interrupted computation resumes.",
     )
     _dataset_args(p)

@@ -30,6 +30,18 @@ def test_help(command):
     assert res.returncode == 0 and "usage: bbnn" in res.stdout and res.stderr == ""
 
 
+def test_every_help_prints_percent_signs_once_and_says_what_the_paper_profile_costs(capsys):
+    from bbnn_core.cli import build_parser
+
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.choices and "train" in a.choices)  # noqa: SLF001
+    for name, sub in subparsers.choices.items():
+        text = sub.format_help()
+        assert "%%" not in text, name
+        if name in ("train", "book"):
+            assert "hours per fold" in " ".join(text.split()), name
+
+
 def test_no_command_is_a_usage_error():
     res = bbnn()
     assert res.returncode == 2 and "usage" in res.stderr
