@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .audio import fit_length, load_audio
-from .errors import AudioError, DatasetError, ModelError, ParameterError, RunError
+from .errors import AudioError, DatasetError, ModelError, ParameterError, RunError, printable
 from .features import PAPER_PARAMS, FeatureParams, spectrogram
 from .progress import plural
 from .runs import Run
@@ -165,6 +165,9 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
 
 MIN_FRAMES = 8  # the shortest input the network's poolings accept (model.build_bbnn)
 SHORT_WARN_SECONDS = 20.0  # a shorter file gets a note: the robustness chapter's measured cost
+# a shorter file is not predicted: the shortest excerpt the robustness chapter measures (its
+# "length" conditions); below it, how far the models can be trusted is not known
+MIN_SECONDS = 3.0
 
 
 def windows(y: np.ndarray, n_samples: int = PAPER_PARAMS.n_samples, min_samples: int = 0) -> list[np.ndarray]:
@@ -204,6 +207,12 @@ def _file_features(path: str, params: FeatureParams):
     window. The features are a list: a file shorter than a window has its own length."""
     try:
         y = load_audio(path, sr=params.sr)
+        if y.shape[0] < MIN_SECONDS * params.sr:
+            too_short = (
+                f"{printable(path)}: {y.shape[0] / params.sr:.2f} s is too short to predict: the shortest "
+                f"excerpt the book measures the models on is {MIN_SECONDS:g} s"
+            )
+            return path, None, too_short, None
         min_samples = (MIN_FRAMES - 1) * params.hop_length + 1
         X = [spectrogram(w, replace(params, n_samples=w.shape[0])) for w in windows(y, params.n_samples, min_samples)]
     except AudioError as exc:

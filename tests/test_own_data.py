@@ -295,6 +295,24 @@ def test_a_short_clip_is_predicted_with_a_warning(mirror, tmp_path):
     assert "predicted at its own length" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
+def test_a_clip_shorter_than_the_book_measures_is_not_predicted(mirror, tmp_path):
+    """A 20 ms click and a 2.9 s clip are each one line and a non-zero exit; the 3 s file beside
+    them is predicted. The floor is the shortest excerpt the robustness chapter measures."""
+    from bbnn_core.predict import MIN_SECONDS
+    from bbnn_core.robustness import CONDITIONS
+
+    assert MIN_SECONDS == min(c.value for c in CONDITIONS if c.factor == "length")
+    files = [
+        write_audio(tmp_path / "click.wav", tone(0.02)),
+        write_audio(tmp_path / "short.wav", tone(2.9)),
+        write_audio(tmp_path / "three.wav", tone(3.0)),
+    ]
+    res = bbnn("predict", *files, "--model", "authors-gtzan:0", "--quiet")
+    assert res.returncode == 1 and res.stdout.startswith(str(files[2]))
+    assert f"bbnn: error: {files[0]}: 0.02 s is too short to predict" in res.stderr
+    assert f"{files[1]}: 2.90 s is too short to predict" in res.stderr
+
+
 def test_feature_cache_follows_the_data(four_classes, tmp_path):
     """The cache describes exactly the tracks asked for, after delete / add / rename / modify /
     corruption, and computes only what is new."""
