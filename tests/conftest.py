@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# the tests' downloads and feature files go to the checkout's .cache (ignored by git), never to the
+# user's own cache folder, unless BBNN_CACHE says where (CI sets it to the same place)
+os.environ.setdefault("BBNN_CACHE", str(Path(__file__).resolve().parents[1] / ".cache"))
 # as the bbnn command sets it (bbnn_core.train.prepare_process): a test that trains after another
 # started TensorFlow in the same worker still trains repeatably
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
