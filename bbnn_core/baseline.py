@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from .errors import RunError
 from .metrics import classification_report
 from .runs import Run
 
@@ -68,19 +69,21 @@ def paired_comparison(run_dir: str | os.PathLike) -> dict:
     same clips, where comparing their two intervals ignores the pairing).
 
     The SVM's per-clip predictions are read from each fold's ``baseline.json``; a fold without them
-    (made by a version of bbnn older than the record: ``results/migrate.py`` adds them) is listed
-    in ``"missing"`` and left out.
+    (made by a version of bbnn older than the record) is refused, naming ``results/migrate.py``,
+    which adds them.
     """
     from scipy import stats
 
     run = Run.open(run_dir)
     counts = {"both_right": 0, "bbnn_only": 0, "svm_only": 0, "both_wrong": 0}
-    folds, missing = [], []
+    folds = []
     for f in run.finished_folds():
         svm = f.baseline().get("predictions")
         if svm is None:
-            missing.append(f.index)
-            continue
+            raise RunError(
+                f"{f.path} was made by an older bbnn, without the SVM's per-clip predictions: add them with "
+                f"`python results/migrate.py {run.path}` (in the bbnn-book repository)"
+            )
         folds.append(f.index)
         for track, true, pred in f.predictions()[["track", "true", "predicted"]].itertuples(index=False):
             a, b = pred == true, svm[track] == true
@@ -92,7 +95,6 @@ def paired_comparison(run_dir: str | os.PathLike) -> dict:
         "n_clips": sum(counts.values()),
         "p_value": p,
         "folds": folds,
-        "missing": missing,
     }
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from .runs import Run, provenance_warnings
 
 __all__ = [
+    "training_warnings",
     "mean_ci",
     "accuracy_ci",
     "classification_report",
@@ -150,6 +151,22 @@ def read_run(run_dir: str | os.PathLike):
     return folds, (pd.concat(preds, ignore_index=True) if preds else pd.DataFrame())
 
 
+def training_warnings(folds, preds) -> list[str]:
+    """One line per way in which finished folds are barely trained (a small data set, a reduced
+    recipe): the weights kept are their first epoch's, or they give one class to every test clip."""
+    out = []
+    first = [int(k) for k in folds.loc[folds["best_epoch"] == 0, "fold"]]
+    if first:
+        out.append(
+            f"folds {','.join(map(str, first))} kept the weights of their first epoch (validation accuracy "
+            "never rose after it): barely trained"
+        )
+    one = [int(k) for k, p in preds.groupby("fold") if len(p) > 1 and p["predicted"].nunique() == 1]
+    if one:
+        out.append(f"folds {','.join(map(str, one))} give one class to every test clip: they separate nothing")
+    return out
+
+
 def summarize_run(run_dir: str | os.PathLike) -> dict:
     """The run's summary: accuracy mean / std / CI for BBNN and the baseline, pooled report."""
     run = Path(run_dir)
@@ -158,6 +175,9 @@ def summarize_run(run_dir: str | os.PathLike) -> dict:
     classes = splits["classes"]
     out = {
         "run_dir": str(run),
+        "dataset": splits["dataset"],
+        "protocol": splits["protocol"],
+        "classes": list(classes),
         "folds_done": int(len(folds)),
         "n_folds": len(splits["folds"]),
         "n_tracks": len(splits["tracks"]),  # the clips the run used (e.g. without a broken file)
@@ -171,7 +191,7 @@ def summarize_run(run_dir: str | os.PathLike) -> dict:
         index = {c: i for i, c in enumerate(classes)}
         out["pooled"] = classification_report(preds["true"].map(index), preds["predicted"].map(index), classes)
         out["wall_time_s"] = float(folds["wall_time_s"].sum())
-    out["warnings"] = provenance_warnings(run)
+    out["warnings"] = provenance_warnings(run) + (training_warnings(folds, preds) if len(folds) else [])
     return out
 
 

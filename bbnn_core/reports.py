@@ -312,21 +312,19 @@ def fold_provenance_table(run_dir):
     rows = []
     for fold in Run(run_dir).finished_folds():
         p, m = fold.provenance(), fold.metrics()
-        det = p.get("determinism") or {}
-        commits = {str(x.get("git_commit") or "")[:7] for x in p.get("sessions") or []} or {
-            str(p.get("git_commit"))[:7]
-        }
+        det = p["determinism"]
+        commits = {str(x["git_commit"])[:7] for x in p["sessions"]}
         rows.append(
             {
                 "fold": int(fold.index),
                 "commit": ", ".join(sorted(commits)) + (" (uncommitted changes)" if p.get("git_dirty") else ""),
                 "CPU class": " then ".join(fold_instruction_sets(p)),
                 "threads": det.get("intra_op_threads", "-"),
-                "deterministic": {True: "yes", False: "no"}.get(det.get("deterministic"), "not recorded"),
+                "deterministic": "yes" if det["deterministic"] else "no",
                 "feature bytes": str(p.get("dataset_checksum") or "-")[:8],
-                "processes": len(p.get("sessions") or []) or 1,
+                "processes": len(p["sessions"]),
                 "epochs": int(m["epochs_run"]),
-                "wall time (h)": float(p.get("wall_time_s") or m.get("wall_time_s") or 0.0) / 3600,
+                "wall time (h)": float(p["wall_time_s"]) / 3600,
             }
         )
     return pd.DataFrame(rows)
@@ -463,7 +461,7 @@ def _feature_code_note(provenance: dict) -> str:
 
     then, now = provenance.get("features_commit"), code_state().get("features_commit")
     if then is None:
-        return "not recorded (run predates the record)"
+        return "not recorded (the run was not made in a git checkout)"
     if now is None or now == then:
         return f"as in this checkout (last changed in {then[:10]})"
     return f"changed since this run (run: {then[:10]}, now: {now[:10]}); its features were made by the older code"
@@ -500,17 +498,15 @@ def run_overview(summary: dict, cfg, provenance: dict):
         + f" over {summary['folds_done']} folds ({_duration(summary['wall_time_s'] / summary['folds_done'])} per fold)",
         "code (tree)": (
             "uncommitted changes (diff sha256 " + str(provenance.get("git_diff_sha256"))[:10] + ")"
-            if provenance.get("git_dirty")
+            if provenance["git_dirty"]
             else "clean"
-            if provenance.get("git_dirty") is False
-            else "not recorded (run predates the record)"
+            if provenance["git_dirty"] is False
+            else "not recorded (the run was not made in a git checkout)"
         ),
         "feature code": _feature_code_note(provenance),
-        "deterministic": {
-            True: "yes (bit-for-bit repeatable on the same software, thread count and CPU class)",
-            False: "no",
-            None: "not recorded",
-        }[(provenance.get("determinism") or {}).get("deterministic")],
+        "deterministic": "yes (bit-for-bit repeatable on the same software, thread count and CPU class)"
+        if provenance["determinism"]["deterministic"]
+        else "no",
     }
     for line in summary.get("warnings", []):
         about[f"warning {len([k for k in about if k.startswith('warning')]) + 1}"] = line

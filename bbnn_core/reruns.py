@@ -43,7 +43,7 @@ _RERUN_SETTINGS = {
     "code": lambda p: str(p.get("git_commit")),
     "library versions": lambda p: json.dumps(p.get("versions"), sort_keys=True),
     "backend": lambda p: str(p.get("keras_backend")),
-    "thread count": lambda p: str((p.get("determinism") or {}).get("intra_op_threads")),
+    "thread count": lambda p: str(p["determinism"].get("intra_op_threads")),
     # the widest instruction set the backend's kernels use (runs.cpu_instruction_set)
     "CPU class": lambda p: "+".join(fold_instruction_sets(p)),
     # the features' bytes: the same audio computed on a CPU of another class rounds differently

@@ -536,7 +536,7 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
                 out.append(f"feature bytes differ ({parts}): other data, or the same audio on another CPU class")
             else:
                 out.append(f"folds were made under different {name} ({parts})")
-    groups = _folds_by(prov, lambda p: (p.get("determinism") or {}).get("intra_op_threads"))
+    groups = _folds_by(prov, lambda p: p["determinism"].get("intra_op_threads"))
     if len(groups) > 1:
         parts = "; ".join(f"{t} for folds {','.join(map(str, ks))}" for t, ks in groups.items())
         out.append(
@@ -550,17 +550,16 @@ def provenance_warnings(run_dir: str | os.PathLike) -> list[str]:
     mixed = [k for k, v in isas.items() if len(v) > 1]
     if mixed:
         out.append("folds " + ",".join(map(str, mixed)) + " were resumed on a CPU of another instruction set")
-    det = {k: (p.get("determinism") or {}).get("deterministic") for k, p in prov.items()}
-    if len(set(det.values())) > 1 or None in det.values() or False in det.values():
-        bad = [k for k, v in det.items() if not v]
+    bad = [k for k, p in prov.items() if not p["determinism"]["deterministic"]]
+    if bad:
         out.append(
-            "folds " + ",".join(map(str, bad)) + " were not trained deterministically "
-            "(or predate the record): training them again can give other numbers"
+            "folds " + ",".join(map(str, bad)) + " were not trained deterministically: "
+            "training them again can give other numbers"
         )
-    dirty = [k for k, p in prov.items() if p.get("git_dirty") or any(s.get("git_dirty") for s in p.get("sessions", []))]
+    dirty = [k for k, p in prov.items() if p["git_dirty"] or any(s["git_dirty"] for s in p["sessions"])]
     if dirty:
         out.append("folds " + ",".join(map(str, dirty)) + " were trained from a tree with uncommitted changes")
-    commits = {k: {s.get("git_commit") for s in p.get("sessions", [])} for k, p in prov.items()}
+    commits = {k: {s["git_commit"] for s in p["sessions"]} for k, p in prov.items()}
     resumed = [k for k, c in commits.items() if len(c) > 1]
     if resumed:
         out.append("folds " + ",".join(map(str, resumed)) + " were resumed under other code than they started with")

@@ -507,24 +507,20 @@ def _track_profiles(fs) -> list[list[float]]:
 
 def _profile_deviation(old: dict, new: dict) -> dict[str, float]:
     """Per track present in both records whose features are not byte-identical: the largest
-    difference of its band profile (dB; infinite where the old record has no profile)."""
-    digests = dict(zip(old.get("tracks", []), old.get("track_digests", [])))
-    profiles = dict(zip(old.get("tracks", []), old.get("track_profiles") or []))
-    out = {}
-    for t, d, p in zip(new["tracks"], new["track_digests"], new["track_profiles"]):
-        if t in digests and digests[t] != d:
-            q = profiles.get(t)
-            out[t] = float(np.abs(np.subtract(q, p)).max()) if q is not None else float("inf")
-    return out
+    difference of its band profile (dB)."""
+    before = {t: (d, q) for t, d, q in zip(old["tracks"], old["track_digests"], old["track_profiles"])}
+    return {
+        t: float(np.abs(np.subtract(before[t][1], p)).max())
+        for t, d, p in zip(new["tracks"], new["track_digests"], new["track_profiles"])
+        if t in before and before[t][0] != d
+    }
 
 
 def data_match(run: Run, fs) -> dict:
     """How the features ``fs`` compare with the data a run recorded when it began: identical,
     or equal within :data:`PROFILE_TOLERANCE_DB` (features computed on another CPU), with the
-    largest profile difference; ``{}`` for a run without a per-track record."""
+    largest profile difference."""
     old = run.splits()
-    if "track_digests" not in old:
-        return {}
     dev = _profile_deviation(
         old, {"tracks": fs.tracks, "track_digests": _track_digests(fs), "track_profiles": _track_profiles(fs)}
     )
@@ -561,6 +557,11 @@ def _check_same_data(run: Run, new: dict) -> None:
     """Refuse, in one line, to resume or extend a run whose data, classes or split differ."""
     old = run.splits()
     fix = "start a new run (another --run-dir) or discard this one (--restart)"
+    if "track_profiles" not in old:
+        raise RunError(
+            f"{run.path} was made by an older bbnn, without a per-track record of its data: "
+            f"add it with `python results/migrate.py {run.path}` (in the bbnn-book repository), or {fix}"
+        )
     if old.get("classes") != new["classes"]:
         raise RunError(
             f"{run.path} was trained on classes {', '.join(old.get('classes', []))}, not {', '.join(new['classes'])}: {fix}"
@@ -568,15 +569,10 @@ def _check_same_data(run: Run, new: dict) -> None:
     before, after = old.get("tracks", []), new["tracks"]
     removed = sorted(set(before) - set(after))
     added = sorted(set(after) - set(before))
-    changed = []
-    if "track_digests" in old:  # not byte-identical and not within the tolerance: changed
-        changed = [t for t, dev in _profile_deviation(old, new).items() if not dev <= PROFILE_TOLERANCE_DB]
-        if not (removed or added or changed) and old.get("labels") not in (None, new["labels"]):
-            changed = [t for t, a, b in zip(after, old["labels"], new["labels"]) if a != b]
-    else:  # a run from before per-track digests: the finished folds' checksums decide
-        sums = {f.provenance().get("dataset_checksum") for f in run.finished_folds()}
-        if not (removed or added) and sums - {new["dataset_checksum"]}:
-            changed = ["(per-track record missing; the data checksum differs)"]
+    # not byte-identical and not within the tolerance: changed
+    changed = [t for t, dev in _profile_deviation(old, new).items() if not dev <= PROFILE_TOLERANCE_DB]
+    if not (removed or added or changed) and old["labels"] != new["labels"]:
+        changed = [t for t, a, b in zip(after, old["labels"], new["labels"]) if a != b]
     if removed or added or changed:
         parts = [
             plural(len(x), "track") + f" {w}"
@@ -687,10 +683,8 @@ def prepare_run(cfg: TrainConfig, fs, *, restart: bool = False) -> RunPlan:
     if run.has_splits:
         _check_same_data(run, record)
     run.write_config(_recorded(cfg))
-    if not run.has_splits or "track_digests" not in run.splits():  # new, or from before the record
+    if not run.has_splits:
         run.write_splits(record)
-    elif "track_profiles" not in run.splits() and not _profile_deviation(run.splits(), record):
-        run.write_splits(record)  # the same bytes: the record gains the profiles it predates
     todo = [k for k in asked if not run.fold(k).finished]
     for k in todo:
         run.fold(k).write_config({**_recorded(cfg), "fold": k})

@@ -150,6 +150,8 @@ def test_train_smoke_on_the_embedded_data(smoke_run):
     run, summary = smoke_run
     assert summary["folds_done"] == summary["n_folds"] == 3
     assert summary["test_acc"]["n"] == 3 and summary["baseline_test_acc"]["n"] == 3
+    # the JSON names what it is about: the data set, the protocol, the classes in their order
+    assert summary["dataset"] == "gtzan_mini" and summary["protocol"] == "kfold" and summary["classes"][0] == "blues"
     for k in range(3):
         assert (run / f"fold{k}" / "metrics.json").is_file() and (run / f"fold{k}" / "best.keras").is_file()
     # true k-fold: every clip tested once

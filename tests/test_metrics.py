@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bbnn_core.baseline import baseline_features
+from bbnn_core.errors import RunError
 from bbnn_core.metrics import authors_results, classification_report, confusion, mean_ci
 
 
@@ -79,7 +80,7 @@ def test_paired_comparison_clip_by_clip_and_the_migration_of_older_folds(tmp_pat
         assert sorted(svm) == sorted(pred["track"])  # the SVM's prediction for each test clip
         for track, true, p in zip(pred["track"], pred["true"], pred["predicted"]):
             pairs[(p == true, svm[track] == true)] += 1
-    assert stored["n_clips"] == 18 and stored["folds"] == [0, 1, 2] and not stored["missing"]
+    assert stored["n_clips"] == 18 and stored["folds"] == [0, 1, 2]
     assert (stored["both_right"], stored["bbnn_only"], stored["svm_only"], stored["both_wrong"]) == (
         pairs[(True, True)],
         pairs[(True, False)],
@@ -104,9 +105,10 @@ def test_paired_comparison_clip_by_clip_and_the_migration_of_older_folds(tmp_pat
     assert perfect["svm_only"] == n_wrong and perfect["bbnn_only"] == 0
     assert perfect["p_value"] == pytest.approx(min(1.0, 2 * 0.5**n_wrong) if n_wrong else 1.0)
 
-    # folds written before the per-clip record: left out; the migration adds it where the SVM reproduces
+    # folds written before the per-clip record: refused; the migration adds it where the SVM reproduces
     edit_baselines(lambda k, b: {key: v for key, v in saved[k].items() if key != "predictions"})
-    assert paired_comparison(run)["missing"] == [0, 1, 2] and paired_comparison(run)["n_clips"] == 0
+    with pytest.raises(RunError, match=r"fold0 .*results/migrate\.py"):
+        paired_comparison(run)
     edit_baselines(lambda k, b: {**b, "C": 1234.0} if k == 1 else b)  # fold 1's record is not reproduced
     import importlib.util
 
@@ -120,8 +122,8 @@ def test_paired_comparison_clip_by_clip_and_the_migration_of_older_folds(tmp_pat
         "the SVM recomputed here differs from its record; left as it is",
         "SVM per-clip predictions added",
     ]
-    after = paired_comparison(run)
-    assert after["missing"] == [1] and after["folds"] == [0, 2]
+    with pytest.raises(RunError, match=r"fold1 .*older bbnn"):
+        paired_comparison(run)
     before = {k: (run / f"fold{k}" / "baseline.json").read_bytes() for k in range(3)}
     assert migrate.migrate(run) == [f"{run / 'fold1'}: the SVM recomputed here differs from its record; left as it is"]
     assert {k: (run / f"fold{k}" / "baseline.json").read_bytes() for k in range(3)} == before

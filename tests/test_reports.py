@@ -224,6 +224,7 @@ def test_run_overview_prints_numbers_as_a_reader_writes_them():
         "wall_time_s": 76286.75,
     }
     prov = {"keras_backend": "tensorflow", "device": "cpu (2 cores)", "git_commit": "bf5c178af3e1", "git_dirty": False}
+    prov |= {"determinism": {"deterministic": True}, "features_commit": None}
     about = run_overview(summary, cfg, prov)[""]
     assert about["training wall time"] == "21.2 h over 8 folds (2.6 h per fold)"
     assert about["clips tested"] == "80"
