@@ -390,8 +390,8 @@ def cmd_predict(args) -> int:
             print(f"bbnn: error: {AudioError(f, 'no such file')}", file=sys.stderr)
         return 1
     ensemble = load_ensemble(args.model, runtime=args.runtime, precision=args.precision)
-    if ensemble.note is not None:
-        print(f"bbnn: warning: {ensemble.note}", file=sys.stderr)
+    for line in (ensemble.note or "").splitlines():
+        print(f"bbnn: warning: {line}", file=sys.stderr)
     failed = 0
     for r in iter_predictions(files, ensemble, progress=_progress(args)):
         if r.error is not None:

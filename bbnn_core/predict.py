@@ -154,12 +154,19 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
         raise RunError(f"run folder {base}: model file {absent[0]} is missing (model files are not committed)")
     splits = run.splits()
     n_folds = len(splits["folds"])
-    note = None
+    notes = []
     if wanted is None and len(done) < n_folds:
-        note = (
+        notes.append(
             f"run {base}: {len(done)} of {n_folds} folds finished; predicting with their "
             f"{plural(len(done), 'model')} (folds {', '.join(map(str, sorted(done)))})"
         )
+    first = [k for k in sorted(done) if run.fold(k).metrics()["best_epoch"] == 0]
+    if first:
+        notes.append(
+            f"run {base}: folds {','.join(map(str, first))} kept the weights of their first epoch: their "
+            "models are barely trained, and their predictions close to a guess (bbnn evaluate shows how close)"
+        )
+    note = "\n".join(notes) or None
     return Ensemble(list(done.values()), tuple(splits["classes"]), str(spec), _keras_load, runtime, precision, note)
 
 

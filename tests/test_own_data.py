@@ -12,7 +12,7 @@ from conftest import synthetic_features, tone, write_audio
 from test_cli import bbnn
 
 from bbnn_core.errors import RunError
-from bbnn_core.metrics import accuracy_ci
+from bbnn_core.metrics import accuracy_ci, summarize_run
 from bbnn_core.train import config_for, train
 
 CLASSES = ["accordion", "banjo", "kazoo", "theremin"]  # none of them a GTZAN genre
@@ -309,8 +309,11 @@ def test_a_clip_shorter_than_the_book_measures_is_not_predicted(mirror, tmp_path
     ]
     res = bbnn("predict", *files, "--model", "authors-gtzan:0", "--quiet")
     assert res.returncode == 1 and res.stdout.startswith(str(files[2]))
-    assert f"bbnn: error: {files[0]}: 0.02 s is too short to predict" in res.stderr
-    assert f"{files[1]}: 2.90 s is too short to predict" in res.stderr
+    errors = [line for line in res.stderr.splitlines() if "too short" in line]
+    assert [line.split(": ")[2:4] for line in errors] == [
+        [str(files[0]), "0.02 s is too short to predict"],
+        [str(files[1]), "2.90 s is too short to predict"],
+    ]
 
 
 def test_feature_cache_follows_the_data(four_classes, tmp_path):
@@ -397,3 +400,27 @@ def test_the_command_refuses_to_resume_after_a_file_is_deleted(four_classes, tmp
     assert "1 track removed since (first: kazoo/take 2.wav)" in errors[0]
     assert "--restart" in errors[0] and "Traceback" not in res.stderr
     assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before  # nothing written, nothing mixed
+
+
+def test_barely_trained_folds_are_named():
+    """First-epoch weights kept, or one class for every test clip: one line each, folds named."""
+    import pandas as pd
+
+    from bbnn_core.metrics import training_warnings
+
+    folds = pd.DataFrame({"fold": [0, 1, 2], "best_epoch": [0, 4, 7]})
+    preds = pd.DataFrame({"fold": [0, 0, 1, 1, 2, 2], "predicted": ["a", "b", "c", "c", "a", "b"]})
+    first, one = training_warnings(folds, preds)
+    assert first.startswith("folds 0 ") and "first epoch" in first and one.startswith("folds 1 ") and "one class" in one
+    assert training_warnings(folds.assign(best_epoch=3), preds.assign(predicted=list("abcdab"))) == []
+
+
+@pytest.mark.slow  # trains
+def test_predicting_with_first_epoch_weights_says_so(features, tmp_path):
+    run = tmp_path / "run"
+    train(_cfg(run), features=features, progress=False)  # one epoch: each fold keeps its first
+    assert any("first epoch" in w for w in summarize_run(run)["warnings"])
+    song = write_audio(tmp_path / "song.wav", tone(5.0))
+    res = bbnn("predict", song, "--model", run, "--quiet", "--runtime", "keras")
+    assert res.returncode == 0 and res.stdout.startswith(str(song))
+    assert "bbnn: warning: run " in res.stderr and "folds 0,1,2 kept the weights" in res.stderr
