@@ -145,3 +145,53 @@ def test_gtzan_chapter_on_a_four_class_folder_of_other_names(tmp_path):
     # the same notebook asked to show that run under another data set's name refuses, in one line
     with pytest.raises(papermill.PapermillExecutionError, match="a run of 'my tunes', not of 'gtzan_mini'"):
         _execute("gtzan", tmp_path, dataset="gtzan_mini", run_dir=str(run))
+
+
+def test_the_readme_own_music_commands_run_in_order(tmp_path):
+    """The README's "Your own music" commands as written, in order, each using what the one before
+    made: on a small 4-class set, with the smoke profile for the paper's (minutes, not hours). The
+    chapter shows the run trained above, not a new one in notebooks/runs."""
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    root = NOTEBOOKS.parent
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("## Your own music") :]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)[1].replace("\\\n", " ")  # continued lines
+    music = tmp_path / "my_music"
+    for c, name in enumerate(["accordion", "banjo", "kazoo", "theremin"]):
+        for i in range(6):
+            write_audio(music / name / f"take {i}.wav", tone(2.0, freq=150.0 * (c + 1), seed=i))
+    write_audio(tmp_path / "new_song.flac", tone(4.0, freq=300.0), format="FLAC")
+    bin_ = Path(sys.executable).parent
+    commands = [line.strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    assert [c.split()[:2] for c in commands] == [
+        ["bbnn", "validate"],
+        ["bbnn", "train"],
+        ["bbnn", "evaluate"],
+        ["bbnn", "predict"],
+        ["papermill", "notebooks/gtzan.ipynb"],
+    ]
+    outputs = []
+    for command in commands:
+        command = command.replace("~/my_music", str(music)).replace("$PWD", str(tmp_path))
+        command = command.replace("notebooks/", f"{root}/notebooks/").replace(
+            "--cwd notebooks", f"--cwd {root}/notebooks"
+        )
+        command = command.replace("--profile paper", "--profile smoke").replace("-paper-", "-smoke-")
+        args = shlex.split(command, comments=True)
+        if args[0] == "papermill":
+            args += ["-p", "profile", "smoke"]
+        res = subprocess.run(
+            [str(bin_ / args[0]), *args[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=1800
+        )
+        assert res.returncode == 0, (command, res.stderr[-2000:])
+        outputs.append(res)
+    assert outputs[1].stdout.count("fold ") == 5 and "new_song.flac" in outputs[3].stdout
+    assert not (root / "notebooks" / "runs").exists()  # the chapter read the run above, trained nothing
+    page = nbformat.read(tmp_path / "my_music.ipynb", as_version=4)
+    text, images = _outputs(page)
+    assert "my_music-kfold-smoke-seed0" in text and images >= 3
+    assert not re.search(r"Epoch \d+/|oneDNN|cuda|TensorFlow binary", text)  # no training log, no start-up noise
