@@ -230,21 +230,65 @@ def test_results_md_names_the_paper_runs_reruns():
     assert ("byte for byte the run's" in text) == gave_bytes
 
 
-def test_the_paper_runs_notes_follow_their_files(monkeypatch):
-    """Each committed paper-profile run folder's NOTE.md is what ``results/write_note.py`` writes
-    from its files (commit, CPU class, epochs, wall time; for a rerun, what it moved), so landing a
-    fold without rewriting the note fails here."""
-    import importlib.util
+def _note_rows(note: str) -> dict[int, list[str]]:
+    """The per-fold table of a NOTE.md: fold -> its other cells."""
+    cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in note.splitlines()]
+    return {int(row[0]): row[1:] for row in cells if row[0].isdigit()}
 
-    spec = importlib.util.spec_from_file_location("write_note", ROOT / "results" / "write_note.py")
-    assert spec and spec.loader
-    write_note = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(write_note)
-    monkeypatch.chdir(ROOT)  # the note names its folder as committed: results/<run>
-    runs = sorted(p.parent.relative_to(ROOT) for p in (ROOT / "results").glob("*-paper-*/config.json"))
+
+def test_the_paper_runs_notes_state_what_their_files_say():
+    """Each committed paper-profile run folder's NOTE.md is written by hand; what it states is what
+    its files say: a row per finished fold (commits, tree, determinism, CPU class, processes,
+    epochs, stopping, best epoch, wall time), the total wall time, every warning of ``bbnn
+    evaluate``, and for a rerun, per fold, what it moved. Landing a fold without the note fails."""
+    from bbnn_core.metrics import summarize_run
+    from bbnn_core.reruns import find_reruns, rerun_spread
+    from bbnn_core.runs import Run, fold_instruction_sets
+
+    runs = sorted(p.parent for p in (ROOT / "results").glob("*-paper-*/config.json"))
     assert len(runs) >= 2
-    for run in runs:
-        assert (run / "NOTE.md").read_text() == write_note.note(run), run
+    for path in runs:
+        note = (path / "NOTE.md").read_text()
+        rows, folds = _note_rows(note), Run.open(path).finished_folds()
+        assert sorted(rows) == [f.index for f in folds], path
+        for f in folds:
+            p, m = f.provenance(), f.metrics()
+            sessions = p["sessions"]
+            assert rows[f.index] == [
+                ", ".join(sorted({s["git_commit"][:10] for s in sessions})),
+                "dirty" if p["git_dirty"] or any(s["git_dirty"] for s in sessions) else "clean",
+                str(p["determinism"]["deterministic"]),
+                ", ".join(fold_instruction_sets(p)),
+                str(len(sessions)),
+                str(m["epochs_run"]),
+                str(m["stopped_early"]),
+                str(m["best_epoch"] + 1),
+                f"{p['wall_time_s'] / 60:.1f} min",
+            ], (path.name, f.index)
+        hours = float(re.search(r"Training wall time(?: so far)?: ([\d.]+) h", note)[1])
+        assert hours == round(sum(f.provenance()["wall_time_s"] for f in folds) / 3600, 2), path.name
+        said = re.findall(r"^Warning from `bbnn evaluate`: (.*)\.$", note, re.M)
+        assert said == summarize_run(path)["warnings"], path.name
+        reference = path.parent / path.name.rsplit("-", 1)[0]
+        if reference.is_dir() and path in find_reruns(reference):
+            for _, row in rerun_spread(reference, [path]).iterrows():
+                line = next(x for x in note.splitlines() if x.startswith(f"- fold {row['fold']}: "))
+                if row["identical"]:
+                    assert "byte for byte" in line, path.name
+                    continue
+                moved = re.search(
+                    r"test accuracy ([\d.]+) % -> ([\d.]+) %, (\d+) of (\d+) .* (\d+) -> (\d+) epochs", line
+                )
+                assert moved and [float(moved[1]), float(moved[2])] == [
+                    round(100 * row["reference_acc"], 1),
+                    round(100 * row["rerun_acc"], 1),
+                ], path.name
+                assert [int(x) for x in moved.groups()[2:]] == [
+                    row["predictions_changed"],
+                    row["n_test"],
+                    row["reference_epochs"],
+                    row["rerun_epochs"],
+                ], path.name
 
 
 def test_make_test_fast_leaves_out_what_is_slow():
