@@ -373,8 +373,11 @@ class FeatureSet:
 
 
 def _fingerprint(path: Path) -> str:
+    """Size, modification and change time: an edit that keeps the size and puts the modification
+    time back (``touch -r``, ``rsync -t``, a tool restoring it) still moves the change time, which
+    no user call can set; a change of mode or owner moves it too, and costs one recomputation."""
     st = path.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
 def feature_file(dataset: Dataset, params: FeatureParams = PAPER_PARAMS, *, cache_dir=None) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 
 import numpy as np
@@ -348,6 +349,14 @@ def test_feature_cache_follows_the_data(four_classes, tmp_path):
     write_audio(root / "kazoo" / "take 1.wav", tone(2.0, freq=77.0, seed=5))
     fs = run()
     assert not np.array_equal(fs.X[fs.tracks.index("kazoo/take 1.wav")], old_row)
+    # an edit that keeps the size and puts the modification time back is seen (its change time moves)
+    path = root / "kazoo" / "take 2.wav"
+    row, st = fs.X[fs.tracks.index("kazoo/take 2.wav")].copy(), path.stat()
+    write_audio(path, tone(2.0, freq=1234.0, seed=7))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    fs = run()
+    assert not np.array_equal(fs.X[fs.tracks.index("kazoo/take 2.wav")], row)
     fs.path.write_bytes(fs.path.read_bytes()[:1000])  # half-written
     again = run()
     assert len(again) == 24 and np.array_equal(again.X, fs.X)
