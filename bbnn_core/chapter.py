@@ -32,6 +32,7 @@ from .paper import (
     paper_train_clips,
 )
 from .plots import plot_confusion, plot_fold_accuracies, plot_histories
+from .progress import plural
 from .reports import (
     STOPPING_CAPTION,
     comparison_table,
@@ -186,6 +187,8 @@ class Chapter:
         out["protocol_text"] = PROTOCOL_WORDS[cfg.protocol].format(k=s["n_folds"])
         out["batch"] = int(cfg.batch_size)
         out["steps"] = -(-int(self._n_train or 0) // int(cfg.batch_size))  # steps per epoch (the last one short)
+        out["epoch_steps"] = plural(out["steps"], "step")
+        out["epochs_max"] = int(cfg.epochs)
         out["steps_paper"] = -(-paper_train_clips(self.key) // PAPER_RECIPE["batch_size"])
         acc = s["test_acc"]
         out.update(
@@ -233,7 +236,10 @@ class Chapter:
         ours = stopping_table(summary=s, histories=read_histories(self.run_dir), authors=None, label="ours")
         out["epochs_median"] = float(ours["epochs run"].median())
         out["best_epoch_median"] = float(ours["best epoch"].median())
-        out["first_cut_median"] = float(ours["first LR cut (epoch)"].median())
+        cuts = ours["first LR cut (epoch)"]
+        out["folds_cut"] = int(cuts.notna().sum())
+        if out["folds_cut"]:  # the median over the folds that cut the rate ("n/a" when none did)
+            out["first_cut_median"] = float(cuts.median())
         out["last_loss_median"] = float(ours["last training loss"].median())
         if self.spread is not None and not self.spread.empty:
             for kind, key in (("train seed", "train_seed_max"), ("numeric", "numeric_max")):
@@ -252,9 +258,9 @@ class Chapter:
         "train_acc", "fold_min", "fold_max", "clip_points", "svm", "svm_lo", "svm_hi", "both_right", "bbnn_only",
         "svm_only", "both_wrong", "p_value", "best_genre", "best_f1", "worst_genre", "worst_f1", "worst_recall",
         "worst_as", "worst_as_n", "worst_support", "next_genre", "next_f1", "next_recall", "next_as", "next_as_n",
-        "next_support", "epochs_median", "best_epoch_median", "first_cut_median", "last_loss_median",
+        "next_support", "epochs_median", "epochs_max", "best_epoch_median", "folds_cut", "first_cut_median", "last_loss_median",
         "train_seed_max", "numeric_max", "bn_train_loss", "bn_train_inference", "bn_val", "bn_val_precise",
-        "bn_caught_up", "bn_epochs", "recipe", "protocol_text", "batch", "steps", "steps_paper",
+        "bn_caught_up", "bn_epochs", "recipe", "protocol_text", "batch", "steps", "epoch_steps", "steps_paper",
     )  # fmt: skip
     TWO_DECIMALS = ("p_value", "authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
                     "bn_train_inference", "bn_val", "bn_val_precise")  # fmt: skip
@@ -267,7 +273,7 @@ class Chapter:
         out = {}
         for key in cls.NUMBER_KEYS:
             v = numbers.get(key)
-            if v is None:
+            if v is None or (isinstance(v, float) and v != v):  # absent, or NaN
                 out[key] = "n/a"
             elif isinstance(v, str):
                 out[key] = v

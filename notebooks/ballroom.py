@@ -109,9 +109,10 @@ ch.per_class()
 # %% [markdown]
 # ## Training (the paper's Figure 3b)
 #
-# Our folds ran {glue:text}`epochs_median` epochs (median); the learning rate was first cut at epoch
-# {glue:text}`first_cut_median`, and the training loss ended near {glue:text}`last_loss_median`. Each fold trains on
-# {glue:text}`n_train` clips, in epochs of {glue:text}`steps` steps of {glue:text}`batch` clips.
+# Our folds ran {glue:text}`epochs_median` epochs (median, of at most {glue:text}`epochs_max`). The learning
+# rate was cut in {glue:text}`folds_cut` of {glue:text}`folds_done` folds, first at epoch
+# {glue:text}`first_cut_median` (median), and the training loss ended near {glue:text}`last_loss_median`. Each
+# fold trains on {glue:text}`n_train` clips, in epochs of {glue:text}`epoch_steps` of {glue:text}`batch` clips.
 
 # %% tags=["hide-input"] mystnb={"image": {"alt": "Loss per epoch for every fold of our Ballroom run, with its learning rate below."}}
 ch.plot_losses()

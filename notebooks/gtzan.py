@@ -110,14 +110,16 @@ ch.per_class()
 # ## Training
 #
 # Figure 3.1 shows the losses per epoch, Table 3.4 how long each fold trained. Our folds ran
-# {glue:text}`epochs_median` epochs (median), the authors' {glue:text}`authors_epochs_median`. The learning rate was
-# first cut at epoch {glue:text}`first_cut_median` in ours, at {glue:text}`authors_first_cut_median` in theirs. Our
-# training loss ended near {glue:text}`last_loss_median`, theirs near {glue:text}`authors_last_loss_median`.
+# {glue:text}`epochs_median` epochs (median, of at most {glue:text}`epochs_max`), the authors'
+# {glue:text}`authors_epochs_median`. The learning rate was cut in {glue:text}`folds_cut` of our
+# {glue:text}`folds_done` folds, first at epoch {glue:text}`first_cut_median` (median), and in theirs at
+# {glue:text}`authors_first_cut_median`. Our training loss ended near {glue:text}`last_loss_median`, theirs near
+# {glue:text}`authors_last_loss_median`.
 #
 # The size of an epoch matters here. Each fold trains on {glue:text}`n_train` clips, the paper's on
 # about {glue:text}`n_train_paper`. At {glue:text}`batch` clips per step, our epoch has
-# {glue:text}`steps` steps and theirs about {glue:text}`steps_paper`. The schedule waits a fixed
-# number of epochs, not steps. With fewer steps per epoch it cuts the rate and stops sooner.
+# {glue:text}`epoch_steps` and theirs about {glue:text}`steps_paper`. The schedule counts its patience
+# in epochs, not steps. With fewer steps per epoch, it cuts the rate and stops after fewer steps.
 
 # %% tags=["hide-input"] mystnb={"image": {"alt": "Loss per epoch for every fold: our run on the left, the authors' logs on the right, each with its learning rate below."}}
 ch.plot_losses()
@@ -131,7 +133,7 @@ ch.convergence()
 # In Figure 3.1 the validation loss of fold 0 starts at {glue:text}`bn_val`, its training loss at
 # {glue:text}`bn_train_loss`. That looks like over-fitting, but it is not. BatchNorm layers normalise with
 # batch statistics in training, and with slow moving averages of them at evaluation. With
-# momentum 0.99 and {glue:text}`steps` steps per epoch, the averages lag far behind the weights.
+# momentum 0.99 and {glue:text}`epoch_steps` per epoch, the averages lag far behind the weights.
 #
 # Figure 3.2 measures this on fold 0, retrained with its seeds for {glue:text}`bn_epochs` epochs. At epoch 1
 # the training clips themselves score {glue:text}`bn_train_inference` with the moving averages. That is as

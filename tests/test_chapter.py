@@ -77,6 +77,7 @@ def test_a_partly_finished_run_says_how_many_folds(mirror, tmp_path, shown):
 
 def test_how_long_each_fold_trained_beside_the_authors(mirror):
     from bbnn_core.chapter import open_chapter
+    from bbnn_core.reports import read_histories, stopping_table
 
     ch = open_chapter("gtzan", str(PAPER), dataset="gtzan_mini")
     done = ch.summary["folds_done"]
@@ -89,8 +90,19 @@ def test_how_long_each_fold_trained_beside_the_authors(mirror):
     assert n["epochs_median"] == table[table["run"] == "ours"]["epochs run"].median()
     assert n["authors_first_cut_median"] == table[table["run"] == "authors"]["first LR cut (epoch)"].median()
     assert n["n_train"] == 80 and n["n_train_paper"] == 800 and n["recipe"] == "the paper's recipe"
-    quick = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini").numbers()
+    quick_ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
+    quick = quick_ch.numbers()
     assert quick["recipe"] == "the reduced quick profile"  # a reduced run is named so on the page
+    # the training sentences follow a reduced run's own table: its epoch cap, the folds that cut the
+    # rate (none may), its steps; no value reads "nan"
+    ours = stopping_table(summary=quick_ch.summary, histories=read_histories(RESULTS), authors=None, label="ours")
+    cut = ours["first LR cut (epoch)"]
+    assert quick["epochs_max"] == 5 and quick["folds_cut"] == int(cut.notna().sum())
+    texts = quick_ch.texts(quick)
+    assert texts["first_cut_median"] == (f"{cut.median():g}" if cut.notna().any() else "n/a")
+    assert texts["epoch_steps"] == "10 steps" and not any(v in ("nan", "1 steps") for v in texts.values())
+    one = quick_ch.texts({"steps": 1, "epoch_steps": "1 step", "first_cut_median": float("nan")})
+    assert one["first_cut_median"] == "n/a"
 
 
 BATCHNORM = PAPER.parent / "gtzan_mini-bn-statistics"  # results/bn_statistics.py's measurement of PAPER
