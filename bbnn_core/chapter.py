@@ -24,11 +24,13 @@ from .errors import BBNNError, ResourceError
 from .figures import BOOK_STYLE, FIGURE_WIDTH, Source, captioned, show, shown_path
 from .paper import (
     PAPER_COMPARISON_TABLE,
+    PAPER_DATASET_NAMES,
     PAPER_FIGURE_PANEL,
     PAPER_PER_CLASS,
     PAPER_PER_CLASS_AVERAGE,
     PAPER_PER_CLASS_TABLE,
     PAPER_RECIPE,
+    PAPER_TABLE2,
     paper_train_clips,
 )
 from .plots import plot_confusion, plot_fold_accuracies, plot_histories
@@ -383,12 +385,25 @@ class Chapter:
                 f" ({cfg.dataset}, {cfg.protocol}, {cfg.profile}{reduced}"
                 f"{'' if done == total else f', {done} of {total} folds'})"
             )
+        other = self.of_other_data
+        table = comparison_table(
+            self.key, ours=self.summary, authors=self.authors_summary, data_label=label, other_data=other
+        )
+        name = PAPER_DATASET_NAMES[self.key]
         return captioned(
-            comparison_table(self.key, ours=self.summary, authors=self.authors_summary, data_label=label),
+            table,
             f"Accuracy against published methods, as the paper's Table {PAPER_COMPARISON_TABLE[self.key]}. The "
-            "literature rows are quoted, the others computed, with 95 % intervals.",
+            "literature rows are quoted, the others computed, with 95 % intervals."
+            + (f" The paper's and the authors' rows are on {name}, not on this run's classes." if other else ""),
             source=self.source("comparison", authors="fold_results.csv"),
         )
+
+    @property
+    def of_other_data(self) -> bool:
+        """Whether the run shown is of another data set than the paper's for this chapter: its
+        classes are not the paper's (a user's own folder), so the paper's rows are not comparable."""
+        classes = (self.summary or {}).get("classes")
+        return classes is not None and set(classes) != set(PAPER_TABLE2[self.key])
 
     def per_class(self):
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .paper import PAPER_LITERATURE, PAPER_PER_CLASS, PAPER_RECIPE, PAPER_TABLE1_PARAMS
+from .paper import PAPER_DATASET_NAMES, PAPER_LITERATURE, PAPER_PER_CLASS, PAPER_RECIPE, PAPER_TABLE1_PARAMS
 
 __all__ = [
     "fold_provenance_table",
@@ -258,16 +258,20 @@ def comparison_table(
     ours_label: str = "BBNN, our run",
     authors: dict | None = None,
     data_label: str = "",
+    other_data: bool = False,
 ):
     """Tables 3 / 5 / 7: the paper's literature rows (quoted), then the numbers computed here.
 
     ``ours`` is a run's summary (its BBNN and baseline accuracies with 95 % CIs);
-    ``authors`` the summary of the authors' released ``fold_results.csv``.
+    ``authors`` the summary of the authors' released ``fold_results.csv``. ``other_data``: the run
+    is of another data set than the paper's (a user's classes), and the rows of the paper and of
+    the authors say on which data set they are.
     """
     import pandas as pd
 
+    on = f", on {PAPER_DATASET_NAMES[dataset]}, not this run's data" if other_data else ""
     rows = [
-        {"method": m, "preprocessing": p, "accuracy (%)": f"{a:.1f}", "source": "quoted from the paper"}
+        {"method": m, "preprocessing": p, "accuracy (%)": f"{a:.1f}", "source": f"quoted from the paper{on}"}
         for m, p, a in PAPER_LITERATURE.get(dataset, [])
     ]
     if authors is not None:
@@ -276,7 +280,7 @@ def comparison_table(
                 "method": "BBNN, the authors' released logs (10 random 80/10/10 draws)",
                 "preprocessing": "mel-spectrogram",
                 "accuracy (%)": _pct_ci(authors),
-                "source": "computed from their fold_results.csv",
+                "source": f"computed from their fold_results.csv{on}",
             }
         )
     if ours is not None and "test_acc" in ours:

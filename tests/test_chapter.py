@@ -528,3 +528,18 @@ def test_the_book_leaves_out_what_has_nothing_to_show(tmp_path):
     ]
     assert [len(c.get("outputs", [])) for c in cells if c["cell_type"] == "code"] == [0, 1, 0, 0]
     assert prune_empty_sections(path) == []  # a second pass changes nothing
+
+
+def test_the_papers_rows_say_they_are_on_gtzan_beside_a_run_of_other_classes(mirror):
+    """A run of a user's own classes shown on the GTZAN page: the paper's literature rows and the
+    authors' are labelled as on GTZAN, not this run's data (issue 40); a GTZAN run's are not."""
+    from bbnn_core.chapter import open_chapter
+
+    ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
+    assert not ch.of_other_data and "not this run" not in ch.comparison().to_html()
+    ch.summary = {**ch.summary, "classes": ["accordion", "banjo", "kazoo", "theremin"]}
+    assert ch.of_other_data
+    table = ch.comparison().data
+    quoted = table[table["source"].str.startswith("quoted from the paper")]
+    assert len(quoted) and (quoted["source"] == "quoted from the paper, on GTZAN, not this run's data").all()
+    assert table[table["method"].str.startswith("BBNN, our run")]["source"].str.startswith("our run").all()
