@@ -186,6 +186,8 @@ class Chapter:
         s = self.summary
         cfg: Any = self.cfg
         out["recipe"] = "the paper's recipe" if cfg.profile == "paper" else f"the reduced {cfg.profile} profile"
+        # the run's data as the page names it: the paper's name for its classes, else the run's own
+        out["data_name"] = cfg.dataset if self.of_other_data else PAPER_DATASET_NAMES[self.key]
         out["protocol_text"] = PROTOCOL_WORDS[cfg.protocol].format(k=s["n_folds"])
         out["batch"] = int(cfg.batch_size)
         out["steps"] = -(-int(self._n_train or 0) // int(cfg.batch_size))  # steps per epoch (the last one short)
@@ -262,7 +264,7 @@ class Chapter:
         "worst_as", "worst_as_n", "worst_support", "next_genre", "next_f1", "next_recall", "next_as", "next_as_n",
         "next_support", "epochs_median", "epochs_max", "best_epoch_median", "folds_cut", "first_cut_median", "last_loss_median",
         "train_seed_max", "numeric_max", "bn_train_loss", "bn_train_inference", "bn_val", "bn_val_precise",
-        "bn_caught_up", "bn_epochs", "recipe", "protocol_text", "batch", "steps", "epoch_steps", "steps_paper",
+        "bn_caught_up", "bn_epochs", "recipe", "data_name", "protocol_text", "batch", "steps", "epoch_steps", "steps_paper",
     )  # fmt: skip
     TWO_DECIMALS = ("p_value", "authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
                     "bn_train_inference", "bn_val", "bn_val_precise")  # fmt: skip

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # GTZAN
 #
-# Our run of {glue:text}`recipe` on {glue:text}`n_test` GTZAN clips reaches {glue:text}`acc` %
+# Our run of {glue:text}`recipe` on {glue:text}`n_test` {glue:text}`data_name` clips reaches {glue:text}`acc` %
 # (95 % interval {glue:text}`acc_lo`–{glue:text}`acc_hi` %). An SVM on the same folds reaches
 # {glue:text}`svm` %. The paper reports {glue:text}`paper` % on the full GTZAN, and the authors'
 # released logs average {glue:text}`authors` %.

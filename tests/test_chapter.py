@@ -537,8 +537,9 @@ def test_the_papers_rows_say_they_are_on_gtzan_beside_a_run_of_other_classes(mir
 
     ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
     assert not ch.of_other_data and "not this run" not in ch.comparison().to_html()
+    assert ch.numbers()["data_name"] == "GTZAN"  # gtzan_mini's clips are GTZAN's
     ch.summary = {**ch.summary, "classes": ["accordion", "banjo", "kazoo", "theremin"]}
-    assert ch.of_other_data
+    assert ch.of_other_data and ch.numbers()["data_name"] == "gtzan_mini"  # the run's own name
     table = ch.comparison().data
     quoted = table[table["source"].str.startswith("quoted from the paper")]
     assert len(quoted) and (quoted["source"] == "quoted from the paper, on GTZAN, not this run's data").all()

@@ -142,6 +142,8 @@ def test_gtzan_chapter_on_a_four_class_folder_of_other_names(tmp_path):
     genres = re.findall(r'class="data row\d+ col0" >([^<]+)</td>', tables)
     assert genres == [*classes, "average"]  # 4 classes and their average, not GTZAN's 10
     assert "blues" not in tables and images == 3
+    # the page names the run's data, and the paper's rows as GTZAN's, not comparable with it
+    assert "'data_name': 'my tunes'" in text and "on GTZAN, not this run" in text
     # the same notebook asked to show that run under another data set's name refuses, in one line
     with pytest.raises(papermill.PapermillExecutionError, match="a run of 'my tunes', not of 'gtzan_mini'"):
         _execute("gtzan", tmp_path, dataset="gtzan_mini", run_dir=str(run))
