@@ -76,6 +76,26 @@ def test_a_run_refuses_to_resume_on_other_data(features, tmp_path, change):
 
 
 @pytest.mark.slow  # trains
+def test_a_run_of_an_older_bbnn_is_refused_naming_the_migration(features, tmp_path):
+    """A split without the per-track record (made before it existed): resuming is one line naming
+    results/migrate.py, nothing written; with the record back (what the migration adds) it resumes."""
+    run = tmp_path / "run"
+    train(_cfg(run, folds=(0,)), features=features, progress=False)
+    record = json.loads((run / "splits.json").read_text())
+    old = {
+        k: v for k, v in record.items() if k not in ("track_digests", "track_profiles", "labels", "dataset_checksum")
+    }
+    (run / "splits.json").write_text(json.dumps(old))
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    with pytest.raises(RunError, match=r"older bbnn.*results/migrate\.py") as err:
+        train(_cfg(run, folds=(1,)), features=features, progress=False)
+    assert "\n" not in str(err.value) and {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+    (run / "splits.json").write_text(json.dumps(record))  # as results/migrate.py writes it back
+    train(_cfg(run, folds=(1,)), features=features, progress=False)
+    assert (run / "fold1" / "metrics.json").exists()
+
+
+@pytest.mark.slow  # trains
 def test_a_run_resumes_on_features_computed_on_another_cpu(features, tmp_path):
     """Features computed on a CPU of another class differ in their last bits: the run resumes (the
     same audio, within the tolerance), the fold records how its features matched, and evaluate
