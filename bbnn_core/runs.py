@@ -53,6 +53,7 @@ __all__ = [
     "library_versions",
     "fold_instruction_sets",
     "provenance_warnings",
+    "replacing",
 ]
 
 HISTORY_COLUMNS = ["epoch", "acc", "loss", "lr", "val_acc", "val_loss"]
@@ -81,6 +82,22 @@ def _umask() -> int:
     return mask
 
 
+@contextmanager
+def replacing(where: str | os.PathLike, *temporaries: str | os.PathLike, needed: int | None = None) -> Iterator[None]:
+    """Around a write into ``temporaries`` that are then renamed onto ``where``: if it fails, the
+    temporaries are removed, and a full disk is one :class:`~bbnn_core.errors.NoSpaceError` naming
+    ``where`` (with ``needed`` bytes, when known). Every writer of the project goes through it."""
+    try:
+        yield
+    except BaseException as exc:
+        for tmp in temporaries:
+            Path(tmp).unlink(missing_ok=True)
+        full = no_space(exc, where, needed)
+        if full is not None:
+            raise full from exc
+        raise
+
+
 def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO], None]) -> None:
     """Write ``data`` to ``path`` so that a reader sees the old file or the new one, never a part.
 
@@ -89,7 +106,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
+    with replacing(path, tmp, needed=len(data) if isinstance(data, bytes | str) else None):
         os.fchmod(fd, 0o666 & ~_umask())  # as open() would: mkstemp's 0600 hides runs from a group
         with os.fdopen(fd, "wb") as fh:
             if callable(data):
@@ -99,12 +116,6 @@ def atomic_write(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        full = no_space(exc, path, len(data) if isinstance(data, bytes | str) else None)
-        if full is not None:
-            raise full from exc
-        raise
 
 
 def write_csv_gz(frame, path: str | os.PathLike) -> None:
@@ -251,15 +262,9 @@ class FoldRun:
     def save_model(self, model, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
-        try:
+        with replacing(path, tmp):
             model.save(tmp)
             os.replace(tmp, path)
-        except BaseException as exc:
-            tmp.unlink(missing_ok=True)
-            full = no_space(exc, path)
-            if full is not None:
-                raise full from exc
-            raise
 
     def clear_checkpoint(self) -> None:
         shutil.rmtree(self.path / "checkpoint", ignore_errors=True)

@@ -31,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError, no_space
+from .errors import ParameterError
 from .resources import sha256
+from .runs import replacing
 
 __all__ = ["RUNTIMES", "PRECISIONS", "Runner", "make_runner", "openvino_available", "native_bf16"]
 
@@ -195,18 +196,11 @@ def _convert(graph, xml: Path) -> None:
     so two processes converting at once leave one whole pair. A full disk is one
     :class:`NoSpaceError` naming the folder, with no temporary file left behind."""
     tmp = xml.with_name(f".{xml.stem}.{os.getpid()}.xml")
-    try:
+    with replacing(xml.parent, tmp, tmp.with_suffix(".bin")):
         xml.parent.mkdir(parents=True, exist_ok=True)
         graph.export(str(tmp), format="openvino", verbose=False)
         os.replace(tmp.with_suffix(".bin"), xml.with_suffix(".bin"))
         os.replace(tmp, xml)  # last: the .xml marks a complete pair
-    except OSError as exc:
-        for part in (tmp, tmp.with_suffix(".bin")):
-            part.unlink(missing_ok=True)
-        full = no_space(exc, xml.parent)
-        if full is None:
-            raise
-        raise full from exc
 
 
 def make_runner(
