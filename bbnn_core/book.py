@@ -19,7 +19,15 @@ from pathlib import Path
 from .errors import BBNNError, NoSpaceError, ParameterError, no_space
 from .runs import atomic_write
 
-__all__ = ["CHAPTERS", "prepare_kernel", "parse_data", "build_book", "prune_empty_sections", "print_pdf"]
+__all__ = [
+    "CHAPTERS",
+    "prepare_kernel",
+    "parse_data",
+    "chapter_parameters",
+    "build_book",
+    "prune_empty_sections",
+    "print_pdf",
+]
 
 # the chapters that take a data set, and their protocol (Extended Ballroom's copies are grouped)
 CHAPTERS = {"gtzan": "kfold", "ballroom": "kfold", "extended_ballroom": "grouped"}
@@ -160,6 +168,51 @@ def _execute(notebook: str, output: str, parameters: dict, cwd: str) -> str:
     return output
 
 
+def _of_the_papers_data(key: str, run_dir: str) -> bool:
+    """Whether a finished run's classes are those of the paper's data set ``key`` (a copy of
+    GTZAN, say), not a user's own folder given for that chapter."""
+    import json
+
+    from .paper import PAPER_TABLE2
+
+    classes = json.loads((Path(run_dir) / "splits.json").read_text())["classes"]
+    return set(classes) == set(PAPER_TABLE2[key])
+
+
+def chapter_parameters(cfgs: dict) -> dict[str, dict]:
+    """The papermill parameters of each notebook, once the runs of ``cfgs`` (chapter -> run
+    configuration, trained) are finished: each data set's chapter reads its run; the data chapter
+    counts and draws each folder (a copy of one of the paper's data sets in that data set's place,
+    a user's own folder beside them); the reproduction report shows a run of the paper's recipe on
+    GTZAN's classes in place of the embedded one. A notebook not named keeps its
+    defaults."""
+    out: dict[str, dict] = {}
+    own: dict[str, str] = {}
+    data: dict = {}
+    for key, cfg in cfgs.items():
+        out[key] = {
+            "data_dir": cfg.data_dir,
+            "protocol": cfg.protocol,
+            "profile": cfg.profile,
+            "seed": cfg.seed,
+            "n_folds": cfg.n_folds,
+            "run_dir": cfg.run_dir,
+            "train": False,  # trained before: the chapter reads its run
+        }
+        papers = _of_the_papers_data(key, cfg.run_dir)
+        if not papers:
+            own[str(cfg.dataset)] = cfg.data_dir
+        elif key in ("gtzan", "ballroom"):  # Extended Ballroom is counted from its metadata file
+            data[f"{key}_dir"] = cfg.data_dir
+        if key == "gtzan" and papers and cfg.profile == "paper":
+            out["reproduction"] = {"runs": {cfg.protocol: cfg.run_dir}}
+    if own:
+        data["own"] = own
+    if data:
+        out["data"] = data
+    return out
+
+
 def build_book(
     data: dict[str, str],
     *,
@@ -211,21 +264,8 @@ def build_book(
 
     out_dir = root / "book" / "generated"
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = []
-    for nb in notebooks:
-        params: dict = {}
-        if nb.stem in cfgs:
-            cfg = cfgs[nb.stem]
-            params = {
-                "data_dir": cfg.data_dir,
-                "protocol": cfg.protocol,
-                "profile": cfg.profile,
-                "seed": cfg.seed,
-                "n_folds": cfg.n_folds,
-                "run_dir": cfg.run_dir,
-                "train": False,  # trained above: the chapter reads its run
-            }
-        jobs.append((str(nb), str(out_dir / nb.name), params, str(nb.parent)))
+    parameters = chapter_parameters(cfgs)
+    jobs = [(str(nb), str(out_dir / nb.name), parameters.get(nb.stem, {}), str(nb.parent)) for nb in notebooks]
     failures: list[tuple[str, BaseException]] = []
     if workers is None:
         for job in bar(jobs, desc="notebooks", unit="notebook", progress=progress):

@@ -160,7 +160,7 @@ class Chapter:
 
         from .paper import PAPER_ACCURACY
 
-        out: dict = {"paper": float(PAPER_ACCURACY[self.key])}
+        out: dict = {"paper": float(PAPER_ACCURACY[self.key]), "title": self.title}
         if self.authors_summary is not None:
             a = self.authors_summary
             out.update(authors=100 * a["mean"], authors_lo=100 * a["ci_low"], authors_hi=100 * a["ci_high"])
@@ -186,8 +186,8 @@ class Chapter:
         s = self.summary
         cfg: Any = self.cfg
         out["recipe"] = "the paper's recipe" if cfg.profile == "paper" else f"the reduced {cfg.profile} profile"
-        # the run's data as the page names it: the paper's name for its classes, else the run's own
-        out["data_name"] = cfg.dataset if self.of_other_data else PAPER_DATASET_NAMES[self.key]
+        out["data_name"] = self.title
+        out["dataset"] = str(cfg.dataset)  # the run's own name (gtzan_mini, a user's folder)
         out["protocol_text"] = PROTOCOL_WORDS[cfg.protocol].format(k=s["n_folds"])
         out["batch"] = int(cfg.batch_size)
         out["steps"] = -(-int(self._n_train or 0) // int(cfg.batch_size))  # steps per epoch (the last one short)
@@ -265,6 +265,7 @@ class Chapter:
         "next_support", "epochs_median", "epochs_max", "best_epoch_median", "folds_cut", "first_cut_median", "last_loss_median",
         "train_seed_max", "numeric_max", "bn_train_loss", "bn_train_inference", "bn_val", "bn_val_precise",
         "bn_caught_up", "bn_epochs", "recipe", "data_name", "protocol_text", "batch", "steps", "epoch_steps", "steps_paper",
+        "title", "dataset",
     )  # fmt: skip
     TWO_DECIMALS = ("p_value", "authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
                     "bn_train_inference", "bn_val", "bn_val_precise")  # fmt: skip
@@ -399,6 +400,13 @@ class Chapter:
             + (f" The paper's and the authors' rows are on {name}, not on this run's classes." if other else ""),
             source=self.source("comparison", authors="fold_results.csv"),
         )
+
+    @property
+    def title(self) -> str:
+        """The page's title: the paper's name for the data set, or the run's own when its classes
+        are another data set's (``bbnn book --data gtzan=/my/folder``: a book about that folder)."""
+        cfg: Any = self.cfg
+        return str(cfg.dataset) if self.of_other_data else PAPER_DATASET_NAMES[self.key]
 
     @property
     def of_other_data(self) -> bool:

@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # Ballroom
+# # {glue:text}`title`
 #
 # The paper's Ballroom experiment gives its Table 5 (accuracy against published methods), its
 # Table 6 (precision, recall and F-score per genre) and Ballroom's panels of its Figures 3 and 4.

@@ -19,12 +19,15 @@
 # The paper uses three data sets, and its Table 2 counts their tracks per genre. Here every count
 # is computed: GTZAN and Ballroom from their audio folders when given, Extended Ballroom from its
 # metadata file, which lists every track. Without the full GTZAN, the embedded `gtzan_mini`
-# (10 clips per genre) stands in and is labelled so.
+# (10 clips per genre) stands in and is labelled so. A labelled folder of your own (the `own`
+# parameter, which `bbnn book` sets for a chapter given other data) is counted beside them, and
+# Figure 2.1 then draws its classes.
 
 # %% tags=["parameters", "hide-input"]
 gtzan_dir = None  # None: the embedded gtzan_mini
 ballroom_dir = None  # a folder holding BallroomData/
 extended_ballroom_xml = None  # None: found through BBNN_MIRROR
+own = None  # {name: folder}: labelled folders of your own, counted in Table 2.1 and drawn in Figure 2.1
 
 # %% tags=["remove-input"]
 from bbnn_core.book import prepare_kernel
@@ -57,6 +60,10 @@ try:
     sets["Extended Ballroom (from its XML)"] = eb
 except BBNNError as exc:
     print(f"Extended Ballroom metadata unavailable: {exc}")
+own_sets = {name: load_dataset(folder) for name, folder in (own or {}).items()}
+sets |= {f"{name} (your data)": ds for name, ds in own_sets.items()}
+# Figure 2.1 draws the first folder of your own, else GTZAN
+drawn_name, drawn = next(iter(own_sets.items()), (title_of_gtzan, gtzan))
 
 # %% tags=["remove-cell"]
 # NBVAL_CHECK_OUTPUT
@@ -113,21 +120,21 @@ if not ballroom_dir:
 # 80 dB below each clip's maximum. Each panel is drawn relative to that maximum, so one colour bar
 # holds for all of them. Below the figure are the first 5 s of each clip.
 
-# %% tags=["hide-input"] mystnb={"image": {"alt": "Ten log-mel spectrograms, one per genre, time on the horizontal axis and mel frequency labelled in Hz."}}
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Log-mel spectrograms, one per genre (ten for GTZAN), time on the horizontal axis and mel frequency labelled in Hz."}}
 first = {}
-for track in gtzan.tracks:
+for track in drawn.tracks:
     first.setdefault(track.label, track)
-examples = {genre: log_mel(gtzan.root / t.path) for genre, t in first.items()}
-show(plot_spectrograms(examples), f"The log-mel input of the first clip of each genre of {title_of_gtzan}, in dB "
+examples = {genre: log_mel(drawn.root / t.path) for genre, t in first.items()}
+show(plot_spectrograms(examples), f"The log-mel input of the first clip of each genre of {drawn_name}, in dB "
      "relative to each clip's maximum. Mel frequency is labelled in Hz.",
-     source=Source("bbnn_core.plots.plot_spectrograms", data=f"{title_of_gtzan.split(' ')[0]}'s audio"))
+     source=Source("bbnn_core.plots.plot_spectrograms", data=f"{drawn_name.split(' ')[0]}'s audio"))
 
 # %% tags=["hide-input"]
 from IPython.display import HTML
 
 from bbnn_core.plots import audio_player
 
-HTML("".join(audio_player(gtzan.root / t.path, t.path.name, seconds=5, kbps=48).data for t in first.values()))
+HTML("".join(audio_player(drawn.root / t.path, t.path.name, seconds=5, kbps=48).data for t in first.values()))
 
 # %% [markdown]
 # ## GTZAN's known faults

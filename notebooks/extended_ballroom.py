@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # Extended Ballroom
+# # {glue:text}`title`
 #
 # The paper's Extended Ballroom experiment gives its Table 7 (accuracy against published methods),
 # its Table 8 (precision, recall and F-score per genre) and the data set's panels of its Figures 3

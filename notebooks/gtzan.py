@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # GTZAN
+# # {glue:text}`title`
 #
 # Our run of {glue:text}`recipe` on {glue:text}`n_test` {glue:text}`data_name` clips reaches {glue:text}`acc` %
 # (95 % interval {glue:text}`acc_lo`–{glue:text}`acc_hi` %). An SVM on the same folds reaches

@@ -537,10 +537,44 @@ def test_the_papers_rows_say_they_are_on_gtzan_beside_a_run_of_other_classes(mir
 
     ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
     assert not ch.of_other_data and "not this run" not in ch.comparison().to_html()
-    assert ch.numbers()["data_name"] == "GTZAN"  # gtzan_mini's clips are GTZAN's
+    numbers = ch.numbers()
+    assert numbers["data_name"] == numbers["title"] == "GTZAN"  # gtzan_mini's clips are GTZAN's
+    assert numbers["dataset"] == "gtzan_mini"
     ch.summary = {**ch.summary, "classes": ["accordion", "banjo", "kazoo", "theremin"]}
-    assert ch.of_other_data and ch.numbers()["data_name"] == "gtzan_mini"  # the run's own name
+    numbers = ch.numbers()
+    assert ch.of_other_data and numbers["data_name"] == numbers["title"] == "gtzan_mini"  # the run's own name
     table = ch.comparison().data
     quoted = table[table["source"].str.startswith("quoted from the paper")]
     assert len(quoted) and (quoted["source"] == "quoted from the paper, on GTZAN, not this run's data").all()
     assert table[table["method"].str.startswith("BBNN, our run")]["source"].str.startswith("our run").all()
+
+
+def test_bbnn_book_gives_each_notebook_the_runs_of_its_data(tmp_path):
+    """``bbnn book``'s parameters: each data set's chapter reads its run; a copy of GTZAN stands in
+    for gtzan_mini in the data chapter and, trained with the paper's recipe, in the reproduction
+    report; a user's own folder is counted in the data chapter and leaves the report on GTZAN."""
+    import json
+    from types import SimpleNamespace
+
+    from bbnn_core.book import chapter_parameters
+    from bbnn_core.paper import PAPER_TABLE2
+
+    def run(name, classes, profile="paper", key="gtzan"):
+        folder = tmp_path / "runs" / name
+        folder.mkdir(parents=True)
+        (folder / "splits.json").write_text(json.dumps({"classes": classes}))
+        return SimpleNamespace(data_dir=f"/data/{name}", dataset=name, protocol="kfold", profile=profile,
+                               seed=0, n_folds=10, run_dir=str(folder))  # fmt: skip
+
+    gtzan = run("GTZAN", list(PAPER_TABLE2["gtzan"]))
+    params = chapter_parameters({"gtzan": gtzan})
+    assert params["gtzan"]["run_dir"] == gtzan.run_dir and params["gtzan"]["train"] is False
+    assert params["data"] == {"gtzan_dir": "/data/GTZAN"}
+    assert params["reproduction"] == {"runs": {"kfold": gtzan.run_dir}}
+    quick = run("GTZAN-quick", list(PAPER_TABLE2["gtzan"]), profile="quick")
+    assert "reproduction" not in chapter_parameters({"gtzan": quick})  # not the paper's recipe
+    mine = run("my_music", ["accordion", "banjo", "kazoo"])
+    ballroom = run("Ballroom", list(PAPER_TABLE2["ballroom"]))
+    params = chapter_parameters({"gtzan": mine, "ballroom": ballroom})
+    assert params["data"] == {"own": {"my_music": "/data/my_music"}, "ballroom_dir": "/data/Ballroom"}
+    assert "reproduction" not in params and params["ballroom"]["run_dir"] == ballroom.run_dir

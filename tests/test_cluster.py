@@ -250,6 +250,7 @@ def test_bbnn_book_trains_and_executes_the_chapters_as_tasks(workers, data, tmp_
     # the chapter read the run trained above, with the parameters given: the numbers its prose quotes
     assert "'recipe': 'the reduced smoke profile'" in text and "'n_folds': '3'" in text, text[:2000]
     assert "'protocol_text': 'true 3-fold cross-validation" in text
+    assert f"'title': '{data.name}'" in text  # the page is titled after the data, not "GTZAN"
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,30 @@ def test_extended_ballroom_chapter_without_audio(tmp_path, mirror):
     assert removed == ["Our run against an SVM", "The run shown on this page"], removed
 
 
+def _four_classes(tmp_path):
+    """A researcher's folder-per-class set: 4 classes of 6 one-second tones, named "my tunes"."""
+    classes = ["accordion", "banjo", "kazoo", "theremin"]
+    root = tmp_path / "my tunes"
+    for ci, c in enumerate(classes):
+        for i in range(6):
+            write_audio(root / c / f"{i}.wav", tone(1.0, freq=150.0 * (ci + 1), seed=i))
+    return root, classes
+
+
+def test_the_data_chapter_counts_and_draws_a_folder_of_ones_own(tmp_path):
+    """``bbnn book --data gtzan=<own folder>`` gives the data chapter that folder: Table 2.1 counts
+    its classes beside GTZAN's, and Figure 2.1 draws its first clip of each class, named."""
+    import re
+
+    root, classes = _four_classes(tmp_path)
+    nb = _execute("data", tmp_path, own={"my tunes": str(root)})
+    table = next(o["data"]["text/html"] for c in nb.cells if "table2(sets)" in c.source for o in c["outputs"])
+    assert "my tunes (your data)" in table and "gtzan_mini" in table
+    assert re.findall(r">(accordion|banjo|kazoo|theremin)</td>", table) == classes
+    text, _ = _outputs(nb)
+    assert "genre of my tunes" in text and "blues.00000" not in text
+
+
 def test_gtzan_chapter_on_a_four_class_folder_of_other_names(tmp_path):
     """A researcher's folder-per-class set through the GTZAN notebook: its own 4 classes, named
     after the folder, trained because data was given; a run of other data is refused."""
@@ -124,11 +148,7 @@ def test_gtzan_chapter_on_a_four_class_folder_of_other_names(tmp_path):
     import papermill
     import pytest
 
-    classes = ["accordion", "banjo", "kazoo", "theremin"]
-    root = tmp_path / "my tunes"
-    for ci, c in enumerate(classes):
-        for i in range(6):
-            write_audio(root / c / f"{i}.wav", tone(1.0, freq=150.0 * (ci + 1), seed=i))
+    root, classes = _four_classes(tmp_path)
     run = tmp_path / "run"
     nb = _execute("gtzan", tmp_path, data_dir=str(root), profile="smoke", n_folds=3, run_dir=str(run))
     text, images = _outputs(nb)
@@ -143,7 +163,7 @@ def test_gtzan_chapter_on_a_four_class_folder_of_other_names(tmp_path):
     assert genres == [*classes, "average"]  # 4 classes and their average, not GTZAN's 10
     assert "blues" not in tables and images == 3
     # the page names the run's data, and the paper's rows as GTZAN's, not comparable with it
-    assert "'data_name': 'my tunes'" in text and "on GTZAN, not this run" in text
+    assert "'data_name': 'my tunes'" in text and "'title': 'my tunes'" in text and "on GTZAN, not this run" in text
     # the same notebook asked to show that run under another data set's name refuses, in one line
     with pytest.raises(papermill.PapermillExecutionError, match="a run of 'my tunes', not of 'gtzan_mini'"):
         _execute("gtzan", tmp_path, dataset="gtzan_mini", run_dir=str(run))
