@@ -128,6 +128,12 @@ def _registry() -> dict[str, tuple[str | None, str | None]]:
         None,
         "ef36ab28d703ef83bca42751040cdb6c2374bd83cb1e2b543423036db4a1847c",
     )
+    # musicnn 0.1.0's wheel on PyPI, which holds its released checkpoints (bbnn_core.musicnn)
+    reg["reference/musicnn/musicnn-0.1.0-py3-none-any.whl"] = (
+        "https://files.pythonhosted.org/packages/1b/6f/38229e7d99c438e11114bbfa39c8c39185458c398011d0b6d7d7c7401617/"
+        "musicnn-0.1.0-py3-none-any.whl",
+        "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa",
+    )
     return reg
 
 

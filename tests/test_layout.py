@@ -24,6 +24,7 @@ LAYERS = [
     "figures",
     "splits",
     "model",
+    "musicnn",
     "runtime",
     "robustness",
     "attribution",
