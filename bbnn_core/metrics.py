@@ -173,8 +173,11 @@ def summarize_run(run_dir: str | os.PathLike) -> dict:
     folds, preds = read_run(run)
     splits = Run.open(run).splits()
     classes = splits["classes"]
+    config = Run(run).config()
     out = {
         "run_dir": str(run),
+        "method": config.get("method", "bbnn"),  # or "probe", on a pretrained embedding
+        "embedding": config.get("embedding"),
         "dataset": splits["dataset"],
         "protocol": splits["protocol"],
         "classes": list(classes),

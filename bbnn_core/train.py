@@ -52,6 +52,7 @@ from .splits import PROTOCOLS, Fold, check_folds, make_splits
 
 __all__ = [
     "TrainConfig",
+    "METHODS",
     "PROFILES",
     "config_for",
     "train",
@@ -106,6 +107,10 @@ class TrainConfig:
     # the seed of the weights' initialisation and of the epochs' order and crops; None: ``seed``.
     # ``seed`` alone draws the split, so runs that differ only in ``train_seed`` test on the same folds
     train_seed: int | None = None
+    # "bbnn": the recipe above; "probe": a linear classifier on a pretrained ``embedding``
+    # (bbnn_core.probe), on the same folds, for the same summary (the recipe's fields unused)
+    method: str = "bbnn"
+    embedding: str | None = None
 
     @property
     def init_seed(self) -> int:
@@ -120,6 +125,14 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "n_blocks", "filters"):
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"{name} must be >= 1; got {getattr(self, name)!r}")
+        from .probe import EMBEDDINGS
+
+        if self.method not in METHODS:
+            raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {self.method!r}")
+        if (self.method == "probe") != (self.embedding is not None):
+            raise ParameterError("--embedding goes with --method probe, and --method probe needs an --embedding")
+        if self.embedding is not None and self.embedding not in EMBEDDINGS:
+            raise ParameterError(f"embedding must be one of {', '.join(EMBEDDINGS)}; got {self.embedding!r}")
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -127,6 +140,7 @@ class TrainConfig:
         return d
 
 
+METHODS = ("bbnn", "probe")
 PROFILES: dict[str, dict] = {
     "paper": {},
     "quick": {"epochs": 5, "crop_frames": 160, "bn_momentum": 0.9},
@@ -140,9 +154,10 @@ def config_for(profile: str = "paper", **overrides) -> TrainConfig:
         raise ParameterError(f"profile must be one of {', '.join(PROFILES)}; got {profile!r}")
     base = {**PROFILES[profile], **{k: v for k, v in overrides.items() if v is not None}}
     if "run_dir" not in base:
+        recipe = f"probe-{base['embedding']}" if base.get("method") == "probe" else profile
         base["run_dir"] = (
             f"runs/{Path(str(base.get('dataset', 'gtzan_mini'))).name}-"
-            f"{base.get('protocol', 'kfold')}-{profile}-seed{base.get('seed', 0)}"
+            f"{base.get('protocol', 'kfold')}-{recipe}-seed{base.get('seed', 0)}"
             + (f"-train{base['train_seed']}" if base.get("train_seed") is not None else "")
         )
     if base.get("folds") is not None:
@@ -482,6 +497,75 @@ def _train_fold(
     return result
 
 
+def _probe_fold(
+    fs, fold: Fold, k: int, cfg: TrainConfig, out: FoldRun, progress, checksum: str, threads: int | None = None
+) -> dict:
+    """A fold of a ``probe`` run: the pretrained embedding of every clip (cached), a logistic
+    regression on the fold's train part (C chosen on its validation part), its test predictions,
+    the SVM baseline and the provenance, in the files a BBNN fold writes (and ``probe.json``: the
+    classifier)."""
+    import keras
+
+    from .baseline import baseline_fold
+    from .metrics import classification_report
+    from .probe import embed, probe_fold
+    from .runs import write_json
+
+    t0 = time.perf_counter()
+    determinism = _set_seed(cfg.init_seed * 1000 + k, threads)
+    root = None
+    if cfg.embedding != "bbnn-eb":  # musicnn reads the audio
+        from .datasets import load_dataset
+
+        root = load_dataset(cfg.data_dir or cfg.dataset, kind=cfg.kind).root
+    E = embed(fs, str(cfg.embedding), root=root, progress=progress)
+    metrics, classifier, probs = probe_fold(E, fs.y, fold, len(fs.classes))
+    y_pred = probs.argmax(1)
+    out.write_predictions(
+        ["track", "true", "predicted", *[f"p_{c}" for c in fs.classes]],
+        [
+            [fs.tracks[i], fs.classes[fs.y[i]], fs.classes[y_pred[row]], *[f"{v:.6f}" for v in probs[row]]]
+            for row, i in enumerate(fold.test)
+        ],
+    )
+    write_json(out.path / "probe.json", {"embedding": cfg.embedding, **classifier})
+    out.write_baseline(baseline_fold(fs, fold))
+    elapsed = round(time.perf_counter() - t0, 3)
+    session = {**code_state(), "first_epoch": 1, "determinism": determinism,
+               "cpu_instruction_set": cpu_info()["instruction_set"], "host": platform.node(), "pid": os.getpid()}  # fmt: skip
+    out.write_provenance(
+        {
+            **code_state(),
+            "versions": library_versions(),
+            "keras_backend": keras.backend.backend(),
+            "device": device_name(),
+            "cpu": cpu_info(),
+            "determinism": determinism,
+            "dataset_checksum": checksum,
+            "data_match": data_match(Run(out.path.parent), fs),
+            "feature_file": Path(fs.path).name if fs.path else None,
+            "seed": cfg.seed,
+            "train_seed": cfg.init_seed,
+            "wall_time_s": elapsed,
+            "host": platform.node(),
+            "sessions": [session],
+        }
+    )
+    result = {
+        "fold": k,
+        "method": "probe",
+        "embedding": cfg.embedding,
+        **metrics,
+        "best_epoch": None,  # no epochs: a closed-form fit
+        "epochs_run": None,
+        "stopped_early": None,
+        "report": classification_report(fs.y[fold.test], y_pred, fs.classes),
+        "wall_time_s": elapsed,
+    }
+    out.write_metrics(result)  # last: marks the fold done
+    return result
+
+
 def _track_digests(fs) -> list[str]:
     """A short digest of each track's features: which tracks changed between two runs' data."""
     import hashlib
@@ -632,7 +716,8 @@ def train(
         out = plan.run.fold(k)
         with out.lock():  # one writer per fold
             if not out.finished:  # another process may have finished it meanwhile
-                _train_fold(fs, plan.folds[k], k, cfg, out, progress, plan.checksum, threads)
+                fit = _probe_fold if cfg.method == "probe" else _train_fold
+                fit(fs, plan.folds[k], k, cfg, out, progress, plan.checksum, threads)
     return finish_run(plan.run)
 
 
@@ -702,7 +787,8 @@ def train_fold(run_dir: str | os.PathLike, k: int, fs, *, threads: int | None = 
             return out.metrics()
         cfg = load_run_config(run.path)
         fold = Fold.from_dict(run.splits()["folds"][k])
-        return _train_fold(fs, fold, k, cfg, out, False, _data_checksum(fs), threads)  # of the features it trains on
+        fit = _probe_fold if cfg.method == "probe" else _train_fold
+        return fit(fs, fold, k, cfg, out, False, _data_checksum(fs), threads)  # of the features it trains on
 
 
 def finish_run(run: Run) -> dict:

@@ -25,6 +25,7 @@ LAYERS = [
     "splits",
     "model",
     "musicnn",
+    "probe",
     "runtime",
     "robustness",
     "attribution",

@@ -1,0 +1,139 @@
+"""What a researcher would use instead of training BBNN: a pretrained model's embeddings and a
+linear classifier on them (a *linear probe*, the recipe of today's benchmarks), on a run's folds.
+
+An embedding is one vector per clip from a network trained on other data:
+
+- ``musicnn-msd``, ``musicnn-mtt``: musicnn's penultimate layer (200 values) averaged over the
+  clip's 3 s patches, of the model trained on the Million Song Dataset or on MagnaTagATune
+  (:mod:`bbnn_core.musicnn`);
+- ``bbnn-eb``: the authors' Extended Ballroom BBNN, as a feature extractor: its global average
+  pooling (the input of its classifier), on the run's own log-mel features.
+
+Embeddings are cached in ``BBNN_CACHE/embeddings``, keyed by the embedding and the content of the
+features of every track (so a changed file is embedded again). The probe is a logistic regression
+on standardised embeddings, its regularisation C chosen on the fold's validation part (drawn from
+the training folds), scored on the fold's test part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ParameterError
+from .resources import cache_dir
+from .runs import atomic_write
+
+__all__ = ["EMBEDDINGS", "EMBEDDING_VERSION", "PROBE_C", "embed", "probe_fold", "apply_probe"]
+
+EMBEDDINGS = {
+    "musicnn-msd": "musicnn (Million Song Dataset), penultimate layer, mean over 3 s patches",
+    "musicnn-mtt": "musicnn (MagnaTagATune), penultimate layer, mean over 3 s patches",
+    "bbnn-eb": "the authors' Extended Ballroom BBNN, global average pooling",
+}
+EMBEDDING_VERSION = 1  # bumped when an embedding's computation changes: the cache then misses
+PROBE_C = (0.01, 0.1, 1.0, 10.0, 100.0)  # the regularisation tried on each fold's validation part
+
+
+def _cache_path(fs, name: str) -> Path:
+    h = hashlib.sha256(f"{name}:{EMBEDDING_VERSION}:{json.dumps(list(fs.tracks))}".encode())
+    h.update(np.ascontiguousarray(fs.X).data)  # the content: features change with the audio
+    return cache_dir() / "embeddings" / f"{fs.dataset}-{name}-{h.hexdigest()[:16]}.npy"
+
+
+def embed(fs, name: str, *, root=None, progress: bool | None = None) -> np.ndarray:
+    """The ``name`` embedding of every track of the feature set ``fs``, ``(n_tracks, dim)``
+    float32, in its track order; ``root``: the data set's folder (musicnn reads the audio)."""
+    if name not in EMBEDDINGS:
+        raise ParameterError(f"--embedding must be one of {', '.join(EMBEDDINGS)}; got {name!r}")
+    path = _cache_path(fs, name)
+    if path.is_file():
+        return np.load(path)
+    from .progress import bar
+
+    if name == "bbnn-eb":
+        import keras
+
+        from .model import load_authors_model
+        from .resources import authors_model_path
+
+        model = load_authors_model(authors_model_path("extended_ballroom", 0))
+        trunk = keras.Model(model.inputs, model.get_layer("head_gap").output)
+        out = np.concatenate(
+            [
+                trunk.predict(fs.X[i : i + 8, ..., None], verbose=0)
+                for i in bar(range(0, len(fs), 8), desc=name, unit="batch", progress=progress)
+            ]
+        )
+    else:
+        from .musicnn import build_musicnn, musicnn_input
+
+        if root is None:
+            raise ParameterError(f"the {name} embedding reads the audio: give the data set's folder")
+        model = build_musicnn("MSD_musicnn" if name == "musicnn-msd" else "MTT_musicnn")
+        out = np.stack(
+            [
+                model.predict(musicnn_input(Path(root) / t), verbose=0)["penultimate"].mean(0)
+                for t in bar(fs.tracks, desc=name, unit="clip", progress=progress)
+            ]
+        )
+    out = out.astype(np.float32)
+    atomic_write(path, lambda fh: np.save(fh, out))
+    return out
+
+
+def probe_fold(E: np.ndarray, y: np.ndarray, fold, n_classes: int) -> tuple[dict, dict, np.ndarray]:
+    """A logistic regression on the standardised embeddings ``E`` of ``fold``'s train part, C
+    chosen from :data:`PROBE_C` on its validation part. Returns its metrics (accuracy and log loss
+    per part, the C), the classifier as numbers (:func:`apply_probe` reads it back) and the test
+    part's class probabilities."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import log_loss
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(E[fold.train])
+    Z = scaler.transform(E)
+    best = None
+    for C in PROBE_C:
+        clf = LogisticRegression(C=C, max_iter=5000).fit(Z[fold.train], y[fold.train])
+        acc = float(np.mean(clf.predict(Z[fold.val]) == y[fold.val]))
+        if best is None or acc > best[0]:  # ties: the stronger regularisation, tried first
+            best = (acc, C, clf)
+    assert best is not None
+    _, C, clf = best
+    classifier = {
+        "C": C,
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "coef": clf.coef_.tolist(),
+        "intercept": clf.intercept_.tolist(),
+        "classes": clf.classes_.tolist(),  # the class indices it saw in training
+    }
+    metrics: dict = {"C": C}
+    probs = {}
+    for part in ("train", "val", "test"):
+        idx = np.asarray(getattr(fold, part))
+        probs[part] = apply_probe(classifier, E[idx], n_classes)
+        metrics[f"{part}_acc"] = float(np.mean(probs[part].argmax(1) == y[idx]))
+        metrics[f"{part}_loss"] = float(log_loss(y[idx], probs[part], labels=list(range(n_classes))))
+    return metrics, classifier, probs["test"]
+
+
+def apply_probe(classifier: dict, E: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class probabilities ``(n, n_classes)`` of a :func:`probe_fold` classifier on embeddings."""
+    Z = (np.asarray(E, np.float64) - classifier["mean"]) / np.asarray(classifier["scale"])
+    coef, intercept = np.asarray(classifier["coef"]), np.asarray(classifier["intercept"])
+    seen = classifier["classes"]
+    if len(seen) == 2:  # scikit-learn's binary case: one column of weights, for the second class
+        logits = np.stack([np.zeros(len(Z)), Z @ coef[0] + intercept[0]], axis=1)
+    else:
+        logits = Z @ coef.T + intercept
+    logits -= logits.max(1, keepdims=True)
+    p = np.exp(logits)
+    p /= p.sum(1, keepdims=True)
+    out = np.zeros((len(Z), n_classes))
+    out[:, seen] = p
+    return out
