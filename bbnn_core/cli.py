@@ -422,11 +422,15 @@ def cmd_predict(args) -> int:
 
 
 def cmd_robustness(args) -> int:
-    from .predict import load_ensemble
+    from .errors import ParameterError
+    from .predict import ProbeEnsemble, load_ensemble
     from .robustness import CONDITIONS, advice, study, summarize
 
     ds = _load(args)
     ensemble = load_ensemble(args.model, runtime=args.runtime, precision=args.precision)
+    for spec in (args.model, args.maps):
+        if spec and isinstance(load_ensemble(spec), ProbeEnsemble):
+            raise ParameterError(f"{spec} is a probe run: robustness and maps measure BBNN models, on their windows")
     if ensemble.classes != ds.classes:
         raise BBNNError(
             f"the models of {args.model} tell {len(ensemble.classes)} classes apart "

@@ -36,6 +36,7 @@ from .runs import Run
 
 __all__ = [
     "Ensemble",
+    "ProbeEnsemble",
     "load_ensemble",
     "windows",
     "MIN_FRAMES",
@@ -109,7 +110,9 @@ def _split_spec(spec: str) -> tuple[str, list[int] | None]:
     return m.group(1), [int(k) for k in m.group(2).split(",")]
 
 
-def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: str = "auto") -> Ensemble:
+def load_ensemble(
+    spec: str | os.PathLike, *, runtime: str = "auto", precision: str = "auto"
+) -> Ensemble | ProbeEnsemble:
     """``"authors-gtzan"``, ``"authors-extended-ballroom"``, or a run folder (its finished folds).
 
     A suffix ``:K`` or ``:K,L,...`` keeps only those folds (``"authors-gtzan:0"``: one model).
@@ -141,7 +144,8 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
         why = "is not a run folder" if Path(base).exists() else "does not exist"
         raise RunError(f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {base} {why}")
     run = Run(base)
-    done = {f.index: f.best_model for f in run.finished_folds()}
+    probe = run.config().get("method") == "probe"
+    done = {f.index: f.path / "probe.json" if probe else f.best_model for f in run.finished_folds()}
     if wanted is not None:
         missing = [k for k in wanted if k not in done]
         if missing:
@@ -160,6 +164,12 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
             f"run {base}: {len(done)} of {n_folds} folds finished; predicting with their "
             f"{plural(len(done), 'model')} (folds {', '.join(map(str, sorted(done)))})"
         )
+    if probe:
+        import json
+
+        classifiers = [json.loads(p.read_text()) for p in done.values()]
+        note = "\n".join(notes) or None
+        return ProbeEnsemble(classifiers, tuple(splits["classes"]), str(spec), run.config()["embedding"], note)
     first = [k for k in sorted(done) if run.fold(k).metrics()["best_epoch"] == 0]
     if first:
         notes.append(
@@ -168,6 +178,58 @@ def load_ensemble(spec: str | os.PathLike, *, runtime: str = "auto", precision: 
         )
     note = "\n".join(notes) or None
     return Ensemble(list(done.values()), tuple(splits["classes"]), str(spec), _keras_load, runtime, precision, note)
+
+
+@dataclass
+class ProbeEnsemble:
+    """The folds of a ``probe`` run (:mod:`bbnn_core.probe`): each file's embedding, then every
+    fold's linear classifier, their probabilities averaged. A musicnn embedding averages the
+    file's 3 s patches, ``bbnn-eb`` its 30 s windows (as :class:`Ensemble` does)."""
+
+    classifiers: list[dict]
+    classes: tuple[str, ...]
+    name: str
+    embedding: str
+    note: str | None = None
+    _model: Any = field(default=None, repr=False)
+
+    @property
+    def n_models(self) -> int:
+        return len(self.classifiers)
+
+    def predict_file(self, path: str, params: FeatureParams) -> Prediction:
+        """One file's :class:`Prediction` (an ``error`` for a file that cannot be read)."""
+        from .probe import apply_probe
+
+        if self.embedding == "bbnn-eb":
+            _, X, error, note = _file_features(path, params)
+            if error is not None:
+                return Prediction(path, error=error)
+            if self._model is None:
+                import keras
+
+                from .model import load_authors_model
+                from .resources import authors_model_path
+
+                eb = load_authors_model(authors_model_path("extended_ballroom", 0), open_time_axis=True)
+                self._model = keras.Model(eb.inputs, eb.get_layer("head_gap").output)
+            E = np.concatenate([self._model.predict(x[None, ..., None], verbose=0) for x in X])
+        else:
+            from .musicnn import SR, build_musicnn, musicnn_input
+
+            note = None
+            try:
+                y = load_audio(path, sr=SR)
+            except AudioError as exc:
+                return Prediction(path, error=str(exc))
+            if y.shape[0] < MIN_SECONDS * SR:
+                return Prediction(path, error=f"{printable(path)}: {y.shape[0] / SR:.2f} s is too short to predict")
+            if self._model is None:
+                self._model = build_musicnn("MSD_musicnn" if self.embedding == "musicnn-msd" else "MTT_musicnn")
+            E = self._model.predict(musicnn_input(path, y=y), verbose=0)["penultimate"]
+        mean = E.mean(0, keepdims=True)
+        probs = np.mean([apply_probe(c, mean, len(self.classes))[0] for c in self.classifiers], axis=0)
+        return Prediction(path, probs=probs, n_windows=len(E), note=note)
 
 
 MIN_FRAMES = 8  # the shortest input the network's poolings accept (model.build_bbnn)
@@ -268,7 +330,7 @@ def expand_inputs(items, stdin=None) -> list[str]:
 
 def iter_predictions(
     paths,
-    ensemble: Ensemble,
+    ensemble: Ensemble | ProbeEnsemble,
     *,
     params: FeatureParams = PAPER_PARAMS,
     n_jobs: int | None = None,
@@ -291,6 +353,11 @@ def iter_predictions(
         progress=progress,
     )
     with bar, ThreadPoolExecutor(max(1, n_jobs or os.cpu_count() or 1)) as pool:
+        if isinstance(ensemble, ProbeEnsemble):  # one file at a time: the embedding's model is not shared
+            for path in paths:
+                yield ensemble.predict_file(path, params)
+                bar.update(1)
+            return
         for start in range(0, len(paths), chunk):
             feats = list(pool.map(lambda p: _file_features(p, params), paths[start : start + chunk]))
             results = [Prediction(p, error=err, note=note) for p, _, err, note in feats]
@@ -313,7 +380,7 @@ def iter_predictions(
 
 def predict_files(
     paths,
-    ensemble: Ensemble,
+    ensemble: Ensemble | ProbeEnsemble,
     *,
     params: FeatureParams = PAPER_PARAMS,
     n_jobs: int | None = None,

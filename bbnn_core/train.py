@@ -154,7 +154,7 @@ def config_for(profile: str = "paper", **overrides) -> TrainConfig:
         raise ParameterError(f"profile must be one of {', '.join(PROFILES)}; got {profile!r}")
     base = {**PROFILES[profile], **{k: v for k, v in overrides.items() if v is not None}}
     if "run_dir" not in base:
-        recipe = f"probe-{base['embedding']}" if base.get("method") == "probe" else profile
+        recipe = f"probe-{base.get('embedding')}" if base.get("method") == "probe" else profile
         base["run_dir"] = (
             f"runs/{Path(str(base.get('dataset', 'gtzan_mini'))).name}-"
             f"{base.get('protocol', 'kfold')}-{recipe}-seed{base.get('seed', 0)}"
