@@ -35,7 +35,7 @@ EMBEDDINGS = {
     "bbnn-eb": "the authors' Extended Ballroom BBNN, global average pooling",
 }
 EMBEDDING_VERSION = 1  # bumped when an embedding's computation changes: the cache then misses
-PROBE_C = (0.01, 0.1, 1.0, 10.0, 100.0)  # the regularisation tried on each fold's validation part
+PROBE_C = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)  # the regularisation tried on each fold's validation part
 
 
 def _cache_path(fs, name: str) -> Path:
