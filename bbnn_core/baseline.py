@@ -16,7 +16,7 @@ from .errors import RunError
 from .metrics import classification_report
 from .runs import Run
 
-__all__ = ["baseline_features", "baseline_fold", "paired_comparison", "paired_table"]
+__all__ = ["baseline_features", "baseline_fold", "paired_comparison", "paired_runs", "paired_table"]
 
 
 def baseline_features(X: np.ndarray, *, n_mfcc: int = 20) -> np.ndarray:
@@ -72,8 +72,6 @@ def paired_comparison(run_dir: str | os.PathLike) -> dict:
     (made by a version of bbnn older than the record) is refused, naming ``results/migrate.py``,
     which adds them.
     """
-    from scipy import stats
-
     run = Run.open(run_dir)
     counts = {"both_right": 0, "bbnn_only": 0, "svm_only": 0, "both_wrong": 0}
     folds = []
@@ -88,14 +86,40 @@ def paired_comparison(run_dir: str | os.PathLike) -> dict:
         for track, true, pred in f.predictions()[["track", "true", "predicted"]].itertuples(index=False):
             a, b = pred == true, svm[track] == true
             counts["both_right" if a and b else "bbnn_only" if a else "svm_only" if b else "both_wrong"] += 1
-    only = counts["bbnn_only"] + counts["svm_only"]
-    p = float(stats.binomtest(min(counts["bbnn_only"], counts["svm_only"]), only, 0.5).pvalue) if only else 1.0
     return {
         **counts,
         "n_clips": sum(counts.values()),
-        "p_value": p,
+        "p_value": _mcnemar(counts["bbnn_only"], counts["svm_only"]),
         "folds": folds,
     }
+
+
+def _mcnemar(a_only: int, b_only: int) -> float:
+    """The exact McNemar test's two-sided p-value: a binomial test of the clips only one of two
+    classifiers gets right."""
+    from scipy import stats
+
+    n = a_only + b_only
+    return float(stats.binomtest(min(a_only, b_only), n, 0.5).pvalue) if n else 1.0
+
+
+def paired_runs(run_dir: str | os.PathLike, other: str | os.PathLike) -> dict:
+    """Two runs on the same folds (a BBNN run and a probe run, say) clip by clip, on the test clips
+    of the folds both have finished: ``both_right``, ``run_only``, ``other_only``, ``both_wrong``,
+    ``n_clips`` and the exact McNemar ``p_value``. Runs whose folds differ are refused."""
+    a, b = Run.open(run_dir), Run.open(other)
+    if a.splits()["folds"] != b.splits()["folds"] or a.splits()["tracks"] != b.splits()["tracks"]:
+        raise RunError(f"{b.path} is not on the folds of {a.path}: its clips cannot be paired")
+    done = {f.index for f in b.finished_folds()}
+    counts = {"both_right": 0, "run_only": 0, "other_only": 0, "both_wrong": 0}
+    for f in a.finished_folds():
+        if f.index not in done:
+            continue
+        theirs = b.fold(f.index).predictions().set_index("track")["predicted"]
+        for track, true, pred in f.predictions()[["track", "true", "predicted"]].itertuples(index=False):
+            x, y = pred == true, theirs[track] == true
+            counts["both_right" if x and y else "run_only" if x else "other_only" if y else "both_wrong"] += 1
+    return {**counts, "n_clips": sum(counts.values()), "p_value": _mcnemar(counts["run_only"], counts["other_only"])}
 
 
 def paired_table(paired: dict):

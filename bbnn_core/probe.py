@@ -27,7 +27,7 @@ from .errors import ParameterError
 from .resources import cache_dir
 from .runs import atomic_write
 
-__all__ = ["EMBEDDINGS", "EMBEDDING_VERSION", "PROBE_C", "embed", "probe_fold", "apply_probe"]
+__all__ = ["EMBEDDINGS", "EMBEDDING_VERSION", "PROBE_C", "embed", "probe_fold", "apply_probe", "probes_beside"]
 
 EMBEDDINGS = {
     "musicnn-msd": "musicnn (Million Song Dataset), penultimate layer, mean over 3 s patches",
@@ -140,3 +140,21 @@ def apply_probe(classifier: dict, E: np.ndarray, n_classes: int) -> np.ndarray:
     out = np.zeros((len(Z), n_classes))
     out[:, seen] = p
     return out
+
+
+def probes_beside(run_dir) -> dict[str, Path]:
+    """The probe runs kept beside a run, on its data, protocol and seed
+    (``<dataset>-<protocol>-probe-<embedding>-seed<seed>``) and on exactly its folds: embedding ->
+    run folder, in :data:`EMBEDDINGS`' order."""
+    from .runs import Run
+
+    run = Run.open(run_dir)
+    cfg, splits = run.config(), run.splits()
+    found = {}
+    for name in EMBEDDINGS:
+        folder = run.path.parent / f"{splits['dataset']}-{cfg['protocol']}-probe-{name}-seed{cfg['seed']}"
+        other = Run(folder)
+        if other.exists and other.has_splits and other.config().get("embedding") == name:
+            if other.splits()["folds"] == splits["folds"] and other.splits()["tracks"] == splits["tracks"]:
+                found[name] = folder
+    return found

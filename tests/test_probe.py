@@ -6,6 +6,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,3 +113,29 @@ def test_a_probe_run_on_a_small_set_of_ones_own(tmp_path):
     bbnn("train", "--data-dir", str(music), "--profile", "smoke", "--n-folds", "3", "-q")
     theirs = json.loads((tmp_path / "runs" / "my_music-kfold-smoke-seed0" / "splits.json").read_text())
     assert json.loads((run / "splits.json").read_text())["folds"] == theirs["folds"]
+
+
+def test_the_committed_probe_runs_notes_state_what_their_files_say():
+    """Each committed probe run's NOTE.md is written by hand: the clips it gets right and, against
+    the paper run on the same test clips, the clips each gets right alone, are what its files say."""
+    import re
+
+    from bbnn_core.baseline import paired_runs
+    from bbnn_core.metrics import summarize_run
+
+    results = Path(__file__).resolve().parents[1] / "results"
+    probes = sorted(results.glob("gtzan_mini-kfold-probe-*-seed0"))
+    assert [p.name.split("-probe-")[1] for p in probes] == ["bbnn-eb-seed0", "musicnn-msd-seed0", "musicnn-mtt-seed0"]
+    for path in probes:
+        note = " ".join((path / "NOTE.md").read_text().split())
+        acc = summarize_run(path)["test_acc"]
+        paired = paired_runs(results / "gtzan_mini-kfold-paper-seed0", path)
+        said = re.search(
+            r"It gets (\d+) of (\d+) clips .* it gets (\d+) clips right where BBNN is wrong, (\d+) the other", note
+        )
+        assert said and [int(x) for x in said.groups()] == [
+            acc["correct"],
+            acc["n_clips"],
+            paired["other_only"],
+            paired["run_only"],
+        ], path.name
