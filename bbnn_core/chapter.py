@@ -41,6 +41,7 @@ from .reports import (
     copies_table,
     open_run,
     paper_per_class_table,
+    pct_ci,
     per_class_table,
     read_histories,
     run_overview,
@@ -104,6 +105,7 @@ class Chapter:
     authors_hist: object = None
     reruns: list = field(default_factory=list)  # run folders that rerun this run's folds
     spread: Any = None  # their rerun_spread table (a DataFrame)
+    probes: dict = field(default_factory=dict)  # embedding -> a probe run on the same folds (bbnn_core.probe)
     notes: list[str] = field(default_factory=list)  # what the page must say first: a part that failed to load
     missing: list[str] = field(default_factory=list)  # what there is none of, by design (no run, nothing released)
 
@@ -193,6 +195,11 @@ class Chapter:
         out["steps"] = -(-int(self._n_train or 0) // int(cfg.batch_size))  # steps per epoch (the last one short)
         out["epoch_steps"] = plural(out["steps"], "step")
         out["epochs_max"] = int(cfg.epochs)
+        for name, p in self.probes.items():  # probe_msd, probe_mtt, probe_eb: accuracy, interval, McNemar p
+            key = "probe_" + name.split("-")[1]
+            acc = p["summary"]["test_acc"]
+            out.update({key: 100 * acc["pooled"], f"{key}_lo": 100 * acc["ci_low"], f"{key}_hi": 100 * acc["ci_high"]})
+            out[f"{key}_p"] = p["paired"]["p_value"]
         out["steps_paper"] = -(-paper_train_clips(self.key) // PAPER_RECIPE["batch_size"])
         acc = s["test_acc"]
         out.update(
@@ -265,16 +272,17 @@ class Chapter:
         "next_support", "epochs_median", "epochs_max", "best_epoch_median", "folds_cut", "first_cut_median", "last_loss_median",
         "train_seed_max", "numeric_max", "bn_train_loss", "bn_train_inference", "bn_val", "bn_val_precise",
         "bn_caught_up", "bn_epochs", "recipe", "data_name", "protocol_text", "batch", "steps", "epoch_steps", "steps_paper",
-        "title", "dataset",
+        "title", "dataset", "probe_msd", "probe_msd_lo", "probe_msd_hi", "probe_msd_p", "probe_mtt", "probe_mtt_lo",
+        "probe_mtt_hi", "probe_mtt_p", "probe_eb", "probe_eb_lo", "probe_eb_hi", "probe_eb_p",
     )  # fmt: skip
-    TWO_DECIMALS = ("p_value", "authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
+    TWO_DECIMALS = ("p_value", "probe_msd_p", "probe_mtt_p", "probe_eb_p", "authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
                     "bn_train_inference", "bn_val", "bn_val_precise")  # fmt: skip
 
     @classmethod
     def texts(cls, numbers: dict) -> dict[str, str]:
         """Every key of :attr:`NUMBER_KEYS` as the prose shows it: a percentage with one decimal, a
-        median with one where it has a half, a loss or a p-value with two, a count as an integer,
-        ``n/a`` when absent."""
+        median with one where it has a half, a loss or a p-value with two (a p-value below 0.01 with
+        one significant digit), a count as an integer, ``n/a`` when absent."""
         out = {}
         for key in cls.NUMBER_KEYS:
             v = numbers.get(key)
@@ -284,6 +292,10 @@ class Chapter:
                 out[key] = v
             elif isinstance(v, int):
                 out[key] = str(v)
+            elif (
+                key.endswith("_p") or key == "p_value"
+            ) and v < 0.01:  # a small p-value keeps its first digit: 0.0009, 0.006
+                out[key] = f"{v:.1g}"
             else:
                 text = f"{v:.2f}" if key in cls.TWO_DECIMALS else f"{v:.1f}"
                 whole = "median" in key or key == "clip_points"  # a median of epochs: 23, 61.5
@@ -315,6 +327,41 @@ class Chapter:
             run_dir: Any = self.run_dir
             self._paired = paired_comparison(run_dir)
         return self._paired
+
+    def probes_table(self):
+        """The linear probes on pretrained embeddings beside BBNN, clip by clip on the same test clips:
+        accuracy with its Wilson interval, the clips each gets right where the other does not, and
+        the exact McNemar test."""
+        import pandas as pd
+
+        from .probe import EMBEDDINGS
+
+        if self.summary is None or not self.probes:
+            return Nothing("needs a run of this project and probe runs on its folds")
+        rows = []
+        for name, p in self.probes.items():
+            paired = p["paired"]
+            rows.append(
+                {
+                    "embedding (linear probe)": EMBEDDINGS[name],
+                    "accuracy (%)": pct_ci(p["summary"]["test_acc"]),
+                    "right where BBNN is wrong": paired["other_only"],
+                    "wrong where BBNN is right": paired["run_only"],
+                    "exact McNemar p": f"{paired['p_value']:.3f}",
+                }
+            )
+        n = next(iter(self.probes.values()))["paired"]["n_clips"]
+        return captioned(
+            pd.DataFrame(rows).style.hide(axis="index"),
+            f"Linear probes on pretrained embeddings against BBNN ({pct_ci(self.summary['test_acc'])} %), on the "
+            f"same {n} test clips; each probe's regularisation is chosen on the fold's validation part.",
+            source=Source(
+                "bbnn_core.chapter.Chapter.probes_table",
+                ", ".join(shown_path(p["run"]) for p in self.probes.values()),
+                None,
+                "bbnn_core.baseline.paired_runs",
+            ),
+        )
 
     def paired_table(self):
         """BBNN against the SVM clip by clip: how many test clips both get right, each alone, neither."""
@@ -390,7 +437,12 @@ class Chapter:
             )
         other = self.of_other_data
         table = comparison_table(
-            self.key, ours=self.summary, authors=self.authors_summary, data_label=label, other_data=other
+            self.key,
+            ours=self.summary,
+            authors=self.authors_summary,
+            data_label=label,
+            other_data=other,
+            probes={name: p["summary"] for name, p in self.probes.items()},
         )
         name = PAPER_DATASET_NAMES[self.key]
         return captioned(
@@ -724,12 +776,15 @@ def run_parameters(
     return cfg, (data_dir is not None) if train is None else bool(train)
 
 
-def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str = "kfold", reruns=None) -> Chapter:
+def open_chapter(
+    key: str, run_dir, *, dataset: str | None = None, protocol: str = "kfold", reruns=None, probes=None
+) -> Chapter:
     """Read a finished (or partly finished) run and the authors' released material for a chapter.
 
     ``key`` is the paper's data set (``gtzan``, ``ballroom``, ``extended_ballroom``). Nothing here
     trains. ``reruns`` are run folders that rerun the run's folds (None: those kept beside it,
-    :func:`bbnn_core.reruns.find_reruns`). A run of another data set than ``dataset`` is refused
+    :func:`bbnn_core.reruns.find_reruns`); ``probes`` probe runs on its folds (None: those kept
+    beside it, :func:`bbnn_core.probe.probes_beside`). A run of another data set than ``dataset`` is refused
     (:func:`bbnn_core.reports.open_run`). What there is none of by design (no run of this project,
     nothing released) is recorded in ``missing``, a released file that could not be read in
     ``notes`` (one line each, for the page to print); both are left out of the figures.
@@ -743,6 +798,16 @@ def open_chapter(key: str, run_dir, *, dataset: str | None = None, protocol: str
         ch.summary, ch.cfg, ch.folds, ch.provenance = opened
         ch.reruns = find_reruns(run_dir) if reruns is None else list(reruns)
         ch.spread = rerun_spread(run_dir, ch.reruns)  # a folder that is not a rerun is refused
+        from .baseline import paired_runs
+        from .metrics import summarize_run
+        from .probe import probes_beside
+        from .runs import Run
+
+        found = probes_beside(run_dir) if probes is None else {Run.open(p).config()["embedding"]: p for p in probes}
+        ch.probes = {
+            name: {"run": folder, "summary": summarize_run(folder), "paired": paired_runs(run_dir, folder)}
+            for name, folder in found.items()
+        }
     else:
         ch.missing.append(f"no finished fold in {run_dir}" if run_dir else "no run of this project is shown")
     if key not in AUTHORS_RELEASED:

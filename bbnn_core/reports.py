@@ -16,6 +16,7 @@ import numpy as np
 from .paper import PAPER_DATASET_NAMES, PAPER_LITERATURE, PAPER_PER_CLASS, PAPER_RECIPE, PAPER_TABLE1_PARAMS
 
 __all__ = [
+    "pct_ci",
     "fold_provenance_table",
     "table1",
     "table2",
@@ -247,7 +248,8 @@ STOPPING_CAPTION = (
 )
 
 
-def _pct_ci(s: dict) -> str:
+def pct_ci(s: dict) -> str:
+    """An accuracy summary as the tables show it: ``76.0 [66.8, 83.3]`` (percent, 95 % interval)."""
     return f"{100 * s['mean']:.1f} [{100 * s['ci_low']:.1f}, {100 * s['ci_high']:.1f}]"
 
 
@@ -259,10 +261,12 @@ def comparison_table(
     authors: dict | None = None,
     data_label: str = "",
     other_data: bool = False,
+    probes: dict | None = None,
 ):
     """Tables 3 / 5 / 7: the paper's literature rows (quoted), then the numbers computed here.
 
-    ``ours`` is a run's summary (its BBNN and baseline accuracies with 95 % CIs);
+    ``ours`` is a run's summary (its BBNN and baseline accuracies with 95 % CIs); ``probes``
+    (embedding -> a probe run's summary) the linear probes on pretrained embeddings, same folds;
     ``authors`` the summary of the authors' released ``fold_results.csv``. ``other_data``: the run
     is of another data set than the paper's (a user's classes), and the rows of the paper and of
     the authors say on which data set they are.
@@ -279,7 +283,7 @@ def comparison_table(
             {
                 "method": "BBNN, the authors' released logs (10 random 80/10/10 draws)",
                 "preprocessing": "mel-spectrogram",
-                "accuracy (%)": _pct_ci(authors),
+                "accuracy (%)": pct_ci(authors),
                 "source": f"computed from their fold_results.csv{on}",
             }
         )
@@ -288,7 +292,7 @@ def comparison_table(
             {
                 "method": ours_label,
                 "preprocessing": "log-mel",
-                "accuracy (%)": _pct_ci(ours["test_acc"]),
+                "accuracy (%)": pct_ci(ours["test_acc"]),
                 "source": f"our run{data_label}",
             }
         )
@@ -297,10 +301,21 @@ def comparison_table(
                 {
                     "method": "SVM on log-mel + MFCC statistics, same folds",
                     "preprocessing": "log-mel, MFCC",
-                    "accuracy (%)": _pct_ci(ours["baseline_test_acc"]),
+                    "accuracy (%)": pct_ci(ours["baseline_test_acc"]),
                     "source": f"our run{data_label}",
                 }
             )
+    from .probe import EMBEDDINGS
+
+    for name, summary in (probes or {}).items():
+        rows.append(
+            {
+                "method": f"linear probe on {EMBEDDINGS[name]}: pretrained on other data, not BBNN",
+                "preprocessing": "log-mel" if name == "bbnn-eb" else "mel-spectrogram, 16 kHz",
+                "accuracy (%)": pct_ci(summary["test_acc"]),
+                "source": "our probe run, same folds",
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -578,3 +578,29 @@ def test_bbnn_book_gives_each_notebook_the_runs_of_its_data(tmp_path):
     params = chapter_parameters({"gtzan": mine, "ballroom": ballroom})
     assert params["data"] == {"own": {"my_music": "/data/my_music"}, "ballroom_dir": "/data/Ballroom"}
     assert "reproduction" not in params and params["ballroom"]["run_dir"] == ballroom.run_dir
+
+
+def test_the_probe_runs_beside_a_run_are_its_rows_and_its_table(mirror, tmp_path):
+    """The probe runs kept beside a committed run (on its folds) join the comparison table,
+    labelled as pretrained embeddings with a linear probe, and the probes table pairs each with BBNN
+    clip by clip; a copy of the run with no probes beside it shows neither."""
+    import shutil
+
+    from bbnn_core.baseline import paired_runs
+    from bbnn_core.chapter import Nothing, open_chapter
+
+    ch = open_chapter("gtzan", str(RESULTS), dataset="gtzan_mini")
+    assert list(ch.probes) == ["musicnn-msd", "musicnn-mtt", "bbnn-eb"]
+    rows = ch.comparison().data
+    probes = rows[rows["method"].str.startswith("linear probe on")]
+    assert len(probes) == 3 and probes["method"].str.endswith("not BBNN").all()
+    numbers = ch.numbers()
+    msd = paired_runs(RESULTS, RESULTS.parent / "gtzan_mini-kfold-probe-musicnn-msd-seed0")
+    assert numbers["probe_msd_p"] == msd["p_value"] and numbers["probe_msd"] == 92.0
+    table = ch.probes_table().data
+    assert table["right where BBNN is wrong"].tolist()[0] == msd["other_only"]
+    alone = tmp_path / RESULTS.name
+    shutil.copytree(RESULTS, alone)
+    lone = open_chapter("gtzan", str(alone), dataset="gtzan_mini")
+    assert lone.probes == {} and isinstance(lone.probes_table(), Nothing)
+    assert not lone.comparison().data["method"].str.startswith("linear probe").any()
