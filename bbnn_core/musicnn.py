@@ -26,7 +26,7 @@ from .runs import atomic_write
 __all__ = ["MUSICNN_MODELS", "PATCH_FRAMES", "musicnn_input", "musicnn_weights", "build_musicnn", "MUSICNN_TAGS"]
 
 WHEEL = "reference/musicnn/musicnn-0.1.0-py3-none-any.whl"
-MUSICNN_MODELS = ("MSD_musicnn", "MTT_musicnn")
+MUSICNN_MODELS = ("MSD_musicnn", "MTT_musicnn", "MSD_vgg", "MTT_vgg")
 SR, N_FFT, HOP, N_MELS = 16000, 512, 256, 96  # musicnn's configuration.py
 PATCH_FRAMES = 187  # 3 s: librosa.time_to_frames(3, sr=16000, n_fft=512, hop_length=256) + 1
 BN_EPSILON = 1e-3  # TF1's tf.compat.v1.layers.batch_normalization default
@@ -43,7 +43,8 @@ _MSD = (
     "catchy,funk,electro,heavy metal,Progressive rock,60s,rnb,indie pop,sad,House,happy"
 )
 # the 50 tags of each model's output, in its order (musicnn's configuration.py)
-MUSICNN_TAGS = {"MTT_musicnn": tuple(_MTT.split(",")), "MSD_musicnn": tuple(_MSD.split(","))}
+MUSICNN_TAGS = {f"{data}_{arch}": tuple((_MTT if data == "MTT" else _MSD).split(",")) for data in ("MTT", "MSD")
+                for arch in ("musicnn", "vgg")}  # fmt: skip
 
 
 def musicnn_input(path: str | os.PathLike, *, y: np.ndarray | None = None) -> np.ndarray:
@@ -94,15 +95,21 @@ def musicnn_weights(name: str) -> dict[str, np.ndarray]:
 
 
 def build_musicnn(name: str = "MSD_musicnn", *, weights: bool = True, frames: int = PATCH_FRAMES):
-    """musicnn's graph (``models.build_musicnn``, the 64-filter mid-end and 200-unit back-end of
-    the released MTT and MSD models) as a Keras 3 model in inference mode: input ``(batch, frames,
-    96)`` patches (:func:`musicnn_input`), outputs a dict of ``taggram`` (50 sigmoid tags),
-    ``logits``, ``penultimate`` (200, the embedding), ``mean_pool`` and ``max_pool`` (753, over
-    time). ``weights``: load the released checkpoint ``name``."""
+    """One of the released models as a Keras 3 model in inference mode, input ``(batch, frames,
+    96)`` patches (:func:`musicnn_input`), output a dict. ``*_musicnn`` (``models.build_musicnn``,
+    the 64-filter mid-end and 200-unit back-end): ``taggram`` (50 sigmoid tags), ``logits``,
+    ``penultimate`` (200, the embedding), ``mean_pool`` and ``max_pool`` (753, over time).
+    ``*_vgg`` (``models.vgg``, 5 layers of 128 3 x 3 filters, 3 s patches only): ``taggram``,
+    ``logits`` and ``penultimate`` (256: its last pooling, flattened). ``weights``: load the
+    released checkpoint ``name``."""
+    if name not in MUSICNN_MODELS:
+        raise ParameterError(f"no musicnn model {name!r} (models: {', '.join(MUSICNN_MODELS)})")
+    if name.endswith("_vgg"):
+        return _build_vgg(name, weights=weights)
     import keras
     from keras import layers, ops
 
-    n_tags = len(MUSICNN_TAGS[name]) if name in MUSICNN_TAGS else 50
+    n_tags = len(MUSICNN_TAGS[name])
     convs: list = []
     norms: list = []
 
@@ -160,4 +167,33 @@ def build_musicnn(name: str = "MSD_musicnn", *, weights: bool = True, frames: in
             layer.set_weights([tensors[key + k] for k in ("gamma", "beta", "moving_mean", "moving_variance")])
         for i, layer in enumerate((dense, out)):
             layer.set_weights([tensors[f"dense{suffix(i)}/kernel"], tensors[f"dense{suffix(i)}/bias"]])
+    return model
+
+
+def _build_vgg(name: str, *, weights: bool = True):
+    """musicnn's ``models.vgg`` with 128 filters: BN, then five of conv 3 x 3 'same' + ReLU, BN,
+    max-pooling ((4, 1) then (2, 2) three times, strides 2; then (4, 4), stride 4), flattened
+    into the 50 tags' dense layer. Dropout is left out: inference only."""
+    import keras
+    from keras import layers, ops
+
+    x = keras.Input((PATCH_FRAMES, N_MELS))
+    norms = [layers.BatchNormalization(epsilon=BN_EPSILON) for _ in range(6)]
+    convs = [layers.Conv2D(128, (3, 3), padding="same", activation="relu") for _ in range(5)]
+    pools = [((4, 1), (2, 2)), ((2, 2), (2, 2)), ((2, 2), (2, 2)), ((2, 2), (2, 2)), ((4, 4), (4, 4))]
+    h = norms[0](ops.expand_dims(x, 3))
+    for conv, norm, (size, stride) in zip(convs, norms[1:], pools):
+        h = layers.MaxPooling2D(size, strides=stride)(norm(conv(h)))
+    flat = ops.reshape(h, (-1, int(np.prod(h.shape[1:]))))  # (batch, 256): 2 x 1 x 128, as TF1 flattens
+    out = layers.Dense(len(MUSICNN_TAGS[name]))
+    logits = out(flat)
+    model = keras.Model(x, {"taggram": ops.sigmoid(logits), "logits": logits, "penultimate": flat}, name=name)
+    if weights:
+        t = musicnn_weights(name)
+        for i, layer in enumerate(convs, 1):
+            layer.set_weights([t[f"{i}CNN/kernel"], t[f"{i}CNN/bias"]])
+        for i, layer in enumerate(norms):
+            key = f"batch_normalization{f'_{i}' if i else ''}/"
+            layer.set_weights([t[key + k] for k in ("gamma", "beta", "moving_mean", "moving_variance")])
+        out.set_weights([t["dense/kernel"], t["dense/bias"]])
     return model

@@ -12,8 +12,8 @@ throwaway environment, and its small output is committed. It imports nothing fro
         /tmp/mref/wheel/musicnn-0.1.0-py3-none-any.whl $BBNN_MIRROR/datasets/gtzan_mini/genres
 
 For three gtzan_mini clips it keeps the first and the last of each clip's ten input patches
-(KEPT: the file stays small), and for each of the two musicnn models their taggram, penultimate
-layer and mean and max pools.
+(KEPT: the file stays small), and for each of the four released models their taggram and
+penultimate layer (the musicnn models' also their mean and max pools).
 The input is musicnn's ``batch_data`` (librosa.load at 16 kHz, its default resampler; 96 mel
 bands, n_fft 512, hop 256; float16 rounding; 3 s patches without overlap), except that
 ``10000 * x`` is computed in float32 as numpy 1 did (numpy 2 keeps float16 and overflows to inf).
@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 CLIPS = ("blues.00000", "classical.00000", "metal.00000")
-MODELS = ("MSD_musicnn", "MTT_musicnn")
+MODELS = ("MSD_musicnn", "MTT_musicnn", "MSD_vgg", "MTT_vgg")
 KEPT = [0, -1]  # the patches kept of each clip
 
 
@@ -57,14 +57,17 @@ def main(wheel, genres):
         tf.compat.v1.reset_default_graph()
         x = tf.compat.v1.placeholder(tf.float32, [None, 187, 96])
         training = tf.compat.v1.placeholder(tf.bool)
-        logits, _, _, _, _, _, mean_pool, max_pool, penultimate = models.define_model(x, training, name, 50)
+        graph = models.define_model(x, training, name, 50)
+        if name.endswith("_vgg"):  # logits, pool1 ... pool5: the penultimate layer is pool5, flattened
+            wanted = {"taggram": tf.nn.sigmoid(graph[0]), "penultimate": tf.compat.v1.layers.flatten(graph[5])}
+        else:  # logits, timbral, temporal, cnn1, cnn2, cnn3, mean_pool, max_pool, penultimate
+            wanted = {"taggram": tf.nn.sigmoid(graph[0]), "penultimate": graph[8], "mean_pool": graph[6],
+                      "max_pool": graph[7]}  # fmt: skip
         with tf.compat.v1.Session() as sess:
             tf.compat.v1.train.Saver().restore(sess, str(unpacked / "musicnn" / name) + "/")
             for clip in CLIPS:
-                feed = {x: out[f"{clip}/input"], training: False}
-                tags, pen, mean, mx = sess.run([tf.nn.sigmoid(logits), penultimate, mean_pool, max_pool], feed)
-                out |= {f"{name}/{clip}/taggram": tags, f"{name}/{clip}/penultimate": pen,
-                        f"{name}/{clip}/mean_pool": mean, f"{name}/{clip}/max_pool": mx}  # fmt: skip
+                got = sess.run(wanted, {x: out[f"{clip}/input"], training: False})
+                out |= {f"{name}/{clip}/{k}": v for k, v in got.items()}
     target = Path(__file__).with_name("musicnn_reference.npz")
     np.savez_compressed(target, **{k: v.astype(np.float32) for k, v in out.items()})
     print(target, target.stat().st_size, "bytes")
