@@ -115,6 +115,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_features.py --repeat 5
 	$(PY) benchmarks/bench_predict.py
 	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_probe.py
 
 clean:
 	rm -rf _build .pytest_cache
