@@ -794,6 +794,11 @@ def open_chapter(
 
     ch = Chapter(key, run_dir, protocol)
     opened = open_run(run_dir, dataset=dataset)
+    if opened and opened[0].get("method") == "probe":
+        raise BBNNError(
+            f"{run_dir} is a probe run (a linear probe on {opened[0]['embedding']}), not a BBNN run: a chapter "
+            "shows a BBNN run, with the probe runs on its folds beside it"
+        )
     if opened:
         ch.summary, ch.cfg, ch.folds, ch.provenance = opened
         ch.reruns = find_reruns(run_dir) if reruns is None else list(reruns)

@@ -604,3 +604,14 @@ def test_the_probe_runs_beside_a_run_are_its_rows_and_its_table(mirror, tmp_path
     lone = open_chapter("gtzan", str(alone), dataset="gtzan_mini")
     assert lone.probes == {} and isinstance(lone.probes_table(), Nothing)
     assert not lone.comparison().data["method"].str.startswith("linear probe").any()
+
+
+def test_a_probe_run_given_as_the_pages_run_is_refused_in_one_line(mirror):
+    """A chapter shows a BBNN run; a probe run given in its place is refused, naming it."""
+    from bbnn_core.chapter import open_chapter
+    from bbnn_core.errors import BBNNError
+
+    probe = RESULTS.parent / "gtzan_mini-kfold-probe-musicnn-msd-seed0"
+    with pytest.raises(BBNNError, match="is a probe run .*musicnn-msd.*not a BBNN run") as err:
+        open_chapter("gtzan", str(probe), dataset="gtzan_mini")
+    assert "\n" not in str(err.value)
