@@ -23,7 +23,16 @@ from .errors import ParameterError
 from .resources import cache_dir, resolve
 from .runs import atomic_write
 
-__all__ = ["MUSICNN_MODELS", "PATCH_FRAMES", "musicnn_input", "musicnn_weights", "build_musicnn", "MUSICNN_TAGS"]
+__all__ = [
+    "MUSICNN_MODELS",
+    "PATCH_FRAMES",
+    "musicnn_input",
+    "musicnn_weights",
+    "build_musicnn",
+    "musicnn_embedder",
+    "embedder_runtime",
+    "MUSICNN_TAGS",
+]
 
 WHEEL = "reference/musicnn/musicnn-0.1.0-py3-none-any.whl"
 MUSICNN_MODELS = ("MSD_musicnn", "MTT_musicnn", "MSD_vgg", "MTT_vgg")
@@ -197,3 +206,44 @@ def _build_vgg(name: str, *, weights: bool = True):
             layer.set_weights([t[key + k] for k in ("gamma", "beta", "moving_mean", "moving_variance")])
         out.set_weights([t["dense/kernel"], t["dense/bias"]])
     return model
+
+
+def embedder_runtime() -> str:
+    """What :func:`musicnn_embedder` runs on here: ``openvino-f32`` or ``keras``."""
+    import keras
+
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return "keras"
+    return "openvino-f32" if keras.backend.backend() == "tensorflow" else "keras"
+
+
+def musicnn_embedder(name: str):
+    """A function from patches ``(n, 187, 96)`` to each patch's ``penultimate`` layer, for
+    embeddings: compiled by OpenVINO at f32 where it is installed and the Keras backend is
+    TensorFlow (1.85x Keras' speed on this project's CPU, equal within 4e-6: benchmarks/RESULTS.md),
+    else the Keras model. Its ``runtime`` attribute says which (the embeddings' cache keys on it)."""
+    model = build_musicnn(name)
+    if embedder_runtime() == "keras":
+
+        def keras_embed(x):
+            return model.predict(x, verbose=0)["penultimate"]
+
+        keras_embed.runtime = "keras"  # type: ignore[attr-defined]
+        return keras_embed
+    import tempfile
+
+    import openvino as ov
+
+    with tempfile.TemporaryDirectory() as tmp:  # the graph leaves no file behind
+        model.export(tmp + "/model", format="tf_saved_model", verbose=False)
+        compiled = ov.Core().compile_model(ov.convert_model(tmp + "/model"), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    request = compiled.create_infer_request()
+    out = next(o for o in compiled.outputs if "penultimate" in o.get_names())
+
+    def openvino_embed(x):
+        return np.array(request.infer({0: np.ascontiguousarray(x, np.float32)})[out])
+
+    openvino_embed.runtime = "openvino-f32"  # type: ignore[attr-defined]
+    return openvino_embed

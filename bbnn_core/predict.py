@@ -215,7 +215,7 @@ class ProbeEnsemble:
                 self._model = keras.Model(eb.inputs, eb.get_layer("head_gap").output)
             E = np.concatenate([self._model.predict(x[None, ..., None], verbose=0) for x in X])
         else:
-            from .musicnn import SR, build_musicnn, musicnn_input
+            from .musicnn import SR, musicnn_embedder, musicnn_input
 
             note = None
             try:
@@ -224,9 +224,9 @@ class ProbeEnsemble:
                 return Prediction(path, error=str(exc))
             if y.shape[0] < MIN_SECONDS * SR:
                 return Prediction(path, error=f"{printable(path)}: {y.shape[0] / SR:.2f} s is too short to predict")
-            if self._model is None:
-                self._model = build_musicnn("MSD_musicnn" if self.embedding == "musicnn-msd" else "MTT_musicnn")
-            E = self._model.predict(musicnn_input(path, y=y), verbose=0)["penultimate"]
+            if self._model is None:  # as the run's embeddings were computed (OpenVINO where installed)
+                self._model = musicnn_embedder("MSD_musicnn" if self.embedding == "musicnn-msd" else "MTT_musicnn")
+            E = self._model(musicnn_input(path, y=y))
         mean = E.mean(0, keepdims=True)
         probs = np.mean([apply_probe(c, mean, len(self.classes))[0] for c in self.classifiers], axis=0)
         return Prediction(path, probs=probs, n_windows=len(E), note=note)

@@ -38,8 +38,9 @@ EMBEDDING_VERSION = 1  # bumped when an embedding's computation changes: the cac
 PROBE_C = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)  # the regularisation tried on each fold's validation part
 
 
-def _cache_path(fs, name: str) -> Path:
-    h = hashlib.sha256(f"{name}:{EMBEDDING_VERSION}:{json.dumps(list(fs.tracks))}".encode())
+def _cache_path(fs, name: str, runtime: str) -> Path:
+    # the embedding, its version, the runtime that computed it (OpenVINO's last bits differ from Keras')
+    h = hashlib.sha256(f"{name}:{EMBEDDING_VERSION}:{runtime}:{json.dumps(list(fs.tracks))}".encode())
     h.update(np.ascontiguousarray(fs.X).data)  # the content: features change with the audio
     return cache_dir() / "embeddings" / f"{fs.dataset}-{name}-{h.hexdigest()[:16]}.npy"
 
@@ -49,11 +50,14 @@ def embed(fs, name: str, *, root=None, progress: bool | None = None) -> np.ndarr
     float32, in its track order; ``root``: the data set's folder (musicnn reads the audio)."""
     if name not in EMBEDDINGS:
         raise ParameterError(f"--embedding must be one of {', '.join(EMBEDDINGS)}; got {name!r}")
-    path = _cache_path(fs, name)
-    if path.is_file():
-        return np.load(path)
+    from .musicnn import embedder_runtime, musicnn_embedder, musicnn_input
     from .progress import bar
 
+    if name != "bbnn-eb" and root is None:
+        raise ParameterError(f"the {name} embedding reads the audio: give the data set's folder")
+    path = _cache_path(fs, name, "keras" if name == "bbnn-eb" else embedder_runtime())
+    if path.is_file():
+        return np.load(path)
     if name == "bbnn-eb":
         import keras
 
@@ -69,17 +73,14 @@ def embed(fs, name: str, *, root=None, progress: bool | None = None) -> np.ndarr
             ]
         )
     else:
-        from .musicnn import build_musicnn, musicnn_input
+        from concurrent.futures import ThreadPoolExecutor
 
-        if root is None:
-            raise ParameterError(f"the {name} embedding reads the audio: give the data set's folder")
-        model = build_musicnn("MSD_musicnn" if name == "musicnn-msd" else "MTT_musicnn")
-        out = np.stack(
-            [
-                model.predict(musicnn_input(Path(root) / t), verbose=0)["penultimate"].mean(0)
-                for t in bar(fs.tracks, desc=name, unit="clip", progress=progress)
-            ]
-        )
+        embedder = musicnn_embedder("MSD_musicnn" if name == "musicnn-msd" else "MTT_musicnn")
+        with ThreadPoolExecutor(2) as pool:  # the next clips' input is computed while the network runs
+            patches = pool.map(lambda t: musicnn_input(Path(root) / t), fs.tracks)
+            out = np.stack(
+                [embedder(x).mean(0) for x in bar(patches, total=len(fs), desc=name, unit="clip", progress=progress)]
+            )
     out = out.astype(np.float32)
     atomic_write(path, lambda fh: np.save(fh, out))
     return out

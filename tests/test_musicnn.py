@@ -83,3 +83,17 @@ def test_a_clip_shorter_than_a_patch_is_one_error_naming_it(tmp_path):
 
     with pytest.raises(ParameterError, match=r"short.wav: shorter than musicnn's 3 s patch"):
         musicnn_input(tmp_path / "short.wav", y=np.zeros(16000, "float32"))
+
+
+def test_the_embedder_on_openvino_gives_keras_penultimate_layer(reference):
+    """Embeddings run on OpenVINO (f32) where it is installed: the same penultimate layer as the
+    Keras model within 1e-4, and a runtime name the embeddings' cache keys on."""
+    pytest.importorskip("openvino")
+    from bbnn_core.musicnn import build_musicnn, embedder_runtime, musicnn_embedder
+
+    embed = musicnn_embedder("MSD_musicnn")
+    assert embed.runtime == embedder_runtime() == "openvino-f32"
+    x = reference["metal.00000/input"]
+    keras_out = build_musicnn("MSD_musicnn").predict(x, verbose=0)["penultimate"]
+    np.testing.assert_allclose(embed(x), keras_out, atol=1e-4)
+    np.testing.assert_allclose(embed(x), reference["MSD_musicnn/metal.00000/penultimate"], rtol=1e-4, atol=1e-4)

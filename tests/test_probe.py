@@ -47,12 +47,15 @@ def test_embeddings_are_cached_by_content(monkeypatch, tmp_path):
                     groups=["a", "b"], classes=["x", "y"], dataset="tiny")  # fmt: skip
     calls = []
 
-    class Model:
-        def predict(self, x, verbose=0):
+    def embedder(name):
+        def run(x):
             calls.append(1)
-            return {"penultimate": np.ones((1, 200), "float32")}
+            return np.ones((1, 200), "float32")
 
-    monkeypatch.setattr("bbnn_core.musicnn.build_musicnn", lambda name: Model())
+        run.runtime = "keras"
+        return run
+
+    monkeypatch.setattr("bbnn_core.musicnn.musicnn_embedder", embedder)
     monkeypatch.setattr("bbnn_core.musicnn.musicnn_input", lambda path: np.zeros((1, 187, 96), "float32"))
     first = probe.embed(fs, "musicnn-msd", root=tmp_path)
     assert first.shape == (2, 200) and len(calls) == 2
