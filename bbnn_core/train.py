@@ -383,7 +383,6 @@ def _train_fold(
 ) -> dict:
     import keras
 
-    from .baseline import baseline_fold
     from .metrics import classification_report
     from .progress import bar as progress_bar
 
@@ -404,16 +403,7 @@ def _train_fold(
         state = initial_state(cfg)
         history = []
     # each process that works on the fold: its code and first epoch (provenance of a resumed fold)
-    state.setdefault("sessions", []).append(
-        {
-            **code_state(),
-            "first_epoch": state["epoch"] + 1,
-            "determinism": determinism,
-            "cpu_instruction_set": cpu_info()["instruction_set"],
-            "host": platform.node(),
-            "pid": os.getpid(),
-        }
-    )
+    state.setdefault("sessions", []).append(_session(determinism, state["epoch"] + 1))
     bar = progress_bar(
         total=cfg.epochs,
         initial=state["epoch"] + 1,
@@ -465,11 +455,39 @@ def _train_fold(
     y_pred = probs["test"].argmax(1)
     result["report"] = classification_report(fs.y[test_idx], y_pred, fs.classes)
 
+    _write_outcome(out, fs, fold, cfg, probs["test"], checksum, determinism, state["elapsed"], state["sessions"])
+    result["wall_time_s"] = round(state["elapsed"], 3)
+    out.write_metrics(result)  # last: marks the fold done
+    out.clear_checkpoint()
+    return result
+
+
+def _session(determinism: dict, first_epoch: int) -> dict:
+    """One process's record of its work on a fold: its code, first epoch, determinism, CPU class,
+    host and pid (a resumed fold has several)."""
+    return {
+        **code_state(),
+        "first_epoch": first_epoch,
+        "determinism": determinism,
+        "cpu_instruction_set": cpu_info()["instruction_set"],
+        "host": platform.node(),
+        "pid": os.getpid(),
+    }
+
+
+def _write_outcome(out: FoldRun, fs, fold: Fold, cfg: TrainConfig, probs, checksum, determinism, elapsed, sessions):
+    """A finished fold's test predictions (``probs``: the test part's class probabilities), the
+    SVM baseline on its parts, and its provenance; its metrics are written after, last."""
+    import keras
+
+    from .baseline import baseline_fold
+
+    y_pred = probs.argmax(1)
     out.write_predictions(
         ["track", "true", "predicted", *[f"p_{c}" for c in fs.classes]],
         [
-            [fs.tracks[i], fs.classes[fs.y[i]], fs.classes[y_pred[row]], *[f"{v:.6f}" for v in probs["test"][row]]]
-            for row, i in enumerate(test_idx)
+            [fs.tracks[i], fs.classes[fs.y[i]], fs.classes[y_pred[row]], *[f"{v:.6f}" for v in probs[row]]]
+            for row, i in enumerate(fold.test)
         ],
     )
     out.write_baseline(baseline_fold(fs, fold))
@@ -486,15 +504,11 @@ def _train_fold(
             "feature_file": Path(fs.path).name if fs.path else None,  # in the cache of the machine that ran it
             "seed": cfg.seed,
             "train_seed": cfg.init_seed,
-            "wall_time_s": round(state["elapsed"], 3),
+            "wall_time_s": round(elapsed, 3),
             "host": platform.node(),
-            "sessions": state["sessions"],
-        },
+            "sessions": sessions,
+        }
     )
-    result["wall_time_s"] = round(state["elapsed"], 3)
-    out.write_metrics(result)  # last: marks the fold done
-    out.clear_checkpoint()
-    return result
 
 
 def _probe_fold(
@@ -504,9 +518,7 @@ def _probe_fold(
     regression on the fold's train part (C chosen on its validation part), its test predictions,
     the SVM baseline and the provenance, in the files a BBNN fold writes (and ``probe.json``: the
     classifier)."""
-    import keras
 
-    from .baseline import baseline_fold
     from .metrics import classification_report
     from .probe import embed, probe_fold
     from .runs import write_json
@@ -521,36 +533,9 @@ def _probe_fold(
     E = embed(fs, str(cfg.embedding), root=root, progress=progress)
     metrics, classifier, probs = probe_fold(E, fs.y, fold, len(fs.classes))
     y_pred = probs.argmax(1)
-    out.write_predictions(
-        ["track", "true", "predicted", *[f"p_{c}" for c in fs.classes]],
-        [
-            [fs.tracks[i], fs.classes[fs.y[i]], fs.classes[y_pred[row]], *[f"{v:.6f}" for v in probs[row]]]
-            for row, i in enumerate(fold.test)
-        ],
-    )
     write_json(out.path / "probe.json", {"embedding": cfg.embedding, **classifier})
-    out.write_baseline(baseline_fold(fs, fold))
     elapsed = round(time.perf_counter() - t0, 3)
-    session = {**code_state(), "first_epoch": 1, "determinism": determinism,
-               "cpu_instruction_set": cpu_info()["instruction_set"], "host": platform.node(), "pid": os.getpid()}  # fmt: skip
-    out.write_provenance(
-        {
-            **code_state(),
-            "versions": library_versions(),
-            "keras_backend": keras.backend.backend(),
-            "device": device_name(),
-            "cpu": cpu_info(),
-            "determinism": determinism,
-            "dataset_checksum": checksum,
-            "data_match": data_match(Run(out.path.parent), fs),
-            "feature_file": Path(fs.path).name if fs.path else None,
-            "seed": cfg.seed,
-            "train_seed": cfg.init_seed,
-            "wall_time_s": elapsed,
-            "host": platform.node(),
-            "sessions": [session],
-        }
-    )
+    _write_outcome(out, fs, fold, cfg, probs, checksum, determinism, elapsed, [_session(determinism, 1)])
     result = {
         "fold": k,
         "method": "probe",
