@@ -50,7 +50,14 @@ from .reports import (
 )
 from .reruns import find_reruns, fold_marks, marks_caption, rerun_spread
 
-__all__ = ["Chapter", "open_chapter", "run_parameters"]
+__all__ = ["Chapter", "open_chapter", "run_parameters", "p_text"]
+
+
+def p_text(p: float) -> str:
+    """A p-value as the pages show it, in prose and tables alike: two decimals, and below 0.01 its
+    first significant digit (0.0009, 0.006), never a bare 0.00."""
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.1g}"
+
 
 AUTHORS_RELEASED = ("gtzan", "extended_ballroom")  # the data sets with released models and logs
 
@@ -275,7 +282,7 @@ class Chapter:
         "title", "dataset", "probe_msd", "probe_msd_lo", "probe_msd_hi", "probe_msd_p", "probe_mtt", "probe_mtt_lo",
         "probe_mtt_hi", "probe_mtt_p", "probe_eb", "probe_eb_lo", "probe_eb_hi", "probe_eb_p",
     )  # fmt: skip
-    TWO_DECIMALS = ("p_value", "probe_msd_p", "probe_mtt_p", "probe_eb_p", "authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
+    TWO_DECIMALS = ("authors_last_loss_median", "last_loss_median", "authors_val_first", "bn_train_loss",
                     "bn_train_inference", "bn_val", "bn_val_precise")  # fmt: skip
 
     @classmethod
@@ -292,10 +299,8 @@ class Chapter:
                 out[key] = v
             elif isinstance(v, int):
                 out[key] = str(v)
-            elif (
-                key.endswith("_p") or key == "p_value"
-            ) and v < 0.01:  # a small p-value keeps its first digit: 0.0009, 0.006
-                out[key] = f"{v:.1g}"
+            elif key.endswith("_p") or key == "p_value":
+                out[key] = p_text(v)
             else:
                 text = f"{v:.2f}" if key in cls.TWO_DECIMALS else f"{v:.1f}"
                 whole = "median" in key or key == "clip_points"  # a median of epochs: 23, 61.5
@@ -347,7 +352,7 @@ class Chapter:
                     "accuracy (%)": pct_ci(p["summary"]["test_acc"]),
                     "right where BBNN is wrong": paired["other_only"],
                     "wrong where BBNN is right": paired["run_only"],
-                    "exact McNemar p": f"{paired['p_value']:.3f}",
+                    "exact McNemar p": p_text(paired["p_value"]),
                 }
             )
         n = next(iter(self.probes.values()))["paired"]["n_clips"]
@@ -373,7 +378,7 @@ class Chapter:
         return captioned(
             paired_table(paired).style,
             f"BBNN and the SVM on the same {paired['n_clips']} test clips, clip by clip "
-            f"(exact McNemar test: p = {paired['p_value']:.2f}).",
+            f"(exact McNemar test: p = {p_text(paired['p_value'])}).",
             source=self.source("paired_table"),
         )
 
