@@ -83,15 +83,21 @@ def paired_comparison(run_dir: str | os.PathLike) -> dict:
                 f"`python results/migrate.py {run.path}` (in the bbnn-book repository)"
             )
         folds.append(f.index)
-        for track, true, pred in f.predictions()[["track", "true", "predicted"]].itertuples(index=False):
-            a, b = pred == true, svm[track] == true
-            counts["both_right" if a and b else "bbnn_only" if a else "svm_only" if b else "both_wrong"] += 1
+        _count(counts, f, svm, "bbnn_only", "svm_only")
     return {
         **counts,
         "n_clips": sum(counts.values()),
         "p_value": _mcnemar(counts["bbnn_only"], counts["svm_only"]),
         "folds": folds,
     }
+
+
+def _count(counts: dict, fold, other, a_only: str, b_only: str) -> None:
+    """Add a fold's test clips to ``counts``: right in its predictions and in ``other`` (track ->
+    predicted class), in its alone (``a_only``), in ``other`` alone (``b_only``), in neither."""
+    for track, true, pred in fold.predictions()[["track", "true", "predicted"]].itertuples(index=False):
+        a, b = pred == true, other[track] == true
+        counts["both_right" if a and b else a_only if a else b_only if b else "both_wrong"] += 1
 
 
 def _mcnemar(a_only: int, b_only: int) -> float:
@@ -108,17 +114,14 @@ def paired_runs(run_dir: str | os.PathLike, other: str | os.PathLike) -> dict:
     of the folds both have finished: ``both_right``, ``run_only``, ``other_only``, ``both_wrong``,
     ``n_clips`` and the exact McNemar ``p_value``. Runs whose folds differ are refused."""
     a, b = Run.open(run_dir), Run.open(other)
-    if a.splits()["folds"] != b.splits()["folds"] or a.splits()["tracks"] != b.splits()["tracks"]:
+    sa, sb = a.splits(), b.splits()
+    if sa["folds"] != sb["folds"] or sa["tracks"] != sb["tracks"]:
         raise RunError(f"{b.path} is not on the folds of {a.path}: its clips cannot be paired")
     done = {f.index for f in b.finished_folds()}
     counts = {"both_right": 0, "run_only": 0, "other_only": 0, "both_wrong": 0}
     for f in a.finished_folds():
-        if f.index not in done:
-            continue
-        theirs = b.fold(f.index).predictions().set_index("track")["predicted"]
-        for track, true, pred in f.predictions()[["track", "true", "predicted"]].itertuples(index=False):
-            x, y = pred == true, theirs[track] == true
-            counts["both_right" if x and y else "run_only" if x else "other_only" if y else "both_wrong"] += 1
+        if f.index in done:
+            _count(counts, f, b.fold(f.index).predictions().set_index("track")["predicted"], "run_only", "other_only")
     return {**counts, "n_clips": sum(counts.values()), "p_value": _mcnemar(counts["run_only"], counts["other_only"])}
 
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from .errors import BBNNError, NoSpaceError, ParameterError, no_space
-from .runs import atomic_write
+from .runs import Run, atomic_write
 
 __all__ = [
     "CHAPTERS",
@@ -168,17 +168,6 @@ def _execute(notebook: str, output: str, parameters: dict, cwd: str) -> str:
     return output
 
 
-def _of_the_papers_data(key: str, run_dir: str) -> bool:
-    """Whether a finished run's classes are those of the paper's data set ``key`` (a copy of
-    GTZAN, say), not a user's own folder given for that chapter."""
-    import json
-
-    from .paper import PAPER_TABLE2
-
-    classes = json.loads((Path(run_dir) / "splits.json").read_text())["classes"]
-    return set(classes) == set(PAPER_TABLE2[key])
-
-
 def chapter_parameters(cfgs: dict) -> dict[str, dict]:
     """The papermill parameters of each notebook, once the runs of ``cfgs`` (chapter -> run
     configuration, trained) are finished: each data set's chapter reads its run; the data chapter
@@ -186,6 +175,8 @@ def chapter_parameters(cfgs: dict) -> dict[str, dict]:
     a user's own folder beside them); the reproduction report shows a run of the paper's recipe on
     GTZAN's classes in place of the embedded one. A notebook not named keeps its
     defaults."""
+    from .paper import papers_classes
+
     out: dict[str, dict] = {}
     own: dict[str, str] = {}
     data: dict = {}
@@ -199,7 +190,7 @@ def chapter_parameters(cfgs: dict) -> dict[str, dict]:
             "run_dir": cfg.run_dir,
             "train": False,  # trained before: the chapter reads its run
         }
-        papers = _of_the_papers_data(key, cfg.run_dir)
+        papers = papers_classes(key, Run(cfg.run_dir).splits()["classes"])
         if not papers:
             own[str(cfg.dataset)] = cfg.data_dir
         elif key in ("gtzan", "ballroom"):  # Extended Ballroom is counted from its metadata file

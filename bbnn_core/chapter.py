@@ -30,8 +30,8 @@ from .paper import (
     PAPER_PER_CLASS_AVERAGE,
     PAPER_PER_CLASS_TABLE,
     PAPER_RECIPE,
-    PAPER_TABLE2,
     paper_train_clips,
+    papers_classes,
 )
 from .plots import plot_confusion, plot_fold_accuracies, plot_histories
 from .progress import plural
@@ -470,7 +470,7 @@ class Chapter:
         """Whether the run shown is of another data set than the paper's for this chapter: its
         classes are not the paper's (a user's own folder), so the paper's rows are not comparable."""
         classes = (self.summary or {}).get("classes")
-        return classes is not None and set(classes) != set(PAPER_TABLE2[self.key])
+        return classes is not None and not papers_classes(self.key, classes)
 
     def per_class(self):
         """Precision, recall and F-score per genre pooled over test folds, beside the paper's."""

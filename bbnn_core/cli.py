@@ -428,8 +428,9 @@ def cmd_robustness(args) -> int:
 
     ds = _load(args)
     ensemble = load_ensemble(args.model, runtime=args.runtime, precision=args.precision)
-    for spec in (args.model, args.maps):
-        if spec and isinstance(load_ensemble(spec), ProbeEnsemble):
+    maps = load_ensemble(args.maps, runtime=args.runtime, precision=args.precision) if args.maps else None
+    for spec, models in ((args.model, ensemble), (args.maps, maps)):
+        if isinstance(models, ProbeEnsemble):
             raise ParameterError(f"{spec} is a probe run: robustness and maps measure BBNN models, on their windows")
     if ensemble.classes != ds.classes:
         raise BBNNError(
@@ -446,7 +447,7 @@ def cmd_robustness(args) -> int:
 
         listening(
             ds,
-            load_ensemble(args.maps, runtime=args.runtime, precision=args.precision),
+            maps,
             saved=args.out,
             write=args.out is not None,
             progress=_progress(args),

@@ -26,6 +26,7 @@ __all__ = [
     "PAPER_TABLE1_PARAMS",
     "PAPER_TABLE1_TOTAL",
     "PAPER_TABLE2",
+    "papers_classes",
     "PAPER_RECIPE",
     "table6_accuracy",
     "paper_train_clips",
@@ -218,3 +219,9 @@ def table6_accuracy() -> float:
     by Table 2's track counts (the paper's text gives 97.1 %, its Table 5 96.7 %)."""
     counts = PAPER_TABLE2["ballroom"]
     return sum(PAPER_PER_CLASS["ballroom"][g][1] * n for g, n in counts.items()) / sum(counts.values())
+
+
+def papers_classes(dataset: str, classes) -> bool:
+    """Whether ``classes`` are those of the paper's ``dataset`` (a copy of GTZAN, say), not a
+    user's own folder given in its place."""
+    return set(classes) == set(PAPER_TABLE2[dataset])

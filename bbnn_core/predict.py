@@ -144,7 +144,8 @@ def load_ensemble(
         why = "is not a run folder" if Path(base).exists() else "does not exist"
         raise RunError(f"--model must be authors-gtzan, authors-extended-ballroom or a run folder; {base} {why}")
     run = Run(base)
-    probe = run.config().get("method") == "probe"
+    config = run.config()
+    probe = config.get("method") == "probe"
     done = {f.index: f.path / "probe.json" if probe else f.best_model for f in run.finished_folds()}
     if wanted is not None:
         missing = [k for k in wanted if k not in done]
@@ -169,7 +170,7 @@ def load_ensemble(
 
         classifiers = [json.loads(p.read_text()) for p in done.values()]
         note = "\n".join(notes) or None
-        return ProbeEnsemble(classifiers, tuple(splits["classes"]), str(spec), run.config()["embedding"], note)
+        return ProbeEnsemble(classifiers, tuple(splits["classes"]), str(spec), config["embedding"], note)
     first = [k for k in sorted(done) if run.fold(k).metrics()["best_epoch"] == 0]
     if first:
         notes.append(
@@ -199,23 +200,17 @@ class ProbeEnsemble:
 
     def predict_file(self, path: str, params: FeatureParams) -> Prediction:
         """One file's :class:`Prediction` (an ``error`` for a file that cannot be read)."""
-        from .probe import apply_probe
+        from .probe import apply_probe, embedding_model
 
+        if self._model is None:  # as the run's embeddings were computed
+            self._model = embedding_model(self.embedding)
         if self.embedding == "bbnn-eb":
             _, X, error, note = _file_features(path, params)
             if error is not None:
                 return Prediction(path, error=error)
-            if self._model is None:
-                import keras
-
-                from .model import load_authors_model
-                from .resources import authors_model_path
-
-                eb = load_authors_model(authors_model_path("extended_ballroom", 0), open_time_axis=True)
-                self._model = keras.Model(eb.inputs, eb.get_layer("head_gap").output)
-            E = np.concatenate([self._model.predict(x[None, ..., None], verbose=0) for x in X])
+            E = np.concatenate([self._model(x[None]) for x in X])  # windows of a short file have their own length
         else:
-            from .musicnn import SR, musicnn_embedder, musicnn_input
+            from .musicnn import SR, musicnn_input
 
             note = None
             try:
@@ -223,9 +218,7 @@ class ProbeEnsemble:
             except AudioError as exc:
                 return Prediction(path, error=str(exc))
             if y.shape[0] < MIN_SECONDS * SR:
-                return Prediction(path, error=f"{printable(path)}: {y.shape[0] / SR:.2f} s is too short to predict")
-            if self._model is None:  # as the run's embeddings were computed (OpenVINO where installed)
-                self._model = musicnn_embedder("MSD_musicnn" if self.embedding == "musicnn-msd" else "MTT_musicnn")
+                return Prediction(path, error=_too_short(path, y.shape[0] / SR))
             E = self._model(musicnn_input(path, y=y))
         mean = E.mean(0, keepdims=True)
         probs = np.mean([apply_probe(c, mean, len(self.classes))[0] for c in self.classifiers], axis=0)
@@ -271,17 +264,21 @@ class Prediction:
         return [(classes[i], float(probs[i])) for i in order]
 
 
+def _too_short(path: str, seconds: float) -> str:
+    """The error line of a file too short to predict (under :data:`MIN_SECONDS`)."""
+    return (
+        f"{printable(path)}: {seconds:.2f} s is too short to predict: the shortest excerpt the book "
+        f"measures the models on is {MIN_SECONDS:g} s"
+    )
+
+
 def _file_features(path: str, params: FeatureParams):
     """(path, the windows' features, error, note): the note warns of a file much shorter than a
     window. The features are a list: a file shorter than a window has its own length."""
     try:
         y = load_audio(path, sr=params.sr)
         if y.shape[0] < MIN_SECONDS * params.sr:
-            too_short = (
-                f"{printable(path)}: {y.shape[0] / params.sr:.2f} s is too short to predict: the shortest "
-                f"excerpt the book measures the models on is {MIN_SECONDS:g} s"
-            )
-            return path, None, too_short, None
+            return path, None, _too_short(path, y.shape[0] / params.sr), None
         min_samples = (MIN_FRAMES - 1) * params.hop_length + 1
         X = [spectrogram(w, replace(params, n_samples=w.shape[0])) for w in windows(y, params.n_samples, min_samples)]
     except AudioError as exc:

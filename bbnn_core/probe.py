@@ -27,7 +27,16 @@ from .errors import ParameterError
 from .resources import cache_dir
 from .runs import atomic_write
 
-__all__ = ["EMBEDDINGS", "EMBEDDING_VERSION", "PROBE_C", "embed", "probe_fold", "apply_probe", "probes_beside"]
+__all__ = [
+    "EMBEDDINGS",
+    "EMBEDDING_VERSION",
+    "PROBE_C",
+    "embed",
+    "embedding_model",
+    "probe_fold",
+    "apply_probe",
+    "probes_beside",
+]
 
 EMBEDDINGS = {
     "musicnn-msd": "musicnn (Million Song Dataset), penultimate layer, mean over 3 s patches",
@@ -50,7 +59,7 @@ def embed(fs, name: str, *, root=None, progress: bool | None = None) -> np.ndarr
     float32, in its track order; ``root``: the data set's folder (musicnn reads the audio)."""
     if name not in EMBEDDINGS:
         raise ParameterError(f"--embedding must be one of {', '.join(EMBEDDINGS)}; got {name!r}")
-    from .musicnn import embedder_runtime, musicnn_embedder, musicnn_input
+    from .musicnn import embedder_runtime, musicnn_input
     from .progress import bar
 
     if name != "bbnn-eb" and root is None:
@@ -58,24 +67,13 @@ def embed(fs, name: str, *, root=None, progress: bool | None = None) -> np.ndarr
     path = _cache_path(fs, name, "keras" if name == "bbnn-eb" else embedder_runtime())
     if path.is_file():
         return np.load(path)
+    embedder = embedding_model(name)
     if name == "bbnn-eb":
-        import keras
-
-        from .model import load_authors_model
-        from .resources import authors_model_path
-
-        model = load_authors_model(authors_model_path("extended_ballroom", 0))
-        trunk = keras.Model(model.inputs, model.get_layer("head_gap").output)
-        out = np.concatenate(
-            [
-                trunk.predict(fs.X[i : i + 8, ..., None], verbose=0)
-                for i in bar(range(0, len(fs), 8), desc=name, unit="batch", progress=progress)
-            ]
-        )
+        batches = bar(range(0, len(fs), 8), desc=name, unit="batch", progress=progress)
+        out = np.concatenate([embedder(fs.X[i : i + 8]) for i in batches])
     else:
         from concurrent.futures import ThreadPoolExecutor
 
-        embedder = musicnn_embedder("MSD_musicnn" if name == "musicnn-msd" else "MTT_musicnn")
         with ThreadPoolExecutor(2) as pool:  # the next clips' input is computed while the network runs
             patches = pool.map(lambda t: musicnn_input(Path(root) / t), fs.tracks)
             out = np.stack(
@@ -84,6 +82,32 @@ def embed(fs, name: str, *, root=None, progress: bool | None = None) -> np.ndarr
     out = out.astype(np.float32)
     atomic_write(path, lambda fh: np.save(fh, out))
     return out
+
+
+def embedding_model(name: str):
+    """A function from a clip's windows to their embeddings, ``(n, dim)``, the one place that
+    builds an embedding's network (training's embeddings and ``bbnn predict`` use it alike):
+    ``bbnn-eb`` takes log-mel windows ``(n, frames, 128)`` of any length (the authors' Extended
+    Ballroom model with its time axis open), the musicnn embeddings take musicnn's 3 s patches
+    (:func:`bbnn_core.musicnn.musicnn_embedder`: OpenVINO where installed)."""
+    if name not in EMBEDDINGS:
+        raise ParameterError(f"--embedding must be one of {', '.join(EMBEDDINGS)}; got {name!r}")
+    if name != "bbnn-eb":
+        from .musicnn import musicnn_embedder
+
+        return musicnn_embedder("MSD_musicnn" if name == "musicnn-msd" else "MTT_musicnn")
+    import keras
+
+    from .model import load_authors_model
+    from .resources import authors_model_path
+
+    model = load_authors_model(authors_model_path("extended_ballroom", 0), open_time_axis=True)
+    trunk = keras.Model(model.inputs, model.get_layer("head_gap").output)
+
+    def bbnn_embed(X):
+        return trunk.predict(np.asarray(X)[..., None], verbose=0)
+
+    return bbnn_embed
 
 
 def probe_fold(E: np.ndarray, y: np.ndarray, fold, n_classes: int) -> tuple[dict, dict, np.ndarray]:
