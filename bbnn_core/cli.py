@@ -269,14 +269,18 @@ def _workers(args):
     if len(asked) > 1:
         raise ParameterError(f"{' and '.join(asked)} exclude each other: choose where the folds run")
     if args.cluster_config and not args.cluster:
-        raise ParameterError("--cluster-config needs --cluster slurm, pbs or sge")
+        raise ParameterError("--cluster-config needs --cluster slurm, slurm-array, pbs or sge")
+    if args.cluster == "slurm-array" and args.command != "train":
+        raise ParameterError(
+            f"--cluster slurm-array submits folds and returns: train with it, then bbnn {args.command} on the runs"
+        )
     if args.workers is not None and args.workers < 1:
         raise ParameterError(f"--workers must be at least 1; got {args.workers}")
     if args.workers is not None:
         return local_workers(args.workers, threads=args.threads, quiet=args.quiet)
     if args.scheduler:
         return connect(args.scheduler, threads=args.threads)
-    if args.cluster:
+    if args.cluster and args.cluster != "slurm-array":  # an array is submitted, not worked on: _submit_array
         return batch_workers(ClusterConfig.load(args.cluster_config, args.cluster))
     return None
 
@@ -294,6 +298,8 @@ def cmd_train(args) -> int:
 
             load_dataset(cfg.data_dir, kind=cfg.kind)  # raises the one message that says why
     workers = _workers(args)
+    if args.cluster == "slurm-array":
+        return _submit_array(cfgs, args)
     for cfg in cfgs:
         print(
             f"bbnn: training {cfg.dataset}{f' ({cfg.data_dir})' if cfg.data_dir else ''} / {cfg.protocol} / "
@@ -313,6 +319,41 @@ def cmd_train(args) -> int:
             summaries = train_runs(cfgs, w, restart=args.restart, progress=_progress(args))
     for summary in summaries:
         _print_summary(summary, args.json)
+    return 0
+
+
+def _submit_array(cfgs, args) -> int:
+    from .cluster import ClusterConfig, submit_array
+    from .errors import ParameterError
+
+    if args.threads is not None:
+        raise ParameterError("--threads: an array task uses the cores its job asks for (cores in --cluster-config)")
+    out = submit_array(
+        cfgs, ClusterConfig.load(args.cluster_config, args.cluster), restart=args.restart, progress=_progress(args)
+    )
+    if out["job"] is None:
+        print("bbnn: every fold is finished: nothing submitted", file=sys.stderr)
+    else:
+        print(
+            f"bbnn: submitted Slurm job array {out['job']} ({len(out['cells'])} fold tasks, {out['script']}); "
+            f"follow it with squeue -j {out['job']}, then bbnn evaluate each run",
+            file=sys.stderr,
+        )
+        print(f"array\t{out['job']}\t{out['script']}")
+    for run_dir, k in out["cells"]:
+        print(f"task\t{run_dir}\tfold {k}")
+    return 0
+
+
+def cmd_fold(args) -> int:
+    from .cluster import array_task
+
+    if args.threads is not None and args.threads < 1:
+        from .errors import ParameterError
+
+        raise ParameterError(f"--threads must be at least 1; got {args.threads}")
+    metrics = array_task(args.run_dir, args.fold, threads=args.threads)
+    print(json.dumps(metrics, default=float) if args.json else f"fold {args.fold}\ttest {metrics['test_acc']:.3f}")
     return 0
 
 
@@ -471,8 +512,9 @@ def _where_args(p: argparse.ArgumentParser) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS", help="as tasks on a running Dask scheduler (tcp://host:8786)")
     where.add_argument(
         "--cluster",
-        choices=["slurm", "pbs", "sge"],
-        help="as tasks on batch jobs (dask-jobqueue), see --cluster-config",
+        choices=["slurm", "slurm-array", "pbs", "sge"],
+        help="as tasks on batch jobs (dask-jobqueue), or slurm-array: submit a Slurm job array of one task "
+        "per fold and return (bbnn train only), see --cluster-config",
     )
     where.add_argument(
         "--cluster-config",
@@ -597,6 +639,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
+        "fold",
+        help="train or resume one fold of a prepared run: what each task of a job array runs",
+        description="Train fold K of RUN_DIR (resuming from its last epoch; a finished fold is skipped), then "
+        "write the run's summary. The run must have been prepared by bbnn train (e.g. --cluster slurm-array).",
+    )
+    p.add_argument("run_dir", help="a run folder written by bbnn train")
+    p.add_argument("fold", type=int, help="the fold, from 0")
+    p.add_argument("--threads", type=int, help="intra-op threads (default: all cores)")
+    p.add_argument("--json", action="store_true", help="the fold's metrics as JSON")
+    p.set_defaults(func=cmd_fold)
+
+    p = sub.add_parser(
         "book",
         help="the whole book on your data: train each chapter's run, execute every notebook, render",
         description="Train the run of every chapter given --data (resuming what is done), execute every "
@@ -704,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
     _STDERR_IS_TTY = sys.stderr.isatty()
     try:
-        if args.command in ("train", "predict", "book", "robustness"):  # the commands that load a Keras backend
+        if args.command in ("train", "fold", "predict", "book", "robustness"):  # the commands that load a Keras backend
             with backend_noise_filtered():
                 return args.func(args)
         return args.func(args)

@@ -12,6 +12,9 @@ Three ways to get workers, all handled by Dask itself (no scheduler, queue or re
 * ``dask-jobqueue``: Slurm, PBS or SGE jobs built from a small YAML file (``--cluster slurm
   --cluster-config cluster.yaml``); see :class:`ClusterConfig`.
 
+Or no Dask at all: ``--cluster slurm-array`` writes and submits a Slurm job array, one task per
+fold and seed (:func:`submit_array`), each task the ordinary resumable fold (``bbnn fold``).
+
 The numbers of a fold depend on its backend's intra-op thread count
 (:func:`bbnn_core.train.determinism_settings`). Each worker trains with ``threads`` threads
 (on a ``LocalCluster``, the cores divided among the workers); a run made on N local workers
@@ -43,9 +46,13 @@ __all__ = [
     "batch_workers",
     "train_runs",
     "wait_all",
+    "array_script",
+    "submit_array",
+    "array_task",
 ]
 
 SCHEDULERS = ("slurm", "pbs", "sge")
+ARRAY = "slurm-array"  # a Slurm job array of bbnn fold tasks, no Dask
 
 
 # ----------------------------------------------------------------------------------------------
@@ -140,7 +147,7 @@ class ClusterConfig:
         cores: 8                 # CPUs per job: one worker, one fold at a time, 8 threads
         memory: 32GB             # per job
         gpus: 1                  # GPUs per job (0: CPU only)
-        jobs: 10                 # jobs (workers) to start
+        jobs: 10                 # jobs (workers) to start; slurm-array: tasks at once (default all)
         python: /shared/env/bin/python   # the environment on the nodes (default: this one)
         prologue: [module load cuda/12.4]  # shell lines before the worker starts
         env: {KERAS_BACKEND: jax}          # environment of the workers
@@ -157,7 +164,7 @@ class ClusterConfig:
     cores: int = 4
     memory: str = "16GB"
     gpus: int = 0
-    jobs: int = 1
+    jobs: int | None = None
     python: str = field(default_factory=lambda: sys.executable)
     prologue: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
@@ -165,13 +172,15 @@ class ClusterConfig:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None, scheduler: str) -> ClusterConfig:
-        if scheduler not in SCHEDULERS:
-            raise ParameterError(f"--cluster must be one of {', '.join(SCHEDULERS)}; got {scheduler!r}")
-        require("cluster", f"--cluster {scheduler} (folds as batch jobs)")
-        import yaml
-
+        if scheduler not in (*SCHEDULERS, ARRAY):
+            raise ParameterError(f"--cluster must be one of {', '.join((*SCHEDULERS, ARRAY))}; got {scheduler!r}")
+        if scheduler != ARRAY:  # an array needs no Dask: only PyYAML, for a config file
+            require("cluster", f"--cluster {scheduler} (folds as batch jobs)")
         data: dict = {}
         if path is not None:
+            require("cluster", f"--cluster-config {path}", ("yaml",))
+            import yaml
+
             try:
                 data = yaml.safe_load(Path(path).read_text()) or {}
             except (OSError, yaml.YAMLError) as exc:
@@ -186,7 +195,7 @@ class ClusterConfig:
             )
         cfg = cls(scheduler=scheduler, **data)
         for name in ("cores", "jobs"):
-            if int(getattr(cfg, name)) < 1:
+            if getattr(cfg, name) is not None and int(getattr(cfg, name)) < 1:
                 raise ParameterError(f"cluster config {path}: {name} must be at least 1")
         return cfg
 
@@ -258,7 +267,7 @@ _COMMANDS = {
 }
 
 
-def check_scheduler(scheduler: str, *, timeout: float = 30.0) -> None:
+def check_scheduler(scheduler: str, *, timeout: float = 30.0, option: str | None = None) -> None:
     """Refuse in one line, before any job is built, a batch system whose commands are not on
     ``PATH`` or whose controller does not answer within ``timeout`` seconds (never a hang)."""
     import getpass
@@ -266,21 +275,22 @@ def check_scheduler(scheduler: str, *, timeout: float = 30.0) -> None:
     import subprocess
 
     submit, status = _COMMANDS[scheduler]
+    named = option or scheduler  # what the user asked for: --cluster slurm-array also runs sbatch
     if scheduler == "slurm":
         status = [*status, getpass.getuser()]
     where = f"run bbnn where {scheduler} jobs are submitted (a login node), or use --workers N here"
     for command in (submit, status[0]):
         if shutil.which(command) is None:
-            raise ParameterError(f"--cluster {scheduler} needs the command {command}, not found on PATH: {where}")
+            raise ParameterError(f"--cluster {named} needs the command {command}, not found on PATH: {where}")
     asked = " ".join(status)
     try:
         res = subprocess.run(status, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise ParameterError(f"--cluster {scheduler}: `{asked}` did not answer within {timeout:g} s: {where}") from None
+        raise ParameterError(f"--cluster {named}: `{asked}` did not answer within {timeout:g} s: {where}") from None
     if res.returncode != 0:
         said = (res.stderr or res.stdout).strip().splitlines()
         raise ParameterError(
-            f"--cluster {scheduler}: `{asked}` failed ({said[-1] if said else f'exit {res.returncode}'}): {where}"
+            f"--cluster {named}: `{asked}` failed ({said[-1] if said else f'exit {res.returncode}'}): {where}"
         )
 
 
@@ -298,13 +308,13 @@ def _batch_workers(cfg: ClusterConfig) -> Iterator[Workers]:
 
     cluster = jobqueue_cluster(cfg)
     try:
-        cluster.scale(jobs=cfg.jobs)
+        cluster.scale(jobs=cfg.jobs or 1)
         with Client(cluster) as client:
             yield Workers(
                 client,
                 threads=cfg.cores,
                 resources={"GPU": 1} if cfg.gpus else None,
-                description=f"{cfg.jobs} {cfg.scheduler} jobs ({cfg.cores} cores"
+                description=f"{cfg.jobs or 1} {cfg.scheduler} jobs ({cfg.cores} cores"
                 + (f", {cfg.gpus} GPU" if cfg.gpus else "")
                 + f", {cfg.walltime})",
             )
@@ -423,3 +433,109 @@ def train_runs(
             raise exc
         raise RunError(f"fold {k} of {run_dir} failed: {exc}{more}") from exc
     return summaries
+
+
+# ----------------------------------------------------------------------------------------------
+# A Slurm job array: one task per fold and seed, no Dask
+
+
+def array_script(cells: Sequence[tuple[str, int]], cfg: ClusterConfig, logs: str | os.PathLike) -> str:
+    """The ``sbatch`` script of a job array whose task ``i`` trains fold ``cells[i][1]`` of the run
+    folder ``cells[i][0]`` (``bbnn fold``), with ``cfg``'s resources per task and at most
+    ``cfg.jobs`` tasks at once.
+
+    Requeue: ``--requeue`` lets Slurm put a preempted task back in the queue; at the walltime, Slurm
+    sends ``USR1`` two minutes early and the script requeues its own task. A requeued task runs
+    the same fold again, which resumes from its last finished epoch."""
+    import shlex
+
+    q = shlex.quote
+    lines = [
+        "#!/bin/bash",
+        "#SBATCH --job-name=bbnn",
+        f"#SBATCH --array=0-{len(cells) - 1}" + (f"%{cfg.jobs}" if cfg.jobs else ""),
+        f"#SBATCH --cpus-per-task={cfg.cores}",
+        f"#SBATCH --mem={cfg.memory}",
+        f"#SBATCH --time={cfg.walltime}",
+        f"#SBATCH --output={Path(logs).resolve()}/%A_%a.out",
+        "#SBATCH --open-mode=append",
+        "#SBATCH --requeue",
+        "#SBATCH --signal=B:USR1@120",
+    ]
+    lines += [f"#SBATCH --partition={cfg.queue}"] if cfg.queue else []
+    lines += [f"#SBATCH --account={cfg.account}"] if cfg.account else []
+    if cfg.gpus:
+        lines.append("#SBATCH " + (cfg.gpu_directive or _GPU_DIRECTIVES["slurm"]).format(gpus=cfg.gpus))
+    lines += ["# written by bbnn train --cluster slurm-array: each task trains one fold and resumes it"]
+    lines += [f"export {k}={q(str(v))}" for k, v in sorted(cfg.worker_env().items())]
+    lines += list(cfg.prologue)
+    lines += [
+        "runs=(" + " ".join(q(str(Path(r).resolve())) for r, _ in cells) + ")",
+        "folds=(" + " ".join(str(int(k)) for _, k in cells) + ")",
+        "i=${SLURM_ARRAY_TASK_ID:?run me with sbatch, or set SLURM_ARRAY_TASK_ID}",
+        "trap 'scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"' USR1",
+        f'{q(cfg.python)} -m bbnn_core.cli fold "${{runs[$i]}}" "${{folds[$i]}}" --threads {cfg.cores} &',
+        "child=$!",
+        'wait "$child"; status=$?',
+        'while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done  # requeued: until Slurm stops it',
+        'exit "$status"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def submit_array(cfgs: Sequence, cfg: ClusterConfig, *, restart: bool = False, progress: bool | None = None) -> dict:
+    """Prepare every run of ``cfgs`` here (features computed or found in the cache, split and
+    configs written: a bad input fails now, before anything is queued), write the job array's
+    script beside the first run folder and submit it with ``sbatch``.
+
+    Returns ``{"job": id or None, "script": path, "cells": [(run folder, fold), ...]}``; with no
+    fold left to train, nothing is submitted. The runs are read as always (``bbnn evaluate``)."""
+    import subprocess
+
+    from .train import features_for, prepare_run
+
+    check_scheduler("slurm", option=ARRAY)
+    dirs = [str(Path(c.run_dir)) for c in cfgs]
+    if len(set(dirs)) != len(dirs):
+        raise ParameterError("two runs would share one run folder: give each seed its own --run-dir")
+    features: dict = {}
+    cells: list[tuple[str, int]] = []
+    for c in cfgs:
+        if _source(c) not in features:
+            features[_source(c)] = features_for(c, progress)
+        plan = prepare_run(c, features[_source(c)], restart=restart)
+        cells += [(str(plan.run.path), k) for k in plan.todo]
+    first = Path(cfgs[0].run_dir)
+    script = first.parent / f"{first.name}.slurm-array.sh"
+    if not cells:
+        return {"job": None, "script": None, "cells": []}
+    logs = first.parent / f"{first.name}.slurm-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    from .runs import atomic_write
+
+    atomic_write(script, array_script(cells, cfg, logs))
+    res = subprocess.run(
+        ["sbatch", "--parsable", str(script)], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+    )
+    if res.returncode != 0:
+        said = (res.stderr or res.stdout).strip().splitlines()
+        raise ParameterError(
+            f"sbatch refused {script} ({said[-1] if said else f'exit {res.returncode}'}); "
+            "the runs are prepared: fix the script or the config and submit it again"
+        )
+    return {"job": res.stdout.strip().split(";")[0], "script": str(script), "cells": cells}
+
+
+def array_task(run_dir: str | os.PathLike, k: int, *, threads: int | None = None) -> dict:
+    """One task of a job array: train, resume or skip fold ``k`` of a run that :func:`submit_array`
+    prepared, then write the run's summary (under the run's lock: the last task to finish writes
+    it with every fold). Returns the fold's metrics."""
+    from .runs import Run
+    from .train import features_for, finish_run, load_run_config, train_fold
+
+    run = Run.open(run_dir)
+    fs = features_for(load_run_config(run.path), False)  # the data set's cached feature file
+    metrics = train_fold(run.path, k, fs, threads=threads)
+    with run.summary_lock():
+        finish_run(run)
+    return metrics

@@ -322,6 +322,16 @@ class Run:
         and holds no path of the machine that wrote it."""
         write_json(self.path / "summary.json", {**summary, "run_dir": self.path.name})
 
+    @contextmanager
+    def summary_lock(self) -> Iterator[None]:
+        """Wait for, then hold, the right to write ``summary.json``: fold tasks finishing at once
+        (a job array) write it one after another, the last with every finished fold."""
+        import fcntl
+
+        with open(self.path / ".summary.lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+
     def fold(self, k: int) -> FoldRun:
         return FoldRun(self.path / f"fold{int(k)}", int(k))
 

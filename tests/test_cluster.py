@@ -258,7 +258,7 @@ def test_bbnn_book_trains_and_executes_the_chapters_as_tasks(workers, data, tmp_
     [
         (["--workers", "0"], "--workers must be at least 1; got 0"),
         (["--workers", "2", "--scheduler", "tcp://x:1"], "--workers and --scheduler exclude each other"),
-        (["--cluster-config", "c.yaml"], "--cluster-config needs --cluster slurm, pbs or sge"),
+        (["--cluster-config", "c.yaml"], "--cluster-config needs --cluster slurm, slurm-array, pbs or sge"),
         (["--seeds", "0,1", "--run-dir", "runs/x"], "--run-dir must contain {seed}"),
     ],
 )
