@@ -21,6 +21,10 @@ the values), after a warm-up that absorbs tracing and compilation (reported apar
 * ``intra1``: ``project`` on one intra-op thread; ``2x-intra1``: two such processes at once (what
   ``bbnn train --workers 2`` does on 2 cores), their samples/s summed.
 
+``--fresh N`` times the ``project`` step in N fresh processes, one after another, and counts the
+processes in a slow mode (a median step 1.5x the fastest process's or more): the 2-thread step was
+bimodal on one CPU class (3.4 or 6.84 s), so a single process's figure says little.
+
 ``--breakdown`` times, in one fresh process, where a ``project`` step goes: building the epoch's
 batches (numpy), the forward pass, forward + backward, forward + backward + Adam update (each a
 ``tf.function``), and the whole ``model.fit`` step; the differences are each phase's share.
@@ -219,12 +223,64 @@ def _collect(proc: subprocess.Popen, worker_args) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+def fresh_processes(n: int, steps: int, frames: int) -> None:
+    """The project's step in ``n`` fresh processes: per process the median of its steps; how many
+    processes ran in a slow mode (1.5x the fastest process or more)."""
+    print(f"CPU: {cpu_model()}; {os.cpu_count()} cores; {n} fresh processes x {steps} steps of batch {BATCH}")
+    medians = []
+    for i in range(n):
+        m = _isolated("steps", steps, frames)
+        med = float(np.median(m["steps"]))
+        medians.append(med)
+        print(
+            f"process {i + 1:2d}: median {med:6.3f} s/step  (steps: {', '.join(f'{t:.2f}' for t in m['steps'])})",
+            flush=True,
+        )
+    fastest = min(medians)
+    slow = [m for m in medians if m >= 1.5 * fastest]
+    print(
+        f"median of the processes {np.median(medians):.3f} s/step ({BATCH / np.median(medians):.2f} samples/s); "
+        f"fastest {fastest:.3f}, slowest {max(medians):.3f}; slow mode (>= 1.5x the fastest): {len(slow)} of {n}"
+    )
+
+
+def time_steps(steps: int, frames: int) -> list[float]:
+    """Each of ``steps`` training steps of the project (one ``fit`` of one batch each), after warm-up."""
+    import keras
+
+    from bbnn_core.train import _build, config_for, determinism_settings
+
+    keras.utils.set_random_seed(0)
+    determinism_settings()
+    model = _build(config_for("paper"), 10, 128)
+    X, y = _data((steps + 2) * BATCH, frames)
+    model.fit(X[: 2 * BATCH, ..., None], y[: 2 * BATCH], batch_size=BATCH, epochs=1, verbose=0)  # warm-up
+    out = []
+    for i in range(2, steps + 2):
+        xb, yb = X[i * BATCH : (i + 1) * BATCH, ..., None], y[i * BATCH : (i + 1) * BATCH]
+        t = time.perf_counter()
+        model.fit(xb, yb, batch_size=BATCH, epochs=1, verbose=0)
+        out.append(time.perf_counter() - t)
+    return out
+
+
 def _worker(argv: list[str]) -> None:
     what = argv[0]
     if what == "peak":
         result = {"peak": matmul_peak(argv[1])}
     elif what == "breakdown":
         result = breakdown(int(argv[1]), int(argv[2]))
+    elif what == "steps":
+        result = {"steps": time_steps(int(argv[1]), int(argv[2]))}
     else:
         steps, frames, mixed = int(argv[1]), int(argv[2]), argv[3] == "1"
         per_step, warm, per_val = time_variant(what, steps, frames, mixed)
@@ -251,7 +307,12 @@ def main() -> None:
         help="bf16 in the project step (auto: on where the device has a GPU)",
     )
     ap.add_argument("--breakdown", action="store_true", help="also time the phases of the project's step")
+    ap.add_argument(
+        "--fresh", type=int, metavar="N", help="only: the project step in N fresh processes, slow ones counted"
+    )
     args = ap.parse_args()
+    if args.fresh:
+        return fresh_processes(args.fresh, args.steps, args.frames)
 
     import keras
 
