@@ -116,6 +116,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_predict.py
 	$(PY) benchmarks/bench_train.py
 	$(PY) benchmarks/bench_probe.py
+	$(PY) benchmarks/bench_ensemble.py
+	$(PY) benchmarks/bench_scale.py --csv benchmarks/scale.csv  # about 45 min, 17 GB of scratch space
 
 clean:
 	rm -rf _build .pytest_cache

@@ -69,3 +69,35 @@ def test_predict_benchmark(mirror):
         assert float(diff.rstrip(",")) < (0.1 if precision == "bf16" else 1e-4)
     assert "7.43 GFLOP per clip per model" in out
     assert re.search(r"bbnn predict --runtime openvino\s+f32\s+\(2 files\):\s+\d+\.\d s wall", out)
+
+
+def test_train_benchmark_in_fresh_processes_counts_the_slow_ones(mirror):
+    out = run("bench_train.py", "--fresh", 2, "--steps", 2, "--frames", 32)
+    assert len(re.findall(r"process\s+\d: median\s+\d+\.\d+ s/step\s+\(steps: \d+\.\d+, \d+\.\d+\)", out)) == 2
+    assert re.search(r"slow mode \(>= 1\.5x the fastest\): [0-2] of 2", out)
+
+
+def test_ensemble_benchmark_per_extra_clip_and_phases(mirror):
+    out = run("bench_ensemble.py", "--files", 1, "--repeat", 1, "--models", "authors-gtzan:0,1")
+    m = re.search(r"per extra clip: (-?\d+\.\d+)x the plain ensemble; the same genre on (\d) of 2 files", out)
+    assert m and int(m.group(2)) == 2, out
+    assert len(re.findall(r"\| (plain TensorFlow|bbnn predict) \| \d+\.\d s \| \d+\.\d s \| -?\d+\.\d+ s \|", out)) == 2
+    for phase in ("imports", "load", "first file", "rest"):
+        assert re.search(rf"{phase}\s+\d+\.\d+ s", out), phase
+
+
+def test_scale_benchmark_measures_every_command_and_leaves_nothing(mirror, tmp_path):
+    import csv
+
+    out = run(
+        "bench_scale.py", "--sizes", "30,60", "--profile", "smoke", "--csv", tmp_path / "s.csv", "--tmp", tmp_path
+    )
+    rows = list(csv.DictReader((tmp_path / "s.csv").open()))
+    assert [(r["what"].split(",")[0], r["clips"]) for r in rows] == [
+        (what, n)
+        for n in ("30", "60")
+        for what in ("bbnn features", "bbnn train", "bbnn train --workers 2", "bbnn predict")
+    ]
+    assert all(float(r["wall_s"]) > 0 and int(r["peak_mb"]) > 50 for r in rows)
+    assert "| bbnn features | 60 |" in out and "| 1.00x |" in out
+    assert [p.name for p in tmp_path.iterdir()] == ["s.csv"]  # the clips, caches and runs are gone
