@@ -30,6 +30,7 @@ __all__ = [
     "plot_occlusion",
     "plot_saliency",
     "plot_occlusion_clips",
+    "plot_scaling",
 ]
 
 
@@ -219,6 +220,27 @@ def plot_fold_accuracies(folds, *, ax=None, title: str | None = None, xlabel: st
         legend_rows = -(-(len(cols) + len(shown)) // 3)
         ax.set_title(title, pad=28 + 19 * (legend_rows - 1))
     return ax
+
+
+def plot_scaling(rows):
+    """Wall time and peak memory of each command against the number of clips, each as a ratio to
+    its figure at the smallest size, on log axes beside the line of cost proportional to the data
+    (``rows``: ``benchmarks/bench_scale.py``'s CSV as a frame: what, clips, wall_s, peak_mb)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.4), sharex=True)
+    for ax, col, label in zip(axes, ("wall_s", "peak_mb"), ("wall time", "peak memory")):
+        x0 = rows["clips"].min()
+        ax.plot([x0, rows["clips"].max()], [1, rows["clips"].max() / x0], ls="--", color="grey", lw=1,
+                label="proportional to the clips")  # fmt: skip
+        for what, g in rows.groupby("what", sort=False):
+            g = g.sort_values("clips")
+            ax.plot(g["clips"], g[col] / g[col].iloc[0], marker="o", label=what)
+        ax.set(xscale="log", yscale="log", xlabel="clips", ylabel=f"{label}, x the {x0}-clip figure")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].legend(frameon=False, loc="upper left")
+    fig.tight_layout()
+    return fig
 
 
 def plot_architecture(model=None, *, ax=None):

@@ -21,11 +21,13 @@
 # the numbers move. The same seeds on another CPU class moved fold {glue:text}`numeric_fold` by
 # {glue:text}`numeric_max` points, and other training seeds moved it by up to {glue:text}`seed_max` points. The 95 %
 # intervals of chapter 3 cover the sampling of the test clips, not this. This page gathers how
-# each fold of the GTZAN run was made (Table 8.1) and what each rerun of it moved (Table 8.2).
+# each fold of the GTZAN run was made (Table 8.1), what each rerun of it moved (Table 8.2), and what
+# the commands cost as the data grows (Figure 8.1).
 
 # %% tags=["parameters", "hide-input"]
 run_dir = "../results/gtzan_mini-kfold-paper-seed0"  # the run whose folds and reruns this page shows
 reruns = None  # None: the reruns kept beside run_dir (<run_dir>-*); else a list of run folders
+scale = "../benchmarks/scale.csv"  # benchmarks/bench_scale.py's rows: what the commands cost as the data grows
 
 # %% tags=["remove-input"]
 from bbnn_core.book import prepare_kernel
@@ -33,13 +35,18 @@ from bbnn_core.book import prepare_kernel
 prepare_kernel()  # as the bbnn command: one TensorFlow inter-op thread; no widget warning
 from myst_nb import glue
 
-from bbnn_core.figures import Source, captioned, number_captions_for, shown_path
+import pandas as pd
+
+from bbnn_core.figures import Source, book_style, captioned, number_captions_for, show, shown_path
+from bbnn_core.plots import plot_scaling
 from bbnn_core.reruns import find_reruns, rerun_detail_table, rerun_spread
 from bbnn_core.reports import fold_provenance_table
 
 number_captions_for("reproducibility")  # captions "Table <chapter>.<n>"
 folds = fold_provenance_table(run_dir)
 spread = rerun_spread(run_dir, find_reruns(run_dir) if reruns is None else reruns)
+cost = pd.read_csv(scale)
+book_style()
 
 # %% tags=["remove-cell"]
 # NBVAL_CHECK_OUTPUT
@@ -69,6 +76,19 @@ for kind, prefix in (("repeat", "repeat"), ("numeric", "numeric"), ("train seed"
     apart = rows["apart_from_epoch"].dropna() if rows is not None else []
     texts[f"{prefix}_apart"] = str(int(min(apart))) if len(apart) else "n/a"
     texts[f"{prefix}_loss_rel"] = f"{rows['first_loss_rel'].max():.0e}" if rows is not None else "n/a"
+small, big = cost["clips"].min(), cost["clips"].max()
+trained = cost[cost["what"].str.startswith("bbnn train")]["clips"].max()
+for what, prefix in (("bbnn features", "features"), ("bbnn predict", "predict"), ("bbnn train,", "epoch"),
+                     ("bbnn train --workers", "dask")):  # fmt: skip
+    rows = cost[cost["what"].str.startswith(what)].set_index("clips")
+    top = big if prefix in ("features", "predict") else trained
+    texts[f"{prefix}_time"] = f"{rows.loc[top, 'wall_s'] / rows.loc[small, 'wall_s']:.1f}"
+    texts[f"{prefix}_memory"] = f"{rows.loc[top, 'peak_mb'] / rows.loc[small, 'peak_mb']:.1f}"
+    texts[f"{prefix}_mb"] = f"{rows.loc[top, 'peak_mb']:,}"
+    texts[f"{prefix}_s"] = f"{rows.loc[top, 'wall_s']:.0f}"
+texts |= {"small": f"{small:,}", "big": f"{big:,}", "trained": f"{trained:,}", "data_ratio": f"{big // small:,}"}
+texts["train_ratio"] = f"{trained // small:,}"
+texts["dask_per_fold"] = f"{float(texts['dask_s']) / 2:.0f}"
 for key, text in texts.items():
     glue(key, text, display=False)
 print(texts)
@@ -123,6 +143,30 @@ captioned(
     if len(spread)
     else None
 )
+
+# %% [markdown]
+# ## What it costs as the data grows
+#
+# Everything above ran on {glue:text}`small` clips. A copy of GTZAN has 1,000, and Extended Ballroom
+# 4,180. Figure 8.1 times what a user runs, each command in a fresh process. The clips, from
+# {glue:text}`small` to {glue:text}`big`, are made from the real ones (`benchmarks/bench_scale.py`).
+#
+# With {glue:text}`data_ratio` times as many clips, extracting the features took
+# {glue:text}`features_time` times as long. It took {glue:text}`features_memory` times the peak
+# memory, {glue:text}`features_mb` MB, because the feature file is assembled in memory. Predicting
+# with one of the authors' models took {glue:text}`predict_time` times as long. Its memory changed
+# by a factor of {glue:text}`predict_memory`: the files are read 32 at a time.
+#
+# One epoch of the paper's recipe on {glue:text}`trained` clips took {glue:text}`epoch_time` times its
+# cost on {glue:text}`small`. It took {glue:text}`epoch_memory` times the memory, {glue:text}`epoch_mb` MB,
+# most of it the network's activations for a batch of 8. Two Dask workers of one thread each took
+# {glue:text}`dask_per_fold` s per fold there. One fold on both cores took {glue:text}`epoch_s` s.
+
+# %% tags=["hide-input"]
+show(plot_scaling(cost), "Wall time and peak memory of each command, each in a fresh process, against "
+     "the number of clips, as a ratio to its figure at the smallest size; dashed: a cost proportional to the "
+     "clips. Peak memory is that of the largest single process.",
+     source=Source("bbnn_core.plots.plot_scaling", data=f"{shown_path(scale)} (benchmarks/bench_scale.py)"))
 
 # %% [markdown]
 # ## How to rerun this page

@@ -283,3 +283,24 @@ def test_levels_without_an_order_are_points_not_a_line():
     for ax in axes:
         assert all(line.get_linestyle() == "None" or line.get_linewidth() == 0 for line in ax.get_lines())
     plt.close(axes[0].figure)
+
+
+def test_the_scaling_figure_draws_each_command_as_a_ratio_to_its_smallest_size():
+    import pandas as pd
+
+    from bbnn_core.plots import plot_scaling
+
+    rows = pd.DataFrame(
+        [("features", 100, 2.0, 400), ("features", 1000, 10.0, 600), ("features", 10000, 100.0, 4000)]
+        + [("predict", 100, 5.0, 500), ("predict", 10000, 400.0, 1000)],
+        columns=["what", "clips", "wall_s", "peak_mb"],
+    )
+    fig = plot_scaling(rows)
+    time_ax, memory_ax = fig.axes
+    lines = {ln.get_label(): ln for ln in time_ax.get_lines()}
+    assert list(lines["features"].get_ydata()) == [1.0, 5.0, 50.0] and list(lines["predict"].get_ydata()) == [1.0, 80.0]
+    assert list(lines["proportional to the clips"].get_ydata()) == [1, 100]
+    memory = {ln.get_label(): list(ln.get_ydata()) for ln in memory_ax.get_lines()}
+    assert memory["features"] == [1.0, 1.5, 10.0] and memory["predict"] == [1.0, 2.0]
+    assert time_ax.get_xscale() == "log" and memory_ax.get_yscale() == "log"
+    assert "x the 100-clip figure" in time_ax.get_ylabel()
