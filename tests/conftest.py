@@ -104,6 +104,24 @@ def write_audio(path: Path, y: np.ndarray, sr: int = 22050, **kw) -> Path:
     return path
 
 
+def fake_commands(folder: Path, **scripts) -> Path:
+    """Executables in ``folder`` named after ``scripts``' keys, each running its shell line (stand-ins
+    for a batch system's commands)."""
+    folder.mkdir(exist_ok=True)
+    for name, line in scripts.items():
+        (folder / name).write_text(f"#!/bin/sh\n{line}\n")
+        (folder / name).chmod(0o755)
+    return folder
+
+
+def three_tone_genres(root: Path) -> Path:
+    """Three 'genres' of four 1 s tones each in ``root``: a 3-fold smoke run in seconds."""
+    for gi, g in enumerate(("low", "mid", "high")):
+        for i in range(4):
+            write_audio(root / g / f"{g}{i}.wav", tone(1.0, freq=110 * 2**gi * (1 + i / 10), seed=i))
+    return root
+
+
 @pytest.fixture
 def make_gtzan(tmp_path):
     """Build a small synthetic GTZAN tree: ``make_gtzan(per_genre=2, genres=[...], seconds=2)``."""

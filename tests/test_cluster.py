@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import tone, write_audio
+from conftest import fake_commands, three_tone_genres
 
 from bbnn_core.cluster import ClusterConfig, jobqueue_cluster, local_workers, train_runs
 from bbnn_core.errors import DatasetError, ParameterError, RunError
@@ -36,12 +36,7 @@ def workers():
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """Three 'genres' of four 1 s tones each: a 3-fold smoke run in seconds."""
-    root = tmp_path_factory.mktemp("tones")
-    for gi, g in enumerate(("low", "mid", "high")):
-        for i in range(4):
-            write_audio(root / g / f"{g}{i}.wav", tone(1.0, freq=110 * 2**gi * (1 + i / 10), seed=i))
-    return root
+    return three_tone_genres(tmp_path_factory.mktemp("tones"))
 
 
 def _cfg(data, run_dir, **kw):
@@ -274,27 +269,17 @@ def test_where_the_folds_run_is_checked_in_one_line(args, message, tmp_path):
     assert not any(tmp_path.iterdir())  # nothing written
 
 
-def _fake_commands(folder, **scripts):
-    """Executables in ``folder`` named after ``scripts``' keys, each running its shell line."""
-    folder.mkdir(exist_ok=True)
-    for name, line in scripts.items():
-        path = folder / name
-        path.write_text(f"#!/bin/sh\n{line}\n")
-        path.chmod(0o755)
-    return folder
-
-
 def test_a_batch_system_not_here_or_not_answering_is_one_line_never_a_hang(tmp_path, monkeypatch):
     """No sbatch on PATH (a laptop), a controller that does not answer (a hang cut at the
     timeout), one that refuses: each one ParameterError naming the command, in seconds."""
     from bbnn_core.cluster import check_scheduler
     from bbnn_core.errors import ParameterError
 
-    bin_ = _fake_commands(tmp_path / "bin")
+    bin_ = fake_commands(tmp_path / "bin")
     monkeypatch.setenv("PATH", str(bin_))
     with pytest.raises(ParameterError, match="^--cluster slurm needs .*sbatch, not found on PATH"):
         check_scheduler("slurm")
-    _fake_commands(
+    fake_commands(
         bin_,
         sbatch="exit 0",
         squeue="exec /bin/sleep 60",
@@ -307,7 +292,7 @@ def test_a_batch_system_not_here_or_not_answering_is_one_line_never_a_hang(tmp_p
     assert time.monotonic() - t < 10
     with pytest.raises(ParameterError, match=r"^--cluster pbs: `qstat -B` failed \(qstat: cannot connect to server\)"):
         check_scheduler("pbs")
-    _fake_commands(bin_, squeue="exit 0")
+    fake_commands(bin_, squeue="exit 0")
     check_scheduler("slurm")  # there and answering: no error
 
 

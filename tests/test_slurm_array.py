@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import tone, write_audio
+from conftest import fake_commands, three_tone_genres
 
 from bbnn_core.cluster import ClusterConfig, array_script
 from bbnn_core.train import config_for
@@ -26,20 +26,7 @@ COMPARED = ("history.csv", "predictions.csv", "baseline.json")
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
-    """Three 'genres' of four 1 s tones each: a 3-fold smoke run in seconds."""
-    root = tmp_path_factory.mktemp("tones")
-    for gi, g in enumerate(("low", "mid", "high")):
-        for i in range(4):
-            write_audio(root / g / f"{g}{i}.wav", tone(1.0, freq=110 * 2**gi * (1 + i / 10), seed=i))
-    return root
-
-
-def _fake_commands(folder: Path, **scripts) -> Path:
-    folder.mkdir(exist_ok=True)
-    for name, line in scripts.items():
-        (folder / name).write_text(f"#!/bin/sh\n{line}\n")
-        (folder / name).chmod(0o755)
-    return folder
+    return three_tone_genres(tmp_path_factory.mktemp("tones"))
 
 
 def test_the_array_script_asks_for_what_the_config_says(tmp_path):
@@ -100,7 +87,7 @@ def _until_an_epoch_is_saved(fold: Path, timeout: float = 300) -> int:
 
 
 def test_a_job_array_of_folds_killed_and_requeued_gives_the_sequential_bytes(data, tmp_path):
-    bin_ = _fake_commands(
+    bin_ = fake_commands(
         tmp_path / "bin",
         sbatch=f'echo "$@" >> {tmp_path}/sbatch.log; echo "4242;cluster"',
         squeue="exit 0",
@@ -162,6 +149,8 @@ def test_slurm_array_is_refused_where_it_cannot_work(tmp_path):
     for args, said in (
         (["train", "--profile", "smoke", "--cluster", "slurm-array"], "needs the command sbatch, not found"),
         (["book", "--cluster", "slurm-array", "--no-build"], "--cluster slurm-array submits folds and returns"),
+        (["train", "--cluster", "slurm-array", "--threads", "2"], "--threads: an array task uses the cores its job"),
+        (["fold", "nowhere", "0"], "nowhere does not exist (expected a run folder)"),
     ):
         res = subprocess.run(
             [sys.executable, "-m", "bbnn_core.cli", *args], capture_output=True, text=True, cwd=tmp_path, env=env
