@@ -21,8 +21,8 @@
 # the numbers move. The same seeds on another CPU class moved fold {glue:text}`numeric_fold` by
 # {glue:text}`numeric_max` points, and other training seeds moved it by up to {glue:text}`seed_max` points. The 95 %
 # intervals of chapter 3 cover the sampling of the test clips, not this. This page gathers how
-# each fold of the GTZAN run was made (Table 8.1), what each rerun of it moved (Table 8.2), and what
-# the commands cost as the data grows (Figure 8.1).
+# each fold of the GTZAN run was made (Table 8.1) and what each rerun of it moved (Table 8.2).
+# Figure 8.1 shows what the commands cost as the data grows.
 
 # %% tags=["parameters", "hide-input"]
 run_dir = "../results/gtzan_mini-kfold-paper-seed0"  # the run whose folds and reruns this page shows
@@ -162,7 +162,7 @@ captioned(
 # most of it the network's activations for a batch of 8. Two Dask workers of one thread each took
 # {glue:text}`dask_per_fold` s per fold there. One fold on both cores took {glue:text}`epoch_s` s.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"image": {"alt": "Two log-log plots against the number of clips: each command's wall time and peak memory as a ratio to its cost at the smallest size, beside a dashed line of cost proportional to the clips."}}
 show(plot_scaling(cost), "Wall time and peak memory of each command, each in a fresh process, against "
      "the number of clips, as a ratio to its figure at the smallest size; dashed: a cost proportional to the "
      "clips. Peak memory is that of the largest single process.",
