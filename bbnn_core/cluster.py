@@ -368,6 +368,14 @@ def wait_all(futures: list, desc: str, unit: str, progress: bool | None) -> list
     return failed
 
 
+def _run_dirs(cfgs) -> list[str]:
+    """The run folders of ``cfgs``, refused if two runs would share one."""
+    dirs = [str(Path(c.run_dir)) for c in cfgs]
+    if len(set(dirs)) != len(dirs):
+        raise ParameterError("two runs would share one run folder: give each seed its own --run-dir")
+    return dirs
+
+
 def _source(cfg) -> tuple:
     return (cfg.dataset, cfg.data_dir, cfg.kind)
 
@@ -393,9 +401,7 @@ def train_runs(
 
     client = workers.client
     cfgs = list(cfgs)
-    dirs = [str(Path(c.run_dir)) for c in cfgs]
-    if len(set(dirs)) != len(dirs):
-        raise ParameterError("two runs would share one run folder: give each seed its own --run-dir")
+    dirs = _run_dirs(cfgs)
     feature_futures = {}
     for cfg in cfgs:
         if _source(cfg) not in feature_futures:
@@ -495,9 +501,7 @@ def submit_array(cfgs: Sequence, cfg: ClusterConfig, *, restart: bool = False, p
     from .train import features_for, prepare_run
 
     check_scheduler("slurm", option=ARRAY)
-    dirs = [str(Path(c.run_dir)) for c in cfgs]
-    if len(set(dirs)) != len(dirs):
-        raise ParameterError("two runs would share one run folder: give each seed its own --run-dir")
+    _run_dirs(cfgs)  # refused before anything is prepared
     features: dict = {}
     cells: list[tuple[str, int]] = []
     for c in cfgs:
@@ -528,14 +532,13 @@ def submit_array(cfgs: Sequence, cfg: ClusterConfig, *, restart: bool = False, p
 
 def array_task(run_dir: str | os.PathLike, k: int, *, threads: int | None = None) -> dict:
     """One task of a job array: train, resume or skip fold ``k`` of a run that :func:`submit_array`
-    prepared, then write the run's summary (under the run's lock: the last task to finish writes
-    it with every fold). Returns the fold's metrics."""
+    prepared, then write the run's summary (:func:`bbnn_core.train.finish_run`: the last task to
+    finish writes it with every fold). Returns the fold's metrics."""
     from .runs import Run
     from .train import features_for, finish_run, load_run_config, train_fold
 
     run = Run.open(run_dir)
     fs = features_for(load_run_config(run.path), False)  # the data set's cached feature file
     metrics = train_fold(run.path, k, fs, threads=threads)
-    with run.summary_lock():
-        finish_run(run)
+    finish_run(run)
     return metrics

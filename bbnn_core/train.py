@@ -777,11 +777,14 @@ def train_fold(run_dir: str | os.PathLike, k: int, fs, *, threads: int | None = 
 
 
 def finish_run(run: Run) -> dict:
-    """Summarise the finished folds of ``run`` into its ``summary.json``."""
+    """Summarise the finished folds of ``run`` into its ``summary.json``, under the run's summary
+    lock: processes finishing folds of one run at once (array tasks, two ``bbnn train --folds``)
+    write it one after another, the last with every finished fold."""
     from .metrics import summarize_run
 
-    summary = summarize_run(run.path)
-    run.write_summary(summary)
+    with run.summary_lock():
+        summary = summarize_run(run.path)
+        run.write_summary(summary)
     return summary
 
 
